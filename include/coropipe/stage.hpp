@@ -1,0 +1,233 @@
+#pragma once
+
+#include <coropipe/detail/chain.hpp>
+#include <coropipe/detail/frame_allocator.hpp>
+
+#include <concepts>
+#include <coroutine>
+#include <exception>
+#include <memory>
+#include <type_traits>
+#include <utility>
+
+namespace coropipe {
+
+/// What a stage awaits to receive its next input:
+/// `while (auto* line = co_await coropipe::input) { ... }`.
+/// The result is a pointer to the upstream's element, valid until the stage
+/// awaits again, or null once the input has ended.
+struct input_t {
+    explicit constexpr input_t() = default;
+};
+inline constexpr input_t input{};
+
+template <class In, class Out = In>
+class stage;
+
+/// A stage that only consumes: the end of a pipeline.
+template <class In>
+using sink = stage<In, void>;
+
+namespace detail {
+
+template <class In, class Out>
+class stage_promise;
+
+template <class In, class Out>
+struct stage_yield {};
+
+template <class In, class Out>
+    requires(!std::is_void_v<Out>)
+struct stage_yield<In, Out> {
+    /// Hands `value` downstream and suspends until downstream wants more.
+    std::suspend_always yield_value(Out& value) noexcept {
+        emit(std::addressof(value));
+        return {};
+    }
+    // A temporary lives to the end of the full expression, past the
+    // suspension, so handing it on by address is safe.
+    std::suspend_always yield_value(Out&& value) noexcept {
+        emit(std::addressof(value));
+        return {};
+    }
+    template <class U>
+        requires(std::is_constructible_v<Out, U &&> && !std::is_convertible_v<U &&, Out&> &&
+                 !std::is_convertible_v<U &&, Out &&>)
+    auto yield_value(U&& value) {
+        struct converted {
+            Out value;
+            stage_yield* self;
+            bool await_ready() const noexcept { return false; }
+            void await_suspend(std::coroutine_handle<>) noexcept { self->emit(std::addressof(value)); }
+            void await_resume() const noexcept {}
+        };
+        return converted{Out(std::forward<U>(value)), this};
+    }
+
+private:
+    void emit(Out* value) noexcept;
+};
+
+template <class In, class Out>
+class stage_promise : public recycled_frame, public stage_links, public stage_yield<In, Out> {
+public:
+    stage<In, Out> get_return_object() noexcept;
+
+    // Lazy: the body starts when the chain first needs it, not at the call.
+    std::suspend_always initial_suspend() const noexcept { return {}; }
+
+    auto final_suspend() noexcept {
+        struct final_awaiter {
+            bool await_ready() const noexcept { return false; }
+            void await_suspend(std::coroutine_handle<>) const noexcept {}
+            void await_resume() const noexcept {}
+        };
+        // End-of-stream (and any exception, in core->error) goes downstream.
+        if (down != nullptr) {
+            down->in_end = true;
+            core->next = down->self;
+        } else {
+            core->out = nullptr;
+            core->next = {};
+        }
+        return final_awaiter{};
+    }
+
+    auto await_transform(input_t) noexcept {
+        struct input_awaiter {
+            stage_links& l;
+            bool await_ready() {
+                if (l.in_value != nullptr || l.in_end) {
+                    return true;
+                }
+                if (l.up == nullptr && l.core->source) {
+                    // Pull mode, first stage: take the next element inline.
+                    // An exception from the source surfaces right here.
+                    l.core->source->pull(l);
+                    return true;
+                }
+                return false;
+            }
+            void await_suspend(std::coroutine_handle<>) const noexcept {
+                // Upstream produces into our input and resumes us; with no
+                // upstream (push mode) the driver does, on its next send.
+                l.core->next = l.up != nullptr ? l.up->self : std::coroutine_handle<>{};
+            }
+            In* await_resume() const {
+                if (l.in_value != nullptr) {
+                    return static_cast<In*>(std::exchange(l.in_value, nullptr));
+                }
+                if (l.core->error) {
+                    std::rethrow_exception(std::exchange(l.core->error, {}));
+                }
+                return nullptr;
+            }
+        };
+        return input_awaiter{*this};
+    }
+
+    // no other co_await in a stage: it is resumed only by its chain. Await
+    // I/O in the driver (see coropipe/asio) and push the results in.
+    template <class U>
+    std::suspend_never await_transform(U&&) = delete;
+
+    void unhandled_exception() noexcept { core->error = std::current_exception(); }
+    void return_void() const noexcept {}
+};
+
+template <class In, class Out>
+    requires(!std::is_void_v<Out>)
+void stage_yield<In, Out>::emit(Out* value) noexcept {
+    auto& links = static_cast<stage_links&>(static_cast<stage_promise<In, Out>&>(*this));
+    if (links.down != nullptr) {
+        links.down->in_value = value;
+        links.core->next = links.down->self;
+    } else {
+        links.core->out = value;
+        links.core->next = {};
+    }
+}
+
+} // namespace detail
+
+/// A pipeline stage: a coroutine that takes its input with
+/// `co_await coropipe::input` and passes output on with `co_yield`.
+///
+/// ```
+/// coropipe::stage<std::string_view> shout(std::string suffix) {
+///     while (auto* line = co_await coropipe::input)
+///         co_yield std::string(*line) + suffix;   // converts to string_view? no: use stage<string_view, std::string>
+/// }
+/// ```
+///
+/// - **Lazy**: the body starts when the pipeline first needs output from it
+///   (pull) or first sends it input (push), not at the call.
+/// - **Input**: `co_await coropipe::input` returns a pointer to the element
+///   upstream produced (no copy; valid until the next `co_await`), or null
+///   once the input has ended. A stage may `co_yield` any number of outputs
+///   per input, and after the end (for totals).
+/// - **Exceptions**: an exception escaping a stage ends its output; the next
+///   stage gets it rethrown from its `co_await coropipe::input`, and so on
+///   down to the consumer, where it surfaces with its original type from
+///   `begin`, `++` or `send`. A stage may catch it and go on.
+/// - **Destruction**: destroying a stage or the pipeline that owns it
+///   destroys every frame of the chain where it waits, running the
+///   destructors of the locals in scope; nothing is resumed.
+/// - The same stage runs unchanged pulled by a range consumer
+///   (`lines(in) | s | ...`) and pushed by a driver (`sink.send(x)`), which is
+///   how the Asio runtime feeds it.
+///
+/// `stage | stage` composes into one stage. A stage with `Out = void` is a
+/// sink: it can end a pipeline, and it takes values by `send`.
+template <class In, class Out>
+class [[nodiscard]] stage {
+public:
+    using promise_type = detail::stage_promise<In, Out>;
+    using input_type = In;
+    using output_type = Out;
+
+    stage() noexcept = default;
+    stage(stage&&) noexcept = default;
+    stage& operator=(stage&&) noexcept = default;
+    ~stage() = default;
+
+    /// Sinks only: hands `value` to the first stage and runs the chain until
+    /// it wants more. Returns whether it still takes input (false once it
+    /// has finished, like a closed pipe). An exception from any stage comes
+    /// out of here.
+    bool send(In value)
+        requires std::is_void_v<Out>
+    {
+        return chain_.push(std::addressof(value));
+    }
+
+    /// Sinks only: ends the input, lets every stage finish (flush, emit
+    /// totals), and destroys the chain. An exception from a stage comes out
+    /// of here. Without close, the destructor destroys the chain as it is.
+    void close()
+        requires std::is_void_v<Out>
+    {
+        chain_.finish();
+        chain_.reset();
+    }
+
+    /// True once the last stage has finished (or the stage is empty).
+    bool done() const noexcept { return chain_.done(); }
+
+    /// The frames of this chain, for composition (see pipe.hpp).
+    detail::chain& chain() & noexcept { return chain_; }
+    detail::chain&& chain() && noexcept { return std::move(chain_); }
+
+    explicit stage(detail::chain c) noexcept : chain_(std::move(c)) {}
+
+private:
+    detail::chain chain_;
+};
+
+template <class In, class Out>
+stage<In, Out> detail::stage_promise<In, Out>::get_return_object() noexcept {
+    self = std::coroutine_handle<stage_promise>::from_promise(*this);
+    return stage<In, Out>{detail::chain{this}};
+}
+
+} // namespace coropipe
