@@ -154,10 +154,12 @@ void stage_yield<In, Out>::emit(Out* value) noexcept {
 /// `co_await coropipe::input` and passes output on with `co_yield`.
 ///
 /// ```
-/// coropipe::stage<std::string_view> shout(std::string suffix) {
-///     while (auto* line = co_await coropipe::input)
-///         co_yield std::string(*line) + suffix;   // converts to string_view? no: use stage<string_view, std::string>
+/// coropipe::stage<std::string_view> non_empty() {
+///     while (std::string_view* line = co_await coropipe::input)
+///         if (!line->empty())
+///             co_yield *line;
 /// }
+/// // lines(std::cin) | non_empty() | coropipe::print(std::cout);
 /// ```
 ///
 /// - **Lazy**: the body starts when the pipeline first needs output from it
