@@ -62,7 +62,10 @@ constexpr std::size_t class_of(std::size_t size) noexcept { return (size + granu
 
 } // namespace
 
+thread_local std::size_t last_size = 0;
+
 void* allocate_frame(std::size_t size) {
+    last_size = size;
 #if COROPIPE_RECYCLE_FRAMES
     if (size <= max_cached_size) {
         const std::size_t c = class_of(size);
@@ -99,6 +102,8 @@ void deallocate_frame(void* frame, std::size_t size) noexcept {
 #endif
     ::operator delete(frame, size);
 }
+
+std::size_t last_frame_size() noexcept { return last_size; }
 
 std::size_t frame_cache_bytes() noexcept {
     std::size_t total = 0;

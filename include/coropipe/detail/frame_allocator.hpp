@@ -20,6 +20,10 @@ void deallocate_frame(void* frame, std::size_t size) noexcept;
 /// benchmarks).
 std::size_t frame_cache_bytes() noexcept;
 
+/// The exact size the compiler asked for in this thread's latest
+/// `allocate_frame` (for measuring frame bytes in tests and benchmarks).
+std::size_t last_frame_size() noexcept;
+
 /// Base class for promise types: routes frame allocation through the cache.
 struct recycled_frame {
     static void* operator new(std::size_t size) { return allocate_frame(size); }
