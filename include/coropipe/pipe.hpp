@@ -82,8 +82,12 @@ stage<T, void> send_to(coroutine<void, T> target) {
     }
 }
 
+} // namespace detail
+
 /// A pipeable stage factory: `grep("x")` before its input type is known.
 /// `make.template operator()<In>()` builds the stage for input type `In`.
+/// (In namespace coropipe, not detail, so that `x | closure` finds the
+/// operators by argument-dependent lookup.)
 template <class Make>
 struct stage_closure {
     Make make;
@@ -96,18 +100,18 @@ struct stage_closure {
 template <class Make>
 stage_closure(Make) -> stage_closure<Make>;
 
+namespace detail {
 template <class T>
 inline constexpr bool is_closure = false;
 template <class M>
 inline constexpr bool is_closure<stage_closure<M>> = true;
-
 } // namespace detail
 
 /// Makes a pipeable closure from a generic factory:
 /// `auto s = coropipe::make_closure([=]<class In>() { return my_stage<In>(arg); });`
 template <class Make>
 auto make_closure(Make make) {
-    return detail::stage_closure<Make>{std::move(make)};
+    return stage_closure<Make>{std::move(make)};
 }
 
 /// A pipeline with a source: an input range of the last stage's outputs.
@@ -247,7 +251,7 @@ auto operator|(Range&& range, stage<In, Out>&& first) {
 /// `x | closure`: builds the closure's stage for x's element type.
 template <class Left, class Make>
     requires(detail::source_range<Left> || detail::is_stage<std::remove_cvref_t<Left>>)
-auto operator|(Left&& left, detail::stage_closure<Make> closure) {
+auto operator|(Left&& left, stage_closure<Make> closure) {
     using in = detail::element_of_t<Left>;
     return std::forward<Left>(left) | closure.template build<in>();
 }
@@ -255,8 +259,8 @@ auto operator|(Left&& left, detail::stage_closure<Make> closure) {
 /// `closure | closure` and `closure | stage`: still waiting for an input type.
 template <class Make, class Right>
     requires(detail::is_closure<std::remove_cvref_t<Right>> || detail::is_stage<std::remove_cvref_t<Right>>)
-auto operator|(detail::stage_closure<Make> left, Right&& right) {
-    return detail::stage_closure{[left = std::move(left), right = std::forward<Right>(right)]<class In>() mutable {
+auto operator|(stage_closure<Make> left, Right&& right) {
+    return stage_closure{[left = std::move(left), right = std::forward<Right>(right)]<class In>() mutable {
         return left.template build<In>() | std::move(right);
     }};
 }

@@ -1,0 +1,130 @@
+#include <coropipe/pipe.hpp>
+#include <coropipe/coroutine.hpp>
+#include <coropipe/generator.hpp>
+
+#include <catch2/catch.hpp>
+#include <counted.hpp>
+
+#include <range/v3/view/filter.hpp>
+#include <range/v3/view/take.hpp>
+#include <range/v3/view/transform.hpp>
+
+#include <ranges>
+#include <string>
+#include <string_view>
+#include <vector>
+
+using coropipe::coroutine;
+using coropipe::generator;
+using coropipe::input;
+using coropipe::sink;
+using coropipe::stage;
+
+namespace {
+
+template <class T>
+stage<T> identity_stage() {
+    while (T* x = co_await input) {
+        co_yield *x;
+    }
+}
+
+template <class T>
+stage<T, std::string> to_text() {
+    while (T* x = co_await input) {
+        co_yield std::to_string(*x);
+    }
+}
+
+// A generic stage as a pipeable closure: the input type comes from the left.
+inline auto same() {
+    return coropipe::make_closure([]<class In>() { return identity_stage<In>(); });
+}
+
+inline auto as_text() {
+    return coropipe::make_closure([]<class In>() { return to_text<In>(); });
+}
+
+coroutine<void, std::string> printer(std::vector<std::string>* out) {
+    for (;;) {
+        out->push_back(co_yield {});
+    }
+}
+
+template <class R>
+auto to_vector(R&& r) {
+    std::vector<std::remove_cvref_t<decltype(*std::ranges::begin(r))>> out;
+    for (auto&& x : r) {
+        out.push_back(x);
+    }
+    return out;
+}
+
+} // namespace
+
+TEST_CASE("a pipeline is an input range for std::ranges", "[core][pipe]") {
+    using p = coropipe::pipeline<int>;
+    STATIC_REQUIRE(std::ranges::input_range<p>);
+    STATIC_REQUIRE(ranges::input_range<p>);
+    auto nums = std::vector<int>{1, 2, 3, 4, 5};
+    CHECK(to_vector(nums | identity_stage<int>() | std::views::take(2)) == std::vector<int>{1, 2});
+}
+
+TEST_CASE("range-v3 and std views feed stages and consume pipelines", "[core][pipe]") {
+    std::vector<int> nums{1, 2, 3, 4, 5, 6};
+    SECTION("a range-v3 view as the source") {
+        auto odd = nums | ranges::views::filter([](int x) { return x % 2 == 1; });
+        CHECK(to_vector(odd | identity_stage<int>()) == std::vector<int>{1, 3, 5});
+    }
+    SECTION("a std view as the source, converting prvalue elements") {
+        CHECK(to_vector(std::views::iota(1, 4) | identity_stage<int>()) == std::vector<int>{1, 2, 3});
+    }
+    SECTION("a range-v3 view over a pipeline (held as an lvalue: range-v3 views must be copyable)") {
+        auto p = nums | identity_stage<int>();
+        CHECK(to_vector(p | ranges::views::transform([](int x) { return x * 10; }) | ranges::views::take(2)) ==
+              std::vector<int>{10, 20});
+    }
+}
+
+TEST_CASE("a closure takes its input type from what is piped into it", "[core][pipe]") {
+    std::vector<int> nums{7, 8};
+    CHECK(to_vector(nums | same() | as_text()) == std::vector<std::string>{"7", "8"});
+    SECTION("closures compose before they know their input") {
+        auto both = same() | as_text();
+        CHECK(to_vector(nums | std::move(both)) == std::vector<std::string>{"7", "8"});
+    }
+    SECTION("after a stage, the closure uses the stage's output type") {
+        CHECK(to_vector(nums | identity_stage<int>() | as_text()) == std::vector<std::string>{"7", "8"});
+    }
+}
+
+TEST_CASE("a two-way sink coroutine can end a pipeline, as Beazley's printer", "[core][pipe]") {
+    std::vector<std::string> printed;
+    std::vector<int>{1, 2} | to_text<int>() | printer(&printed);
+    CHECK(printed == std::vector<std::string>{"1", "2"});
+}
+
+TEST_CASE("Beazley's push form: a source sends into a composed sink", "[core][pipe][push]") {
+    std::vector<std::string> printed;
+    sink<int> target = to_text<int>() | printer(&printed);
+    auto source = [](sink<int>& t) {
+        for (int i = 0; i < 3; ++i) {
+            t.send(i);
+        }
+        t.close();
+    };
+    source(target);
+    CHECK(printed == std::vector<std::string>{"0", "1", "2"});
+}
+
+TEST_CASE("pipeline next works like Python's next", "[core][pipe]") {
+    auto p = std::vector<int>{4, 5} | identity_stage<int>();
+    CHECK(p.next() == 4);
+    CHECK(p.next() == 5);
+    CHECK_FALSE(p.next().has_value());
+}
+
+TEST_CASE("drain runs a pipeline to its end and counts its outputs", "[core][pipe]") {
+    auto p = std::vector<int>{4, 5, 6} | identity_stage<int>();
+    CHECK(p.drain() == 3);
+}
