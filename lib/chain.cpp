@@ -64,9 +64,9 @@ void chain::finish() {
         return;
     }
     chain_core& c = core();
+    c.pulling = false;
     head_->in_end = true;
-    c.next = head_->self;
-    run(c);
+    head_->self.resume();
     rethrow_if_failed();
 }
 

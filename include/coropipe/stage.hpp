@@ -40,16 +40,10 @@ template <class In, class Out>
     requires(!std::is_void_v<Out>)
 struct stage_yield<In, Out> {
     /// Hands `value` downstream and suspends until downstream wants more.
-    std::suspend_always yield_value(Out& value) noexcept {
-        emit(std::addressof(value));
-        return {};
-    }
+    auto yield_value(Out& value) noexcept { return emitter{this, std::addressof(value)}; }
     // A temporary lives to the end of the full expression, past the
-    // suspension, so handing it on by address is safe.
-    std::suspend_always yield_value(Out&& value) noexcept {
-        emit(std::addressof(value));
-        return {};
-    }
+    // downstream's use of it, so handing it on by address is safe.
+    auto yield_value(Out&& value) noexcept { return emitter{this, std::addressof(value)}; }
     template <class U>
         requires(std::is_constructible_v<Out, U &&> && !std::is_convertible_v<U &&, Out&> &&
                  !std::is_convertible_v<U &&, Out &&>)
@@ -57,15 +51,23 @@ struct stage_yield<In, Out> {
         struct converted {
             Out value;
             stage_yield* self;
-            bool await_ready() const noexcept { return false; }
-            void await_suspend(std::coroutine_handle<>) noexcept { self->emit(std::addressof(value)); }
+            bool await_ready() noexcept { return self->emit(std::addressof(value)); }
+            void await_suspend(std::coroutine_handle<>) const noexcept {}
             void await_resume() const noexcept {}
         };
         return converted{Out(std::forward<U>(value)), this};
     }
 
 private:
-    void emit(Out* value) noexcept;
+    struct emitter {
+        stage_yield* self;
+        Out* value;
+        bool await_ready() const noexcept { return self->emit(value); }
+        void await_suspend(std::coroutine_handle<>) const noexcept {}
+        void await_resume() const noexcept {}
+    };
+    // Hands `value` on; returns whether to go on without suspending.
+    bool emit(Out* value) noexcept;
 };
 
 template <class In, class Out>
@@ -78,19 +80,24 @@ public:
 
     auto final_suspend() noexcept {
         struct final_awaiter {
+            stage_links& l;
             bool await_ready() const noexcept { return false; }
-            void await_suspend(std::coroutine_handle<>) const noexcept {}
+            void await_suspend(std::coroutine_handle<>) const noexcept {
+                // End-of-stream (and any exception, in core->error) goes
+                // downstream: pulled, the waiting downstream sees it when we
+                // return into it; pushed, we run it now.
+                if (l.down != nullptr) {
+                    l.down->in_end = true;
+                    if (!l.core->pulling && !l.down->self.done()) {
+                        l.down->self.resume();
+                    }
+                } else {
+                    l.core->out = nullptr;
+                }
+            }
             void await_resume() const noexcept {}
         };
-        // End-of-stream (and any exception, in core->error) goes downstream.
-        if (down != nullptr) {
-            down->in_end = true;
-            core->next = down->self;
-        } else {
-            core->out = nullptr;
-            core->next = {};
-        }
-        return final_awaiter{};
+        return final_awaiter{*this};
     }
 
     auto await_transform(input_t) noexcept {
@@ -100,19 +107,23 @@ public:
                 if (l.in_value != nullptr || l.in_end) {
                     return true;
                 }
-                if (l.up == nullptr && l.core->source) {
-                    // Pull mode, first stage: take the next element inline.
-                    // An exception from the source surfaces right here.
-                    l.core->source->pull(l);
-                    return true;
+                if (!l.core->pulling) {
+                    // Pushed: suspend, back into the upstream's co_yield (or
+                    // the driver), which resumes us with the next value.
+                    return false;
                 }
-                return false;
+                if (l.up != nullptr) {
+                    // Pulled: run upstream until it yields into in_value or
+                    // ends (in_end).
+                    l.up->self.resume();
+                } else {
+                    // Pulled, first stage: take the next element from the
+                    // source. An exception from it surfaces right here.
+                    l.core->source->pull(l);
+                }
+                return true;
             }
-            void await_suspend(std::coroutine_handle<>) const noexcept {
-                // Upstream produces into our input and resumes us; with no
-                // upstream (push mode) the driver does, on its next send.
-                l.core->next = l.up != nullptr ? l.up->self : std::coroutine_handle<>{};
-            }
+            void await_suspend(std::coroutine_handle<>) const noexcept {}
             In* await_resume() const {
                 if (l.in_value != nullptr) {
                     return static_cast<In*>(std::exchange(l.in_value, nullptr));
@@ -137,15 +148,27 @@ public:
 
 template <class In, class Out>
     requires(!std::is_void_v<Out>)
-void stage_yield<In, Out>::emit(Out* value) noexcept {
-    auto& links = static_cast<stage_links&>(static_cast<stage_promise<In, Out>&>(*this));
-    if (links.down != nullptr) {
-        links.down->in_value = value;
-        links.core->next = links.down->self;
-    } else {
-        links.core->out = value;
-        links.core->next = {};
+bool stage_yield<In, Out>::emit(Out* value) noexcept {
+    auto& l = static_cast<stage_links&>(static_cast<stage_promise<In, Out>&>(*this));
+    if (l.down == nullptr) {
+        // The tail of a pulled pipeline: suspend, back to the consumer.
+        l.core->out = value;
+        return false;
     }
+    if (l.core->pulling) {
+        // Suspend, back into the downstream that waits for this value.
+        l.down->in_value = value;
+        return false;
+    }
+    if (l.down->self.done()) {
+        // Pushed into a stage that has finished: suspend, so that control
+        // goes back to the driver, which sees the chain has ended.
+        return false;
+    }
+    // Pushed: run downstream now; it returns here when it wants more.
+    l.down->in_value = value;
+    l.down->self.resume();
+    return true;
 }
 
 } // namespace detail

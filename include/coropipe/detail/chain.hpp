@@ -24,7 +24,7 @@ struct source_base {
 
 /// State shared by the stages of one chain; at a stable address.
 struct chain_core {
-    std::coroutine_handle<> next;         // trampoline: who runs next; null = back to the driver
+    bool pulling = false;                 // driven by a consumer (pull) or by send (push)
     void* out = nullptr;                  // the tail's current output, for a pull consumer
     std::exception_ptr error;             // travelling downstream with end-of-stream
     std::unique_ptr<source_base> source;  // pull mode: what feeds the head
@@ -43,16 +43,18 @@ struct stage_links {
     bool in_end = false;         // upstream has finished (sticky)
 };
 
-/// Runs the chain until it hands control back to the driver. Each stage sets
-/// `core.next` before it suspends; this loop, not symmetric transfer, moves
-/// control between stages, because GCC 12 does not make symmetric transfer a
-/// tail call under -fsanitize=address or at -O0, and a long stream would then
-/// grow the stack with every element.
-inline void run(chain_core& core) {
-    while (core.next) {
-        std::exchange(core.next, {}).resume();
-    }
-}
+// How control moves between stages (see docs/stream_protocol.md). A chain
+// is driven one of two ways, never both:
+//  - pull (`core.pulling`): the consumer resumes the tail; a stage that needs
+//    input resumes its upstream directly, which runs until it yields (and
+//    suspends, returning into the waiting stage) or ends. Like nested
+//    generators.
+//  - push: the driver resumes the head with a value; a stage that yields
+//    resumes its downstream directly, which runs until it needs more input
+//    (and suspends, returning into the yielding stage) or ends.
+// Either way the stack holds at most one frame per stage, whatever the length
+// of the stream, and no symmetric transfer is needed (GCC 12 does not emit
+// its tail call under -fsanitize=address or at -O0).
 
 /// Owns a chain of stage frames, from `head` to `tail`, and its core.
 class chain {
@@ -116,9 +118,9 @@ inline void* chain::pull_next() {
         return nullptr;
     }
     chain_core& c = *core_;
+    c.pulling = true;
     c.out = nullptr;
-    c.next = tail_->self;
-    run(c);
+    tail_->self.resume();
     if (c.error) [[unlikely]] {
         rethrow_if_failed();
     }
@@ -131,9 +133,9 @@ inline bool chain::push(void* value) {
         return false;
     }
     chain_core& c = core();
+    c.pulling = false;
     head_->in_value = value;
-    c.next = head_->self;
-    run(c);
+    head_->self.resume();
     if (c.error) [[unlikely]] {
         rethrow_if_failed();
     }
