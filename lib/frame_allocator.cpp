@@ -50,7 +50,7 @@ struct cache_holder {
     ~cache_holder() { cache_gone = true; }
 };
 
-frame_cache* this_thread_cache() noexcept {
+[[maybe_unused]] frame_cache* this_thread_cache() noexcept {
     if (cache_gone) {
         return nullptr;
     }
