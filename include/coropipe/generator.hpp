@@ -280,8 +280,8 @@ private:
     explicit generator(std::coroutine_handle<promise_type> root) noexcept : root_(root) {}
 
     // A trampoline rather than symmetric transfer between nested frames:
-    // GCC 12 does not emit the tail call for symmetric transfer under
-    // -fsanitize=address (nor reliably at -O0), and 100,000 nested frames
+    // HACK(gcc-12): GCC does not emit the tail call for symmetric transfer under
+    // -fsanitize=address (nor reliably at -O0; GCC PR 100897), and 100,000 nested frames
     // would then overflow the stack. Entering or leaving a nested generator
     // suspends back here and the loop resumes the new leaf: the stack stays
     // flat and each element still costs O(1) whatever the depth.

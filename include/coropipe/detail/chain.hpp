@@ -54,7 +54,7 @@ struct stage_links {
 //    (and suspends, returning into the yielding stage) or ends.
 // Either way the stack holds at most one frame per stage, whatever the length
 // of the stream, and no symmetric transfer is needed (GCC 12 does not emit
-// its tail call under -fsanitize=address or at -O0).
+// its tail call under -fsanitize=address or at -O0: GCC PR 100897).
 
 /// Owns a chain of stage frames, from `head` to `tail`, and its core.
 class chain {
