@@ -1,0 +1,164 @@
+#pragma once
+
+#include <coropipe/coroutine.hpp>
+#include <coropipe/pipe.hpp>
+#include <coropipe/stage.hpp>
+
+#include <concepts>
+#include <functional>
+#include <optional>
+#include <type_traits>
+#include <utility>
+
+namespace coropipe {
+
+/// Option for `running_min` / `running_max`: emit only the final value, once
+/// the input has ended, instead of one value per input.
+struct final_only_t {
+    explicit constexpr final_only_t() = default;
+};
+inline constexpr final_only_t final_only{};
+
+namespace detail {
+
+template <class T>
+struct unwrap_optional {
+    using type = T;
+};
+template <class T>
+struct unwrap_optional<std::optional<T>> {
+    using type = T;
+};
+
+/// What `running_min(proj)` yields for inputs of type `In`: the projected
+/// value, with a `std::optional` unwrapped.
+template <class Proj, class In>
+using projected_value_t = typename unwrap_optional<std::remove_cvref_t<std::invoke_result_t<Proj&, In&>>>::type;
+
+/// The best value offered so far; `Better(a, b)` says `a` replaces `b`
+/// (`std::less<>` keeps the minimum, `std::greater<>` the maximum).
+template <class V, class Better>
+struct best_so_far {
+    std::optional<V> best;
+
+    /// Takes `v` if it is better (or the first); returns true.
+    bool offer(V v) {
+        if (!best || Better{}(v, *best)) {
+            best = std::move(v);
+        }
+        return true;
+    }
+    /// An empty optional is no candidate: returns false.
+    bool offer(std::optional<V> v) { return v && offer(std::move(*v)); }
+};
+
+/// Two-way form: receives values by `send`, yields the best so far.
+template <class T, class Better>
+coroutine<T, T> running_best() {
+    best_so_far<T, Better> state;
+    T value = co_yield {};
+    for (;;) {
+        state.offer(std::move(value));
+        // HACK(gcc-12): `value = co_yield x;` is an internal compiler error
+        // (in instantiate_type, cp/class.cc:8742); initialising is fine.
+        T received = co_yield *state.best;
+        value = std::move(received);
+    }
+}
+
+/// Stage form: one output per input whose projection is a value (or only
+/// the last one, at the end, with `final_only`).
+template <class In, class Proj, class Better>
+    requires std::invocable<Proj&, In&>
+stage<In, projected_value_t<Proj, In>> running_best_stage(Proj proj, bool final_only) {
+    best_so_far<projected_value_t<Proj, In>, Better> state;
+    while (In* x = co_await input) {
+        if (state.offer(std::invoke(proj, *x)) && !final_only) {
+            co_yield *state.best;
+        }
+    }
+    if (final_only && state.best) {
+        co_yield *state.best;
+    }
+}
+
+template <class Proj>
+concept projection = std::copy_constructible<Proj> && !std::same_as<std::remove_cvref_t<Proj>, final_only_t>;
+
+/// The stage forms of `running_min` (`Better = std::less<>`) and
+/// `running_max` (`std::greater<>`).
+template <class Better>
+struct running_best_fn {
+    template <projection Proj>
+    auto operator()(Proj proj) const {
+        return closure(std::move(proj), false);
+    }
+    template <projection Proj>
+    auto operator()(Proj proj, final_only_t) const {
+        return closure(std::move(proj), true);
+    }
+    template <source_range Source, projection Proj>
+    auto operator()(Source&& source, Proj proj) const {
+        return std::forward<Source>(source) | closure(std::move(proj), false);
+    }
+    template <source_range Source, projection Proj>
+    auto operator()(Source&& source, Proj proj, final_only_t) const {
+        return std::forward<Source>(source) | closure(std::move(proj), true);
+    }
+
+private:
+    template <class Proj>
+    static auto closure(Proj proj, bool final_only) {
+        return make_closure([proj = std::move(proj), final_only]<class In>() {
+            return running_best_stage<In, Proj, Better>(proj, final_only);
+        });
+    }
+};
+
+} // namespace detail
+
+// running_min and running_max are function templates, not function objects
+// (STYLE.md): `running_min<int>()` names the element type of the two-way
+// form, which a variable cannot take.
+
+/// The running minimum, Beazley's `minimize()`, in two forms.
+///
+/// `running_min<T>()`: a primed two-way `coroutine<T, T>`; each `send(x)`
+/// returns the smallest value sent so far:
+/// `m.send(10) == 10, m.send(4) == 4, m.send(22) == 4`. Eager: the body runs
+/// at each `send`. It never finishes by itself; destroy or `close()` it.
+///
+/// `running_min(proj[, coropipe::final_only])`: a pipeable stage yielding,
+/// for each input `x`, the minimum so far of `proj(x)` (use
+/// `std::identity{}` for the elements themselves). If `proj` returns a
+/// `std::optional`, inputs where it is empty are skipped (no output), and
+/// the stage yields the contained type. With `final_only` it yields only the
+/// final minimum, once the input has ended (nothing for an empty input).
+/// `running_min(source, proj[, final_only])` is `source | running_min(...)`.
+///
+/// Lazy: pulls from upstream only when downstream asks. An exception from
+/// `proj` or upstream surfaces at the consumer's resume point with its own
+/// type. Destroying the result early destroys upstream.
+template <class T>
+coroutine<T, T> running_min() {
+    return detail::running_best<T, std::less<>>();
+}
+template <class... Args>
+    requires std::invocable<const detail::running_best_fn<std::less<>>&, Args...>
+auto running_min(Args&&... args) {
+    return detail::running_best_fn<std::less<>>{}(std::forward<Args>(args)...);
+}
+
+/// The running maximum: `running_min` with the comparison reversed, in the
+/// same forms and with the same guarantees.
+template <class T>
+coroutine<T, T> running_max() {
+    return detail::running_best<T, std::greater<>>();
+}
+template <class... Args>
+    requires std::invocable<const detail::running_best_fn<std::greater<>>&, Args...>
+auto running_max(Args&&... args) {
+    return detail::running_best_fn<std::greater<>>{}(std::forward<Args>(args)...);
+}
+
+} // namespace coropipe
