@@ -7,3 +7,11 @@
 #include <coropipe/generator.hpp>
 #include <coropipe/pipe.hpp>
 #include <coropipe/stage.hpp>
+#include <coropipe/stages/broadcast.hpp>
+#include <coropipe/stages/field.hpp>
+#include <coropipe/stages/grep.hpp>
+#include <coropipe/stages/lines.hpp>
+#include <coropipe/stages/prefix.hpp>
+#include <coropipe/stages/print.hpp>
+#include <coropipe/stages/running_min.hpp>
+#include <coropipe/stages/take.hpp>
