@@ -1,0 +1,540 @@
+#include <coropipe/pipeline_text.hpp>
+
+#include <algorithm>
+#include <charconv>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+namespace coropipe {
+
+namespace {
+
+// ---- the grammar: one table ------------------------------------------------
+
+enum class operand_kind {
+    none,   // takes no operand
+    text,   // any word, even empty: PATTERN, STR, FORMAT
+    field,  // a key name or $N
+    number, // a decimal integer >= 0 that fits std::size_t
+    file,   // a non-empty word
+};
+
+struct option_info {
+    std::string_view spelling; // "-v" or "--final"
+    std::string_view help;
+};
+
+struct stage_grammar {
+    std::string_view name;
+    std::string_view usage;
+    std::string_view description;
+    std::span<const option_info> options; // short flags in usage order
+    std::string_view exclusive;           // at most one of these flags
+    operand_kind operand;
+    std::string_view operand_name; // PATTERN, FIELD, N, ...
+    bool operand_required;
+};
+
+constexpr option_info grep_options[] = {
+    {"-v", "pass the lines that do not match instead"},
+    {"-i", "ignore case"},
+    {"-F", "PATTERN is a plain substring (the default)"},
+    {"-E", "PATTERN is an extended regular expression"},
+};
+constexpr option_info prefix_options[] = {
+    {"-v", "pass the lines that do not start with STR instead"},
+};
+constexpr option_info final_options[] = {
+    {"--final", "print only the final value, once the input has ended"},
+};
+constexpr std::span<const option_info> no_options;
+
+constexpr stage_grammar grammar[] = {
+    {"grep", "grep [-v] [-i] [-F|-E] PATTERN", "pass the lines that contain PATTERN", grep_options, "FE",
+     operand_kind::text, "PATTERN", true},
+    {"prefix", "prefix [-v] STR", "pass the lines that start with STR", prefix_options, "", operand_kind::text, "STR",
+     true},
+    {"min", "min [--final] FIELD", "the smallest FIELD so far, after each line that has one", final_options, "",
+     operand_kind::field, "FIELD", true},
+    {"max", "max [--final] FIELD", "the largest FIELD so far, after each line that has one", final_options, "",
+     operand_kind::field, "FIELD", true},
+    {"sum", "sum [--final] FIELD", "the sum of FIELD so far, after each line that has one", final_options, "",
+     operand_kind::field, "FIELD", true},
+    {"count", "count [--final]", "the number of lines so far, after each line", final_options, "", operand_kind::none,
+     "", false},
+    {"avg", "avg [--final] FIELD", "the mean of FIELD so far, after each line that has one", final_options, "",
+     operand_kind::field, "FIELD", true},
+    {"head", "head N", "pass the first N lines, then stop reading", no_options, "", operand_kind::number, "N", true},
+    {"uniq", "uniq", "drop each line that equals the line before it", no_options, "", operand_kind::none, "", false},
+    {"tee", "tee FILE", "write each line to FILE and pass it on", no_options, "", operand_kind::file, "FILE", true},
+    {"print", "print [FORMAT]", "write each input to standard output; {} in FORMAT stands for it", no_options, "",
+     operand_kind::text, "FORMAT", false},
+};
+
+constexpr std::string_view field_help = "FIELD is a key (the number after key= in the line) or $N (column N, from 1)";
+
+const stage_grammar* find_stage(std::string_view name) noexcept {
+    for (const stage_grammar& g : grammar) {
+        if (g.name == name) {
+            return &g;
+        }
+    }
+    return nullptr;
+}
+
+// ---- messages --------------------------------------------------------------
+
+constexpr bool is_blank(char c) noexcept {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+constexpr bool is_continuation(char c) noexcept {
+    return (static_cast<unsigned char>(c) & 0xC0) == 0x80;
+}
+constexpr bool is_control(char c) noexcept {
+    auto u = static_cast<unsigned char>(c);
+    return u < 0x20 || u == 0x7F;
+}
+
+// `word` in single quotes for a one-line message: control bytes escaped,
+// cut (on a UTF-8 boundary) after 40 bytes.
+std::string quoted(std::string_view word) {
+    constexpr std::size_t max_bytes = 40;
+    std::size_t n = word.size();
+    bool cut = n > max_bytes;
+    if (cut) {
+        n = max_bytes;
+        while (n > 0 && is_continuation(word[n])) {
+            --n;
+        }
+    }
+    std::string out = "'";
+    for (char c : word.substr(0, n)) {
+        if (c == '\n') {
+            out += "\\n";
+        } else if (c == '\t') {
+            out += "\\t";
+        } else if (is_control(c)) {
+            constexpr char hex[] = "0123456789abcdef";
+            auto u = static_cast<unsigned char>(c);
+            out += "\\x";
+            out += hex[u >> 4];
+            out += hex[u & 0xF];
+        } else {
+            out += c;
+        }
+    }
+    out += cut ? "...'" : "'";
+    return out;
+}
+
+// Every error goes through here. `stage` is empty before the name is known.
+[[noreturn]] void fail(std::string_view stage, std::string_view what, std::size_t position,
+                       std::string_view hint = {}) {
+    std::string message = "coropipe: ";
+    if (!stage.empty()) {
+        message += stage;
+        message += ": ";
+    }
+    message += what;
+    message += " at column ";
+    message += std::to_string(position + 1);
+    if (!hint.empty()) {
+        message += "; ";
+        message += hint;
+    }
+    throw pipeline_text_error(message, position);
+}
+
+// Optimal string alignment distance (Levenshtein plus adjacent
+// transpositions), ASCII case folded: "grpe" and "GREP" are 1 and 0 from "grep".
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+    auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+    std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+    for (std::size_t i = 0; i <= a.size(); ++i) {
+        d[i][0] = i;
+    }
+    for (std::size_t j = 0; j <= b.size(); ++j) {
+        d[0][j] = j;
+    }
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            std::size_t cost = lower(a[i - 1]) == lower(b[j - 1]) ? 0 : 1;
+            d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+            if (i > 1 && j > 1 && lower(a[i - 1]) == lower(b[j - 2]) && lower(a[i - 2]) == lower(b[j - 1])) {
+                d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+            }
+        }
+    }
+    return d[a.size()][b.size()];
+}
+
+// "did you mean 'grep'?" for the nearest known name within distance 2 (and
+// less than the typed name's length, so "x" suggests nothing); else empty.
+std::string suggestion(std::string_view name) {
+    constexpr std::size_t max_distance = 2;
+    const stage_grammar* best = nullptr;
+    std::size_t best_distance = max_distance + 1;
+    for (const stage_grammar& g : grammar) {
+        std::size_t longer = std::max(name.size(), g.name.size());
+        if (longer - std::min(name.size(), g.name.size()) > max_distance) {
+            continue; // cheap reject, and keeps a 1 MB name from costing 1 MB x 5 cells
+        }
+        std::size_t dist = edit_distance(name, g.name);
+        if (dist < best_distance && dist < name.size()) {
+            best = &g;
+            best_distance = dist;
+        }
+    }
+    return best ? "did you mean '" + std::string(best->name) + "'?" : std::string();
+}
+
+[[noreturn]] void unknown_stage(std::string_view name, std::size_t position) {
+    fail({}, "unknown stage " + quoted(name), position, suggestion(name));
+}
+
+// ---- words -----------------------------------------------------------------
+
+struct word {
+    std::string text;
+    std::size_t position = 0; // of its first byte in the text
+    std::size_t end = 0;      // just past its last byte
+    bool plain = true;        // no quote or escape: text is the bytes [position, end)
+};
+
+// Splits the text into words and `|`s, shell style.
+class lexer {
+public:
+    explicit lexer(std::string_view text) noexcept : text_(text) {}
+
+    std::size_t position() const noexcept { return pos_; }
+    bool at_end() const noexcept { return pos_ == text_.size(); }
+    bool at_pipe() const noexcept { return !at_end() && text_[pos_] == '|'; }
+    void skip_pipe() noexcept { ++pos_; }
+
+    // Blanks, and backslash-newline (a line continuation, as in sh).
+    void skip_blanks() noexcept {
+        while (!at_end()) {
+            if (is_blank(text_[pos_])) {
+                ++pos_;
+            } else if (continuation_at(pos_)) {
+                pos_ += 2;
+            } else {
+                break;
+            }
+        }
+    }
+
+    // The word at the current position (not at a blank, a `|` or the end).
+    // `stage` names the stage in error messages.
+    word read(std::string_view stage) {
+        word w;
+        w.position = pos_;
+        while (!at_end() && !is_blank(text_[pos_]) && text_[pos_] != '|') {
+            char c = text_[pos_];
+            if (c == '\'') {
+                w.plain = false;
+                std::size_t close = text_.find('\'', pos_ + 1);
+                if (close == std::string_view::npos) {
+                    fail(stage, "unterminated single quote", pos_);
+                }
+                w.text += text_.substr(pos_ + 1, close - pos_ - 1);
+                pos_ = close + 1;
+            } else if (c == '"') {
+                w.plain = false;
+                read_double_quoted(w.text, stage);
+            } else if (c == '\\') {
+                w.plain = false;
+                if (pos_ + 1 == text_.size()) {
+                    fail(stage, "backslash at the end of the text", pos_);
+                }
+                if (text_[pos_ + 1] != '\n') { // backslash-newline joins lines
+                    w.text += text_[pos_ + 1];
+                }
+                pos_ += 2;
+            } else {
+                std::size_t run_end = text_.find_first_of(special_, pos_);
+                run_end = run_end == std::string_view::npos ? text_.size() : run_end;
+                w.text += text_.substr(pos_, run_end - pos_);
+                pos_ = run_end;
+            }
+        }
+        w.end = pos_;
+        return w;
+    }
+
+private:
+    bool continuation_at(std::size_t at) const noexcept {
+        return text_[at] == '\\' && at + 1 < text_.size() && text_[at + 1] == '\n';
+    }
+
+    // From the opening '"': \" \\ \| \n \t are escapes; any other backslash
+    // is kept with the byte after it ("\d" stays \d for a regex).
+    void read_double_quoted(std::string& out, std::string_view stage) {
+        std::size_t open = pos_++;
+        for (;;) {
+            std::size_t stop = text_.find_first_of("\"\\", pos_);
+            if (stop == std::string_view::npos || (text_[stop] == '\\' && stop + 1 == text_.size())) {
+                fail(stage, "unterminated double quote", open);
+            }
+            out += text_.substr(pos_, stop - pos_);
+            pos_ = stop + 1;
+            if (text_[stop] == '"') {
+                return;
+            }
+            char next = text_[pos_++];
+            switch (next) {
+            case '"':
+            case '\\':
+            case '|':
+                out += next;
+                break;
+            case 'n':
+                out += '\n';
+                break;
+            case 't':
+                out += '\t';
+                break;
+            default:
+                out += '\\';
+                out += next;
+            }
+        }
+    }
+
+    static constexpr std::string_view special_ = " \t\n\r\v\f|'\"\\";
+    std::string_view text_;
+    std::size_t pos_ = 0;
+};
+
+// ---- validation ------------------------------------------------------------
+
+// The whole of `digits` as a std::size_t; empty if it is not all decimal
+// digits or (then `too_large` is set) does not fit.
+std::optional<std::size_t> parse_size(std::string_view digits, bool& too_large) noexcept {
+    too_large = false;
+    if (digits.empty() || !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        return std::nullopt;
+    }
+    std::size_t value = 0;
+    auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+    if (ec == std::errc::result_out_of_range) {
+        too_large = true;
+        return std::nullopt;
+    }
+    return value;
+}
+
+void check_operand(const stage_grammar& g, const word& w) {
+    bool too_large = false;
+    switch (g.operand) {
+    case operand_kind::none:
+    case operand_kind::text:
+        return;
+    case operand_kind::file:
+        if (w.text.empty()) {
+            fail(g.name, "empty " + std::string(g.operand_name), w.position);
+        }
+        return;
+    case operand_kind::number:
+        if (!parse_size(w.text, too_large)) {
+            fail(g.name, quoted(w.text) + (too_large ? " is too large" : " is not a number"), w.position);
+        }
+        return;
+    case operand_kind::field:
+        if (w.text.starts_with('$')) {
+            std::optional<std::size_t> n = parse_size(std::string_view(w.text).substr(1), too_large);
+            if (!n || *n == 0) {
+                fail(g.name, "bad column " + quoted(w.text), w.position, "columns are $1, $2, ...");
+            }
+        } else if (w.text.empty()) {
+            fail(g.name, "empty FIELD", w.position, field_help);
+        } else if (std::any_of(w.text.begin(), w.text.end(), [](char c) { return is_blank(c) || c == '='; })) {
+            fail(g.name, "bad field name " + quoted(w.text), w.position, field_help);
+        }
+        return;
+    }
+}
+
+bool takes_option(const stage_grammar& g, std::string_view spelling) noexcept {
+    return std::any_of(g.options.begin(), g.options.end(),
+                       [&](const option_info& o) { return o.spelling == spelling; });
+}
+
+// The spec of stage `g` from its name and the words after it. Options come
+// first (POSIX: the first operand or `--` ends them); "missing ..." points
+// just past the stage's last word.
+stage_spec validate(const stage_grammar& g, const word& name, const std::vector<word>& words) {
+    stage_spec spec;
+    spec.name = std::string(g.name);
+    spec.position = name.position;
+
+    std::string seen; // short flags, in the order given
+    std::size_t i = 0;
+    for (; i < words.size(); ++i) {
+        const word& w = words[i];
+        if (w.text == "--") {
+            ++i;
+            break;
+        }
+        if (w.text.size() < 2 || w.text[0] != '-') {
+            break; // "-" alone is an operand (stdin, say)
+        }
+        if (w.text.starts_with("--")) {
+            if (w.text != "--final" || !takes_option(g, w.text)) {
+                fail(g.name, "unknown option " + quoted(w.text), w.position);
+            }
+            spec.final_only = true;
+            continue;
+        }
+        for (std::size_t k = 1; k < w.text.size(); ++k) {
+            char c = w.text[k];
+            // "-x" points at its '-'; the x of "-vx" at itself, if the bytes are where they seem
+            std::size_t at = k > 1 && w.plain ? w.position + k : w.position;
+            if (is_control(c) || static_cast<unsigned char>(c) >= 0x80) {
+                fail(g.name, "unknown option " + quoted(w.text), w.position);
+            }
+            const char spelling[] = {'-', c};
+            if (!takes_option(g, std::string_view(spelling, 2))) {
+                fail(g.name, "unknown option " + quoted(std::string_view(spelling, 2)), at);
+            }
+            if (g.exclusive.find(c) != std::string_view::npos) {
+                for (char other : g.exclusive) {
+                    if (other != c && seen.find(other) != std::string::npos) {
+                        fail(g.name, "-" + std::string(1, c) + " conflicts with -" + std::string(1, other), at);
+                    }
+                }
+            }
+            seen += c;
+        }
+    }
+    for (const option_info& o : g.options) {
+        if (o.spelling.size() == 2 && seen.find(o.spelling[1]) != std::string::npos) {
+            spec.flags += o.spelling[1];
+        }
+    }
+
+    std::size_t max_operands = g.operand == operand_kind::none ? 0 : 1;
+    if (words.size() - i > max_operands) {
+        const word& extra = words[i + max_operands];
+        fail(g.name, "unexpected argument " + quoted(extra.text), extra.position, "usage: " + std::string(g.usage));
+    }
+    if (i == words.size()) {
+        if (g.operand_required) {
+            std::size_t end = words.empty() ? name.end : words.back().end;
+            fail(g.name, "missing " + std::string(g.operand_name), end);
+        }
+        return spec;
+    }
+    check_operand(g, words[i]);
+    spec.operands.push_back(words[i].text);
+    spec.operand_positions.push_back(words[i].position);
+    return spec;
+}
+
+void append_usage(std::string& out, const stage_grammar& g) {
+    out += g.usage;
+    out += "\n    ";
+    out += g.description;
+    out += '\n';
+}
+
+} // namespace
+
+std::vector<stage_spec> parse_pipeline(std::string_view text) {
+    lexer lex(text);
+    lex.skip_blanks();
+    if (lex.at_end()) {
+        fail({}, "empty pipeline text", 0);
+    }
+    std::vector<stage_spec> stages;
+    for (;;) {
+        lex.skip_blanks();
+        if (lex.at_end() || lex.at_pipe()) {
+            fail({}, "empty stage", lex.position());
+        }
+        word name = lex.read({});
+        const stage_grammar* g = find_stage(name.text);
+        if (!g) {
+            unknown_stage(name.text, name.position);
+        }
+        std::vector<word> words;
+        for (lex.skip_blanks(); !lex.at_end() && !lex.at_pipe(); lex.skip_blanks()) {
+            words.push_back(lex.read(g->name));
+        }
+        stages.push_back(validate(*g, name, words));
+        if (lex.at_end()) {
+            return stages;
+        }
+        lex.skip_pipe();
+    }
+}
+
+std::string stage_help(std::string_view name) {
+    const stage_grammar* g = find_stage(name);
+    if (!g) {
+        std::string message = "coropipe: unknown stage " + quoted(name);
+        if (std::string hint = suggestion(name); !hint.empty()) {
+            message += "; " + hint;
+        }
+        throw pipeline_text_error(message, 0);
+    }
+    std::string out = "usage: ";
+    append_usage(out, *g);
+    for (const option_info& o : g->options) {
+        out += "  ";
+        out += o.spelling;
+        out.append(o.spelling.size() < 8 ? 8 - o.spelling.size() : 1, ' ');
+        out += o.help;
+        out += '\n';
+    }
+    if (g->operand == operand_kind::field) {
+        out += "  ";
+        out += field_help;
+        out += '\n';
+    }
+    return out;
+}
+
+std::string all_stages_help() {
+    std::string out;
+    for (const stage_grammar& g : grammar) {
+        append_usage(out, g);
+    }
+    return out;
+}
+
+std::string format_error(std::string_view text, const pipeline_text_error& err) {
+    constexpr std::size_t context = 60; // bytes shown each side of the caret in a long line
+    std::size_t pos = std::min(err.position(), text.size());
+    std::size_t line_begin = pos == 0 ? 0 : text.rfind('\n', pos - 1) + 1; // npos + 1 == 0
+    std::size_t line_end = std::min(text.find('\n', pos), text.size());
+
+    std::size_t begin = pos - std::min(pos - line_begin, context);
+    std::size_t end = std::min(line_end, pos + context);
+    while (begin < pos && is_continuation(text[begin])) {
+        ++begin;
+    }
+    while (end < line_end && is_continuation(text[end])) {
+        ++end;
+    }
+
+    std::string shown = begin > line_begin ? "..." : "";
+    std::string caret = begin > line_begin ? "   " : "";
+    for (std::size_t i = begin; i < end; ++i) {
+        char c = text[i];
+        shown += c == '\t' || !is_control(c) ? c : '?';
+        if (i < pos && !is_continuation(c)) {
+            caret += c == '\t' ? '\t' : ' ';
+        }
+    }
+    if (end < line_end) {
+        shown += "...";
+    }
+    return shown + "\n" + caret + "^\n";
+}
+
+} // namespace coropipe
