@@ -2,8 +2,10 @@
 
 #include <coropipe/error.hpp>
 
+#include <atomic>
 #include <charconv>
 #include <string>
+#include <utility>
 
 namespace coropipe::detail {
 
@@ -74,10 +76,36 @@ std::optional<double> parse_column(std::string_view line, std::size_t n) noexcep
     }
 }
 
-field_projection::field_projection(std::string_view key) : key_eq_(std::string(key) + '=') {
+struct field_projection::shared_key {
+    std::atomic<long> refs{1};
+    substring_searcher key_eq;
+};
+
+field_projection::field_projection(std::string_view key) : key_(nullptr) {
     if (key.empty()) {
         throw_error("coropipe::field: the key is empty");
     }
+    key_ = new shared_key{{1}, substring_searcher(std::string(key) + '=')};
+}
+
+field_projection::field_projection(const field_projection& other) noexcept : key_(other.key_) {
+    key_->refs.fetch_add(1, std::memory_order_relaxed);
+}
+
+field_projection& field_projection::operator=(const field_projection& other) noexcept {
+    field_projection copy(other);
+    std::swap(key_, copy.key_);
+    return *this;
+}
+
+field_projection::~field_projection() {
+    if (key_->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+        delete key_;
+    }
+}
+
+std::optional<double> field_projection::operator()(std::string_view line) const noexcept {
+    return parse_field(line, key_->key_eq);
 }
 
 column_projection::column_projection(std::size_t n) : n_(n) {

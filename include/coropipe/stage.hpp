@@ -40,10 +40,10 @@ template <class In, class Out>
     requires(!std::is_void_v<Out>)
 struct stage_yield<In, Out> {
     /// Hands `value` downstream and suspends until downstream wants more.
-    auto yield_value(Out& value) noexcept { return emitter{this, std::addressof(value)}; }
+    auto yield_value(Out& value) noexcept { return emitted{emit(std::addressof(value))}; }
     // A temporary lives to the end of the full expression, past the
     // downstream's use of it, so handing it on by address is safe.
-    auto yield_value(Out&& value) noexcept { return emitter{this, std::addressof(value)}; }
+    auto yield_value(Out&& value) noexcept { return emitted{emit(std::addressof(value))}; }
     template <class U>
         requires(std::is_constructible_v<Out, U &&> && !std::is_convertible_v<U &&, Out&> &&
                  !std::is_convertible_v<U &&, Out &&>)
@@ -59,10 +59,12 @@ struct stage_yield<In, Out> {
     }
 
 private:
-    struct emitter {
-        stage_yield* self;
-        Out* value;
-        bool await_ready() const noexcept { return self->emit(value); }
+    // The value is handed on in yield_value itself, so the awaiter kept in
+    // the frame is one byte: each co_yield in a stage costs that, not the
+    // two pointers an awaiter carrying the value would.
+    struct emitted {
+        bool go_on;
+        bool await_ready() const noexcept { return go_on; }
         void await_suspend(std::coroutine_handle<>) const noexcept {}
         void await_resume() const noexcept {}
     };
@@ -79,13 +81,15 @@ public:
     std::suspend_always initial_suspend() const noexcept { return {}; }
 
     auto final_suspend() noexcept {
+        // Stateless: it finds the links through the handle, so it adds
+        // nothing to the frame.
         struct final_awaiter {
-            stage_links& l;
             bool await_ready() const noexcept { return false; }
-            void await_suspend(std::coroutine_handle<>) const noexcept {
+            void await_suspend(std::coroutine_handle<stage_promise> self) const noexcept {
                 // End-of-stream (and any exception, in core->error) goes
                 // downstream: pulled, the waiting downstream sees it when we
                 // return into it; pushed, we run it now.
+                stage_links& l = self.promise();
                 if (l.down != nullptr) {
                     l.down->in_end = true;
                     if (!l.core->pulling && !l.down->self.done()) {
@@ -97,7 +101,7 @@ public:
             }
             void await_resume() const noexcept {}
         };
-        return final_awaiter{*this};
+        return final_awaiter{};
     }
 
     auto await_transform(input_t) noexcept {

@@ -175,3 +175,11 @@ TEST_CASE("destroying a running_min pipeline early destroys upstream", "[stage][
     }
     CHECK(guard.balanced());
 }
+
+TEST_CASE("a running_min stage over a field keeps its coroutine frame within 128 bytes", "[stage][running_min]") {
+    auto closure = running_min(coropipe::field("latency_ms"));
+    auto s = closure.build<std::string_view>();
+    const std::size_t frame = coropipe::detail::last_frame_size();
+    INFO("frame bytes: " << frame);
+    CHECK(frame <= 128);
+}

@@ -68,9 +68,12 @@ coroutine<T, T> running_best() {
 
 /// Stage form: one output per input whose projection is a value (or only
 /// the last one, at the end, with `final_only`).
-template <class In, class Proj, class Better>
+// FinalOnly is a template parameter rather than a runtime flag: one bool less
+// in the frame keeps it within 128 bytes.
+template <class In, class Proj, class Better, bool FinalOnly>
     requires std::invocable<Proj&, In&>
-stage<In, projected_value_t<Proj, In>> running_best_stage(Proj proj, bool final_only) {
+stage<In, projected_value_t<Proj, In>> running_best_stage(Proj proj) {
+    constexpr bool final_only = FinalOnly;
     best_so_far<projected_value_t<Proj, In>, Better> state;
     while (In* x = co_await input) {
         if (state.offer(std::invoke(proj, *x)) && !final_only) {
@@ -110,7 +113,10 @@ private:
     template <class Proj>
     static auto closure(Proj proj, bool final_only) {
         return make_closure([proj = std::move(proj), final_only]<class In>() {
-            return running_best_stage<In, Proj, Better>(proj, final_only);
+            if (final_only) {
+                return running_best_stage<In, Proj, Better, true>(proj);
+            }
+            return running_best_stage<In, Proj, Better, false>(proj);
         });
     }
 };

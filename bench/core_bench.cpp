@@ -1,0 +1,381 @@
+// Core costs of coropipe, each next to its peers in the same run:
+//
+// 1. ns per element through a pipeline over ints: source -> filter (1 stage)
+//    and source -> filter -> running min (3 stages), written as coropipe
+//    stages, as a chain of coropipe generators, with range-v3 views, and as
+//    a hand loop.
+// 2. Coroutine frame bytes of a grep stage and a running-min stage
+//    (`frame_bytes` counters, exact sizes the compiler asked for).
+// 3. Create + first resume + destroy of `range | stage | stage | stage`,
+//    frames from the recycling allocator vs from plain `::operator new`.
+//
+// Run: build/h4-rel/bench/bench_core_bench (see docs/BENCHMARKS.md).
+// The `per_elem` counter is seconds per source element (1.8n = 1.8 ns).
+#include <coropipe/coropipe.hpp>
+#include <coropipe/detail/frame_allocator.hpp>
+
+#if __has_include(<coropipe/stages/grep.hpp>)
+#include <coropipe/stages/grep.hpp>
+#define COROPIPE_BENCH_HAS_GREP 1
+#endif
+#if __has_include(<coropipe/stages/running_min.hpp>)
+#include <coropipe/stages/running_min.hpp>
+#define COROPIPE_BENCH_HAS_RUNNING_MIN 1
+#endif
+
+#include <benchmark/benchmark.h>
+
+#include <range/v3/view/filter.hpp>
+#include <range/v3/view/transform.hpp>
+
+#include <algorithm>
+#include <climits>
+#include <coroutine>
+#include <cstddef>
+#include <functional>
+#include <new>
+#include <random>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace {
+
+// ---- data and the per-element work ------------------------------------------
+
+constexpr std::size_t element_count = 4096; // 16 KiB: stays in L1, so we measure overhead
+
+const std::vector<int>& input_data() {
+    static const std::vector<int> data = [] {
+        std::mt19937 rng(42);
+        std::uniform_int_distribution<int> dist(0, 1 << 20);
+        std::vector<int> v(element_count);
+        for (int& x : v) {
+            x = dist(rng);
+        }
+        return v;
+    }();
+    return data;
+}
+
+// Drops 1 in 16 at random: a realistic but mostly predictable branch.
+inline bool keep(int x) noexcept { return x % 16 != 0; }
+// For range-v3: a lambda is inlined into the view, a function pointer may not be.
+constexpr auto keep_fn = [](int x) noexcept { return keep(x); };
+
+void set_rate(benchmark::State& st) {
+    const auto n = static_cast<std::int64_t>(st.iterations()) * static_cast<std::int64_t>(element_count);
+    st.SetItemsProcessed(n);
+    st.counters["per_elem"] =
+        benchmark::Counter(static_cast<double>(element_count),
+                           benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+}
+
+// ---- coropipe stages ----------------------------------------------------------
+
+coropipe::stage<int> filter_stage() {
+    while (int* x = co_await coropipe::input) {
+        if (keep(*x)) {
+            co_yield *x;
+        }
+    }
+}
+
+coropipe::stage<int> running_min_stage() {
+    int m = INT_MAX;
+    while (int* x = co_await coropipe::input) {
+        m = std::min(m, *x);
+        co_yield m;
+    }
+}
+
+coropipe::stage<int> pass_stage() {
+    while (int* x = co_await coropipe::input) {
+        co_yield *x;
+    }
+}
+
+// ---- coropipe generators --------------------------------------------------------
+
+coropipe::generator<int> source_gen(std::span<const int> data) {
+    for (int x : data) {
+        co_yield x;
+    }
+}
+
+coropipe::generator<int> filter_gen(coropipe::generator<int> in) {
+    for (int& x : in) {
+        if (keep(x)) {
+            co_yield x;
+        }
+    }
+}
+
+coropipe::generator<int> running_min_gen(coropipe::generator<int> in) {
+    int m = INT_MAX;
+    for (int& x : in) {
+        m = std::min(m, x);
+        co_yield m;
+    }
+}
+
+// ---- 1. ns per element ------------------------------------------------------------
+
+// Source only: how much iterating a range costs before any stage.
+void source_hand(benchmark::State& st) {
+    const auto& data = input_data();
+    for (auto _ : st) {
+        for (int x : data) {
+            benchmark::DoNotOptimize(x);
+        }
+    }
+    set_rate(st);
+}
+
+void source_generator(benchmark::State& st) {
+    const auto& data = input_data();
+    for (auto _ : st) {
+        for (int x : source_gen(data)) {
+            benchmark::DoNotOptimize(x);
+        }
+    }
+    set_rate(st);
+}
+
+// 1 stage: source -> filter.
+void filter_hand(benchmark::State& st) {
+    const auto& data = input_data();
+    for (auto _ : st) {
+        for (int x : data) {
+            if (keep(x)) {
+                benchmark::DoNotOptimize(x);
+            }
+        }
+    }
+    set_rate(st);
+}
+
+void filter_range_v3(benchmark::State& st) {
+    const auto& data = input_data();
+    for (auto _ : st) {
+        for (int x : data | ranges::views::filter(keep_fn)) {
+            benchmark::DoNotOptimize(x);
+        }
+    }
+    set_rate(st);
+}
+
+void filter_generators(benchmark::State& st) {
+    const auto& data = input_data();
+    for (auto _ : st) {
+        for (int x : filter_gen(source_gen(data))) {
+            benchmark::DoNotOptimize(x);
+        }
+    }
+    set_rate(st);
+}
+
+// vector | stage: the range itself is the source (no source coroutine).
+void filter_stage_from_vector(benchmark::State& st) {
+    const auto& data = input_data();
+    for (auto _ : st) {
+        for (int x : data | filter_stage()) {
+            benchmark::DoNotOptimize(x);
+        }
+    }
+    set_rate(st);
+}
+
+// 3 stages: source -> filter -> running min.
+void three_hand(benchmark::State& st) {
+    const auto& data = input_data();
+    for (auto _ : st) {
+        int m = INT_MAX;
+        for (int x : data) {
+            if (keep(x)) {
+                m = std::min(m, x);
+                benchmark::DoNotOptimize(m);
+            }
+        }
+    }
+    set_rate(st);
+}
+
+void three_range_v3(benchmark::State& st) {
+    const auto& data = input_data();
+    for (auto _ : st) {
+        int m = INT_MAX; // the running min's state, outside the (const-callable) lambda
+        auto view = data | ranges::views::filter(keep_fn) | ranges::views::transform([&m](int x) {
+                        m = std::min(m, x);
+                        return m;
+                    });
+        for (int x : view) {
+            benchmark::DoNotOptimize(x);
+        }
+    }
+    set_rate(st);
+}
+
+void three_generators(benchmark::State& st) {
+    const auto& data = input_data();
+    for (auto _ : st) {
+        for (int x : running_min_gen(filter_gen(source_gen(data)))) {
+            benchmark::DoNotOptimize(x);
+        }
+    }
+    set_rate(st);
+}
+
+// Three coroutines: a generator source and two stages.
+void three_stages(benchmark::State& st) {
+    const auto& data = input_data();
+    for (auto _ : st) {
+        for (int x : source_gen(data) | (filter_stage() | running_min_stage())) {
+            benchmark::DoNotOptimize(x);
+        }
+    }
+    set_rate(st);
+}
+
+// The vector is the source: two stage coroutines.
+void three_stages_from_vector(benchmark::State& st) {
+    const auto& data = input_data();
+    for (auto _ : st) {
+        for (int x : data | (filter_stage() | running_min_stage())) {
+            benchmark::DoNotOptimize(x);
+        }
+    }
+    set_rate(st);
+}
+
+#ifdef COROPIPE_BENCH_HAS_RUNNING_MIN
+void three_stages_builtin_running_min(benchmark::State& st) {
+    const auto& data = input_data();
+    for (auto _ : st) {
+        for (int x : source_gen(data) | (filter_stage() | coropipe::running_min(std::identity{}))) {
+            benchmark::DoNotOptimize(x);
+        }
+    }
+    set_rate(st);
+}
+#endif
+
+BENCHMARK(source_hand);
+BENCHMARK(source_generator);
+BENCHMARK(filter_hand);
+BENCHMARK(filter_range_v3);
+BENCHMARK(filter_generators);
+BENCHMARK(filter_stage_from_vector);
+BENCHMARK(three_hand);
+BENCHMARK(three_range_v3);
+BENCHMARK(three_generators);
+BENCHMARK(three_stages);
+BENCHMARK(three_stages_from_vector);
+#ifdef COROPIPE_BENCH_HAS_RUNNING_MIN
+BENCHMARK(three_stages_builtin_running_min);
+#endif
+
+// ---- 2. frame bytes -----------------------------------------------------------------
+//
+// `last_frame_size()` is the size the compiler asked for in the latest frame
+// allocation on this thread; a stage allocates its frame when it is called
+// (lazy: before its body runs), so reading it right after the call gives that
+// stage's frame. The loop measures creating and destroying one such stage.
+
+// User-written equivalents of the built-in stages, measured whether or not
+// the built-ins exist, so the two can be compared.
+coropipe::stage<std::string_view> user_grep(std::string needle) {
+    while (std::string_view* line = co_await coropipe::input) {
+        if (line->find(needle) != std::string_view::npos) {
+            co_yield *line;
+        }
+    }
+}
+
+template <class Make>
+void frame_bytes(benchmark::State& st, Make make) {
+    for (auto _ : st) {
+        auto s = make();
+        benchmark::DoNotOptimize(s);
+    }
+    auto s = make();
+    st.counters["frame_bytes"] = static_cast<double>(coropipe::detail::last_frame_size());
+}
+
+BENCHMARK_CAPTURE(frame_bytes, user_grep, [] { return user_grep("ERROR"); });
+BENCHMARK_CAPTURE(frame_bytes, user_running_min, [] { return running_min_stage(); });
+BENCHMARK_CAPTURE(frame_bytes, user_filter, [] { return filter_stage(); });
+BENCHMARK_CAPTURE(frame_bytes, generator_source, [] { return source_gen(input_data()); });
+#ifdef COROPIPE_BENCH_HAS_GREP
+BENCHMARK_CAPTURE(frame_bytes, builtin_grep, [] { return coropipe::grep("ERROR"); });
+#endif
+#ifdef COROPIPE_BENCH_HAS_RUNNING_MIN
+BENCHMARK_CAPTURE(frame_bytes, builtin_running_min,
+                  [] { return coropipe::running_min(std::identity{}).template build<int>(); });
+#endif
+
+// ---- 3. create + first resume + destroy -------------------------------------------
+//
+// The same stage coroutine twice: once with coropipe's promise (frames from
+// the per-thread recycling cache), once with a promise derived from it that
+// only replaces operator new/delete by the global ones (glibc malloc). The
+// extra `plain_new_t` parameter selects that promise through
+// std::coroutine_traits; the chain core (recycled) and the range source
+// (make_unique) are allocated the same way in both.
+
+struct plain_new_t {};
+
+template <class In, class Out>
+struct plain_new_promise : coropipe::detail::stage_promise<In, Out> {
+    static void* operator new(std::size_t size) { return ::operator new(size); }
+    static void operator delete(void* frame, std::size_t size) noexcept { ::operator delete(frame, size); }
+};
+
+} // namespace
+
+template <class In, class Out, class... Args>
+struct std::coroutine_traits<coropipe::stage<In, Out>, plain_new_t, Args...> {
+    using promise_type = plain_new_promise<In, Out>;
+};
+
+namespace {
+
+coropipe::stage<int> pass_stage_plain(plain_new_t) {
+    while (int* x = co_await coropipe::input) {
+        co_yield *x;
+    }
+}
+
+const std::vector<int> one_element = {7};
+
+void create_resume_destroy_recycled(benchmark::State& st) {
+    for (auto _ : st) {
+        auto p = one_element | (pass_stage() | pass_stage() | pass_stage());
+        benchmark::DoNotOptimize(*p.begin());
+    }
+}
+
+void create_resume_destroy_plain_new(benchmark::State& st) {
+    plain_new_t plain;
+    for (auto _ : st) {
+        auto p = one_element | (pass_stage_plain(plain) | pass_stage_plain(plain) | pass_stage_plain(plain));
+        benchmark::DoNotOptimize(*p.begin());
+    }
+}
+
+// The same shape with generators (no chain core, no range source object).
+void create_resume_destroy_generators(benchmark::State& st) {
+    for (auto _ : st) {
+        auto g = running_min_gen(filter_gen(source_gen(one_element)));
+        benchmark::DoNotOptimize(*g.begin());
+    }
+}
+
+BENCHMARK(create_resume_destroy_recycled);
+BENCHMARK(create_resume_destroy_plain_new);
+BENCHMARK(create_resume_destroy_generators);
+
+} // namespace
+
+BENCHMARK_MAIN();
