@@ -72,6 +72,26 @@ private:
     bool emit(Out* value) noexcept;
 };
 
+/// End-of-stream (and any exception, in core->error) goes downstream:
+/// pulled, the waiting downstream sees it when we return into it; pushed, we
+/// run it now.
+struct stage_final_awaiter {
+    bool await_ready() const noexcept { return false; }
+    template <class Promise> // a stage_promise, or a type derived from one
+    void await_suspend(std::coroutine_handle<Promise> self) const noexcept {
+        stage_links& l = self.promise();
+        if (l.down != nullptr) {
+            l.down->in_end = true;
+            if (!l.core->pulling && !l.down->self.done()) {
+                l.down->self.resume();
+            }
+        } else {
+            l.core->out = nullptr;
+        }
+    }
+    void await_resume() const noexcept {}
+};
+
 template <class In, class Out>
 class stage_promise : public recycled_frame, public stage_links, public stage_yield<In, Out> {
 public:
@@ -80,29 +100,9 @@ public:
     // Lazy: the body starts when the chain first needs it, not at the call.
     std::suspend_always initial_suspend() const noexcept { return {}; }
 
-    auto final_suspend() noexcept {
-        // Stateless: it finds the links through the handle, so it adds
-        // nothing to the frame.
-        struct final_awaiter {
-            bool await_ready() const noexcept { return false; }
-            void await_suspend(std::coroutine_handle<stage_promise> self) const noexcept {
-                // End-of-stream (and any exception, in core->error) goes
-                // downstream: pulled, the waiting downstream sees it when we
-                // return into it; pushed, we run it now.
-                stage_links& l = self.promise();
-                if (l.down != nullptr) {
-                    l.down->in_end = true;
-                    if (!l.core->pulling && !l.down->self.done()) {
-                        l.down->self.resume();
-                    }
-                } else {
-                    l.core->out = nullptr;
-                }
-            }
-            void await_resume() const noexcept {}
-        };
-        return final_awaiter{};
-    }
+    // Stateless: it finds the links through the handle, so it adds nothing
+    // to the frame.
+    stage_final_awaiter final_suspend() const noexcept { return {}; }
 
     auto await_transform(input_t) noexcept {
         struct input_awaiter {
