@@ -1,6 +1,7 @@
 #include <coropipe/generator.hpp>
 
 #include <catch2/catch.hpp>
+#include <collect.hpp>
 #include <counted.hpp>
 
 #include <range/v3/view/take.hpp>
@@ -16,6 +17,7 @@ using coropipe::generator;
 using coropipe::test::counted;
 using coropipe::test::live_guard;
 
+using coropipe::test::collect;
 namespace {
 
 generator<int> count_to(int n) {
@@ -39,15 +41,6 @@ generator<int> in_order(node* n) {
     co_yield coropipe::from(in_order(n->left));
     co_yield n->value;
     co_yield coropipe::from(in_order(n->right));
-}
-
-template <class R>
-std::vector<int> collect(R&& r) {
-    std::vector<int> out;
-    for (auto&& x : r) {
-        out.push_back(x);
-    }
-    return out;
 }
 
 } // namespace

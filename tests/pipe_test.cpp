@@ -3,6 +3,7 @@
 #include <coropipe/generator.hpp>
 
 #include <catch2/catch.hpp>
+#include <collect.hpp>
 #include <counted.hpp>
 
 #include <range/v3/view/filter.hpp>
@@ -20,6 +21,7 @@ using coropipe::input;
 using coropipe::sink;
 using coropipe::stage;
 
+using coropipe::test::collect;
 namespace {
 
 template <class T>
@@ -51,15 +53,6 @@ coroutine<void, std::string> printer(std::vector<std::string>* out) {
     }
 }
 
-template <class R>
-auto to_vector(R&& r) {
-    std::vector<std::remove_cvref_t<decltype(*std::ranges::begin(r))>> out;
-    for (auto&& x : r) {
-        out.push_back(x);
-    }
-    return out;
-}
-
 } // namespace
 
 TEST_CASE("a pipeline is an input range for std::ranges", "[core][pipe]") {
@@ -67,34 +60,34 @@ TEST_CASE("a pipeline is an input range for std::ranges", "[core][pipe]") {
     STATIC_REQUIRE(std::ranges::input_range<p>);
     STATIC_REQUIRE(ranges::input_range<p>);
     auto nums = std::vector<int>{1, 2, 3, 4, 5};
-    CHECK(to_vector(nums | identity_stage<int>() | std::views::take(2)) == std::vector<int>{1, 2});
+    CHECK(collect(nums | identity_stage<int>() | std::views::take(2)) == std::vector<int>{1, 2});
 }
 
 TEST_CASE("range-v3 and std views feed stages and consume pipelines", "[core][pipe]") {
     std::vector<int> nums{1, 2, 3, 4, 5, 6};
     SECTION("a range-v3 view as the source") {
         auto odd = nums | ranges::views::filter([](int x) { return x % 2 == 1; });
-        CHECK(to_vector(odd | identity_stage<int>()) == std::vector<int>{1, 3, 5});
+        CHECK(collect(odd | identity_stage<int>()) == std::vector<int>{1, 3, 5});
     }
     SECTION("a std view as the source, converting prvalue elements") {
-        CHECK(to_vector(std::views::iota(1, 4) | identity_stage<int>()) == std::vector<int>{1, 2, 3});
+        CHECK(collect(std::views::iota(1, 4) | identity_stage<int>()) == std::vector<int>{1, 2, 3});
     }
     SECTION("a range-v3 view over a pipeline (held as an lvalue: range-v3 views must be copyable)") {
         auto p = nums | identity_stage<int>();
-        CHECK(to_vector(p | ranges::views::transform([](int x) { return x * 10; }) | ranges::views::take(2)) ==
+        CHECK(collect(p | ranges::views::transform([](int x) { return x * 10; }) | ranges::views::take(2)) ==
               std::vector<int>{10, 20});
     }
 }
 
 TEST_CASE("a closure takes its input type from what is piped into it", "[core][pipe]") {
     std::vector<int> nums{7, 8};
-    CHECK(to_vector(nums | same() | as_text()) == std::vector<std::string>{"7", "8"});
+    CHECK(collect(nums | same() | as_text()) == std::vector<std::string>{"7", "8"});
     SECTION("closures compose before they know their input") {
         auto both = same() | as_text();
-        CHECK(to_vector(nums | std::move(both)) == std::vector<std::string>{"7", "8"});
+        CHECK(collect(nums | std::move(both)) == std::vector<std::string>{"7", "8"});
     }
     SECTION("after a stage, the closure uses the stage's output type") {
-        CHECK(to_vector(nums | identity_stage<int>() | as_text()) == std::vector<std::string>{"7", "8"});
+        CHECK(collect(nums | identity_stage<int>() | as_text()) == std::vector<std::string>{"7", "8"});
     }
 }
 

@@ -3,6 +3,7 @@
 #include <coropipe/pipe.hpp>
 
 #include <catch2/catch.hpp>
+#include <collect.hpp>
 #include <counted.hpp>
 
 #include <stdexcept>
@@ -17,6 +18,7 @@ using coropipe::stage;
 using coropipe::test::counted;
 using coropipe::test::live_guard;
 
+using coropipe::test::collect;
 namespace {
 
 stage<int> doubled() {
@@ -82,20 +84,11 @@ generator<int> numbers(int n, int* pulled) {
     }
 }
 
-template <class R>
-std::vector<int> to_vector(R&& r) {
-    std::vector<int> out;
-    for (auto&& x : r) {
-        out.push_back(x);
-    }
-    return out;
-}
-
 } // namespace
 
 TEST_CASE("a stage transforms each element it pulls from a range", "[core][stage]") {
     std::vector<int> in{1, 2, 3};
-    CHECK(to_vector(in | doubled()) == std::vector<int>{2, 4, 6});
+    CHECK(collect(in | doubled()) == std::vector<int>{2, 4, 6});
 }
 
 TEST_CASE("a stage does not start before its pipeline is iterated", "[core][stage]") {
@@ -108,20 +101,20 @@ TEST_CASE("a stage does not start before its pipeline is iterated", "[core][stag
     }(&started);
     auto p = std::vector<int>{1} | std::move(s);
     CHECK_FALSE(started);
-    CHECK(to_vector(p) == std::vector<int>{1});
+    CHECK(collect(p) == std::vector<int>{1});
     CHECK(started);
 }
 
 TEST_CASE("a stage may drop inputs, emit several per input, or emit after the end", "[core][stage]") {
     std::vector<int> in{1, 2, 3, 4};
-    CHECK(to_vector(in | evens()) == std::vector<int>{2, 4});
-    CHECK(to_vector(in | twice_each()) == std::vector<int>{1, 1, 2, 2, 3, 3, 4, 4});
-    CHECK(to_vector(in | total()) == std::vector<int>{10});
+    CHECK(collect(in | evens()) == std::vector<int>{2, 4});
+    CHECK(collect(in | twice_each()) == std::vector<int>{1, 1, 2, 2, 3, 3, 4, 4});
+    CHECK(collect(in | total()) == std::vector<int>{10});
 }
 
 TEST_CASE("stages chain with | from a generator, left to right", "[core][stage]") {
     int pulled = 0;
-    CHECK(to_vector(numbers(6, &pulled) | evens() | doubled() | twice_each()) ==
+    CHECK(collect(numbers(6, &pulled) | evens() | doubled() | twice_each()) ==
           std::vector<int>{4, 4, 8, 8, 12, 12});
     CHECK(pulled == 6);
 }
@@ -129,21 +122,21 @@ TEST_CASE("stages chain with | from a generator, left to right", "[core][stage]"
 TEST_CASE("stage | stage composes into one stage", "[core][stage]") {
     auto both = evens() | doubled();
     std::vector<int> in{1, 2, 3, 4};
-    CHECK(to_vector(in | std::move(both)) == std::vector<int>{4, 8});
+    CHECK(collect(in | std::move(both)) == std::vector<int>{4, 8});
 }
 
 TEST_CASE("an empty input gives an empty output, but totals still come", "[core][stage]") {
     std::vector<int> none;
-    CHECK(to_vector(none | doubled()).empty());
-    CHECK(to_vector(none | total()) == std::vector<int>{0});
+    CHECK(collect(none | doubled()).empty());
+    CHECK(collect(none | total()) == std::vector<int>{0});
 }
 
 TEST_CASE("a stage that finishes early stops pulling from upstream", "[core][stage]") {
     int pulled = 0;
-    CHECK(to_vector(numbers(1000, &pulled) | first(3)) == std::vector<int>{1, 2, 3});
+    CHECK(collect(numbers(1000, &pulled) | first(3)) == std::vector<int>{1, 2, 3});
     CHECK(pulled == 3);
     pulled = 0;
-    CHECK(to_vector(numbers(1000, &pulled) | first(0)).empty());
+    CHECK(collect(numbers(1000, &pulled) | first(0)).empty());
     CHECK(pulled == 0);
 }
 
@@ -186,7 +179,7 @@ TEST_CASE("an exception from the source reaches the stages, which may catch it",
                 co_yield -1;
             }
         };
-        CHECK(to_vector(failing() | guarded()) == std::vector<int>{1, -1});
+        CHECK(collect(failing() | guarded()) == std::vector<int>{1, -1});
     }
     SECTION("a stage downstream of the failure may catch it") {
         auto catcher = []() -> stage<int> {
@@ -200,7 +193,7 @@ TEST_CASE("an exception from the source reaches the stages, which may catch it",
             }
             co_yield 100 + seen;
         };
-        CHECK(to_vector(failing() | doubled() | catcher()) == std::vector<int>{2, 101});
+        CHECK(collect(failing() | doubled() | catcher()) == std::vector<int>{2, 101});
     }
 }
 

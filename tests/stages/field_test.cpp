@@ -6,6 +6,7 @@
 #include <coropipe/stages/running_min.hpp>
 
 #include <catch2/catch.hpp>
+#include <collect.hpp>
 #include <counted.hpp>
 
 #include <range/v3/view/take.hpp>
@@ -21,16 +22,8 @@ using namespace std::literals;
 using coropipe::column;
 using coropipe::field;
 
+using coropipe::test::collect;
 namespace {
-
-template <class Range>
-std::vector<double> collect(Range&& r) {
-    std::vector<double> out;
-    for (double x : r) {
-        out.push_back(x);
-    }
-    return out;
-}
 
 coropipe::generator<std::string_view> log_lines(int n, int throw_at = -1) {
     coropipe::test::counted in_scope;

@@ -4,6 +4,7 @@
 #include <coropipe/stages/take.hpp>
 
 #include <catch2/catch.hpp>
+#include <collect.hpp>
 #include <counted.hpp>
 
 #include <range/v3/view/take.hpp>
@@ -18,20 +19,9 @@ using namespace std::literals;
 using coropipe::grep;
 using coropipe::detail::substring_searcher;
 
+using coropipe::test::collect;
+using coropipe::test::strings;
 namespace {
-
-std::vector<std::string> strings(std::vector<std::string_view> in) {
-    return {in.begin(), in.end()};
-}
-
-template <class Range>
-std::vector<std::string> collect(Range&& lines) {
-    std::vector<std::string> out;
-    for (std::string_view line : lines) {
-        out.emplace_back(line);
-    }
-    return out;
-}
 
 // Yields `n` lines "line 0", "line 1", ... with a counted object in scope;
 // counts how many were pulled. Throws after `throw_at` lines if set.

@@ -6,6 +6,7 @@
 #include <coropipe/stages/print.hpp>
 
 #include <catch2/catch.hpp>
+#include <collect.hpp>
 
 #include <atomic>
 #include <cerrno>
@@ -27,6 +28,7 @@ namespace fs = std::filesystem;
 using coropipe::lines;
 using namespace std::string_literals;
 
+using coropipe::test::collect;
 namespace {
 
 constexpr std::size_t chunk_size = coropipe::detail::line_reader::chunk_size;
@@ -63,15 +65,6 @@ struct fd_guard {
         }
     }
 };
-
-template <class Range>
-std::vector<std::string> collect(Range&& range) {
-    std::vector<std::string> out;
-    for (std::string_view line : range) {
-        out.emplace_back(line);
-    }
-    return out;
-}
 
 bool is_open(int fd) { return ::fcntl(fd, F_GETFD) != -1; }
 

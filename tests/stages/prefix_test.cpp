@@ -4,6 +4,7 @@
 #include <coropipe/stages/grep.hpp>
 
 #include <catch2/catch.hpp>
+#include <collect.hpp>
 #include <counted.hpp>
 
 #include <range/v3/view/take.hpp>
@@ -16,20 +17,9 @@
 using namespace std::literals;
 using coropipe::prefix;
 
+using coropipe::test::collect;
+using coropipe::test::strings;
 namespace {
-
-std::vector<std::string> strings(std::vector<std::string_view> in) {
-    return {in.begin(), in.end()};
-}
-
-template <class Range>
-std::vector<std::string> collect(Range&& lines) {
-    std::vector<std::string> out;
-    for (std::string_view line : lines) {
-        out.emplace_back(line);
-    }
-    return out;
-}
 
 // "# header", then "data 0", "data 1", ...; a counted object in scope; throws
 // instead of the data line `throw_at`.

@@ -6,6 +6,7 @@
 #include <coropipe/stages/take.hpp>
 
 #include <catch2/catch.hpp>
+#include <collect.hpp>
 #include <counted.hpp>
 
 #include <range/v3/view/take.hpp>
@@ -22,16 +23,8 @@ using coropipe::running_max;
 using coropipe::running_min;
 using coropipe::test::counted;
 
+using coropipe::test::collect;
 namespace {
-
-template <class Range>
-auto collect(Range&& r) {
-    std::vector<std::remove_cvref_t<std::ranges::range_reference_t<Range>>> out;
-    for (auto&& x : r) {
-        out.push_back(x);
-    }
-    return out;
-}
 
 std::optional<int> even_only(int x) {
     if (x % 2 != 0) {

@@ -4,6 +4,7 @@
 #include <coropipe/stages/grep.hpp>
 
 #include <catch2/catch.hpp>
+#include <collect.hpp>
 #include <counted.hpp>
 
 #include <range/v3/view/take.hpp>
@@ -17,16 +18,8 @@
 using coropipe::take;
 using coropipe::test::counted;
 
+using coropipe::test::collect;
 namespace {
-
-template <class Range>
-auto collect(Range&& r) {
-    std::vector<std::remove_cvref_t<std::ranges::range_reference_t<Range>>> out;
-    for (auto&& x : r) {
-        out.push_back(x);
-    }
-    return out;
-}
 
 // 0, 1, 2, ... up to `n` (or forever with n < 0), counting every element
 // pulled out of it; throws instead of yielding `throw_at`.
@@ -95,7 +88,7 @@ TEST_CASE("take works for any element type and passes elements by address", "[st
 
 TEST_CASE("take composes with other stages and with range-v3 views", "[stage][take]") {
     std::vector<std::string_view> lines{"x1", "y", "x2", "x3", "x4"};
-    CHECK(collect(lines | coropipe::grep("x") | take(3) | take(2)) == std::vector<std::string_view>{"x1", "x2"});
+    CHECK(collect(lines | coropipe::grep("x") | take(3) | take(2)) == std::vector<std::string>{"x1", "x2"});
     std::vector<int> numbers{1, 2, 3, 4};
     auto doubled = numbers | ranges::views::transform([](int x) { return 2 * x; });
     auto p = doubled | take(3);
