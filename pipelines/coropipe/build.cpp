@@ -1,0 +1,123 @@
+#include "build.hpp"
+
+#include <coropipe/stages/field.hpp>
+#include <coropipe/stages/grep.hpp>
+#include <coropipe/stages/prefix.hpp>
+#include <coropipe/stages/running_min.hpp>
+#include <coropipe/stages/take.hpp>
+
+#include <array>
+#include <charconv>
+#include <cstddef>
+#include <string>
+#include <utility>
+
+namespace coropipe::cli {
+
+namespace {
+
+[[noreturn]] void fail(const stage_spec& spec, const std::string& what, std::size_t position) {
+    throw pipeline_text_error("coropipe: " + spec.name + ": " + what + " at column " + std::to_string(position + 1),
+                              position);
+}
+
+[[noreturn]] void not_supported(const stage_spec& spec, const std::string& what) {
+    fail(spec, what + " is not supported yet", spec.position);
+}
+
+/// Adapter, not a stage of its own: the numbers of a numeric stage as text,
+/// in `std::to_chars`' shortest form (187, not 187.000000), as print writes them.
+/// Each line is valid until the next input, like any line.
+stage<double, std::string_view> as_text() {
+    std::array<char, 32> buffer{};
+    while (double* value = co_await input) {
+        const auto result = std::to_chars(buffer.data(), buffer.data() + buffer.size(), *value);
+        co_yield std::string_view(buffer.data(), static_cast<std::size_t>(result.ptr - buffer.data()));
+    }
+}
+
+/// min/max FIELD [--final]: `field(name)` or `column(N)` for `$N`.
+template <class Best>
+text_stage numeric(const stage_spec& spec, Best best) {
+    const std::string& field_word = spec.operands.at(0);
+    auto project = [&](auto projection) {
+        auto closure = spec.final_only ? best(projection, final_only) : best(projection);
+        return closure.template build<std::string_view>() | as_text();
+    };
+    if (field_word.starts_with('$')) {
+        std::size_t n = 0;
+        std::from_chars(field_word.data() + 1, field_word.data() + field_word.size(), n); // checked by the parser
+        return project(column(n));
+    }
+    return project(field(field_word));
+}
+
+struct min_fn {
+    template <class... Args>
+    auto operator()(Args&&... args) const {
+        return running_min(std::forward<Args>(args)...);
+    }
+};
+struct max_fn {
+    template <class... Args>
+    auto operator()(Args&&... args) const {
+        return running_max(std::forward<Args>(args)...);
+    }
+};
+
+} // namespace
+
+text_stage build_stage(const stage_spec& spec) {
+    if (spec.name == "grep") {
+        if (spec.has('i')) {
+            not_supported(spec, "-i");
+        }
+        if (spec.has('E')) {
+            not_supported(spec, "-E");
+        }
+        // -F is the library's grep: a plain substring.
+        return spec.has('v') ? grep(spec.operands.at(0), invert) : grep(spec.operands.at(0));
+    }
+    if (spec.name == "prefix") {
+        return spec.has('v') ? prefix(spec.operands.at(0), invert) : prefix(spec.operands.at(0));
+    }
+    if (spec.name == "min") {
+        return numeric(spec, min_fn{});
+    }
+    if (spec.name == "max") {
+        return numeric(spec, max_fn{});
+    }
+    if (spec.name == "head") {
+        std::size_t n = 0;
+        const std::string& word = spec.operands.at(0);
+        std::from_chars(word.data(), word.data() + word.size(), n); // checked by the parser
+        return take(n).build<std::string_view>();
+    }
+    // count, sum, avg, uniq, tee: the library stages are on their way; wire them in here.
+    fail(spec, "not supported yet", spec.position);
+}
+
+std::optional<text_stage> build_pipeline(const std::vector<stage_spec>& specs) {
+    std::optional<text_stage> chain;
+    for (std::size_t i = 0; i < specs.size(); ++i) {
+        const stage_spec& spec = specs[i];
+        if (spec.name == "print") {
+            if (i + 1 != specs.size()) {
+                fail(spec, "print must be the last stage", spec.position);
+            }
+            if (!spec.operands.empty()) {
+                fail(spec, "FORMAT is not supported yet", spec.operand_positions.at(0));
+            }
+            break;
+        }
+        text_stage next = build_stage(spec);
+        if (chain) {
+            chain = std::move(*chain) | std::move(next);
+        } else {
+            chain = std::move(next);
+        }
+    }
+    return chain;
+}
+
+} // namespace coropipe::cli

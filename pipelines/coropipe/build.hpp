@@ -1,0 +1,28 @@
+#pragma once
+
+#include <coropipe/pipeline_text.hpp>
+#include <coropipe/stage.hpp>
+
+#include <optional>
+#include <string_view>
+#include <vector>
+
+namespace coropipe::cli {
+
+/// Every stage of the utility, type-erased to text: lines in, lines out.
+/// Numeric stages (min, max) are followed by an adapter that writes their
+/// numbers as text, so any stage may follow any other.
+using text_stage = stage<std::string_view, std::string_view>;
+
+/// The library stage for one parsed stage spec (not `print`, which the
+/// driver handles). The one place where stage names meet library stages:
+/// new stages get wired in here. Throws `pipeline_text_error` (with the
+/// position of the offending word) for what the library cannot do yet.
+text_stage build_stage(const stage_spec& spec);
+
+/// The filter/transform part of a parsed pipeline, composed left to right;
+/// empty when the pipeline is only `print`. A `print` anywhere but last, or
+/// `print FORMAT`, throws `pipeline_text_error`. Lazy: nothing runs.
+std::optional<text_stage> build_pipeline(const std::vector<stage_spec>& specs);
+
+} // namespace coropipe::cli

@@ -1,0 +1,99 @@
+#include "options.hpp"
+
+#include <coropipe/pipeline_text.hpp>
+
+#include <cstddef>
+
+namespace coropipe::cli {
+
+namespace {
+
+[[noreturn]] void unsupported(const std::string& option) {
+    throw usage_error{"coropipe: option " + option + " is not supported yet"};
+}
+
+[[noreturn]] void unknown(const std::string& option) {
+    throw usage_error{"coropipe: unknown option '" + option + "' (see coropipe --help)"};
+}
+
+} // namespace
+
+options parse_options(const std::vector<std::string>& args) {
+    options o;
+    bool help = false;
+    bool version = false;
+    std::vector<std::string> operands;
+    bool only_operands = false;
+    for (const std::string& arg : args) {
+        if (only_operands || arg == "-" || !arg.starts_with('-')) {
+            operands.push_back(arg);
+        } else if (arg == "--") {
+            only_operands = true;
+        } else if (arg.starts_with("--")) {
+            if (arg == "--help") {
+                help = true;
+            } else if (arg == "--version") {
+                version = true;
+            } else if (arg == "--line-buffered") {
+                o.line_buffered = true;
+            } else if (arg == "--follow") {
+                unsupported(arg);
+            } else {
+                unknown(arg);
+            }
+        } else {
+            for (std::size_t i = 1; i < arg.size(); ++i) {
+                switch (arg[i]) {
+                case 'c': o.count = true; break;
+                case 'q': o.quiet = true; break;
+                case 'h': help = true; break;
+                case 'f': unsupported("-f"); break;
+                default: unknown(std::string("-") + arg[i]);
+                }
+            }
+        }
+    }
+    if (help) {
+        o.what = options::action::help;
+        return o;
+    }
+    if (version) {
+        o.what = options::action::version;
+        return o;
+    }
+    if (operands.empty()) {
+        throw usage_error{"coropipe: missing pipeline text (see coropipe --help)"};
+    }
+    if (operands[0] == "help") {
+        if (operands.size() > 2) {
+            throw usage_error{"coropipe: help takes one stage name"};
+        }
+        o.what = operands.size() == 1 ? options::action::help : options::action::stage_help;
+        o.text = operands.size() == 2 ? operands[1] : "";
+        return o;
+    }
+    o.text = operands[0];
+    o.files.assign(operands.begin() + 1, operands.end());
+    return o;
+}
+
+std::string usage() {
+    return "usage: coropipe [OPTIONS] 'STAGE [ARGS] | STAGE [ARGS] | ...' [FILE...]\n"
+           "       coropipe help [STAGE]\n"
+           "Runs the pipeline over the lines of each FILE in turn (standard input when none or -).\n"
+           "\n"
+           "options:\n"
+           "  -c               print only the number of output lines\n"
+           "  -q               print nothing; exit status only\n"
+           "  --line-buffered  write each output line at once (the default on a terminal)\n"
+           "  -h, --help       this help\n"
+           "  --version        print the version\n"
+           "  --               end of options\n"
+           "\n"
+           "exit status: 0 if a line was output, 1 if none, 2 on error.\n"
+           "\n"
+           "stages:\n" +
+           all_stages_help();
+}
+
+} // namespace coropipe::cli
