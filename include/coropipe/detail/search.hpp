@@ -20,6 +20,12 @@ struct invert_t {
 };
 inline constexpr invert_t invert{};
 
+/// Option for `grep`: ignore ASCII case (`grep -i`). See `grep_options`.
+struct ignore_case_t {
+    explicit constexpr ignore_case_t() = default;
+};
+inline constexpr ignore_case_t ignore_case{};
+
 namespace detail {
 
 /// Finds one fixed needle in many haystacks: Python's `needle in haystack`.

@@ -1,37 +1,102 @@
 #pragma once
 
+#include <coropipe/detail/fold_case.hpp>
+#include <coropipe/detail/regex.hpp>
 #include <coropipe/detail/search.hpp>
+
+#include <memory>
+#include <string_view>
+#include <utility>
 
 namespace coropipe {
 
+/// How `grep(pattern, options)` matches, `grep`'s command-line flags:
+/// `grep(p, {.invert = true, .ignore_case = true, .regex = true})` is
+/// `grep -v -i -E p`.
+struct grep_options {
+    bool invert = false;      ///< `-v`: pass the lines that do not match
+    bool ignore_case = false; ///< `-i`: ASCII case only for a substring; RE2's for a regex
+    bool regex = false;       ///< `-E`: `pattern` is an RE2 regex; otherwise a plain substring (`-F`)
+};
+
 namespace detail {
-/// `grep`'s overload set; the matching is `substring_searcher` (lib/search.cpp).
-struct grep_fn : line_filter_fn<substring_searcher> {};
+
+/// `grep`'s overload set; the matching is `substring_searcher` (lib/search.cpp),
+/// `ascii_icase_searcher` (lib/fold_case.cpp) or `regex_matcher` (lib/regex.cpp).
+struct grep_fn : line_filter_fn<substring_searcher> {
+    using line_filter_fn<substring_searcher>::operator();
+
+    /// `grep(pattern, coropipe::ignore_case)`: `grep -i`.
+    stage<std::string_view> operator()(std::string_view pattern, ignore_case_t) const {
+        return (*this)(pattern, grep_options{.ignore_case = true});
+    }
+    /// `grep(pattern, options)`: builds the matcher now, so an invalid regex
+    /// throws here.
+    stage<std::string_view> operator()(std::string_view pattern, grep_options options) const {
+        if (options.regex) {
+            return filter_lines(std::make_unique<const regex_matcher>(pattern, options.ignore_case), options.invert);
+        }
+        if (options.ignore_case) {
+            return filter_lines(std::make_unique<const ascii_icase_searcher>(pattern), options.invert);
+        }
+        return filter_lines(std::make_unique<const substring_searcher>(pattern), options.invert);
+    }
+
+    template <line_range Source>
+    auto operator()(Source&& source, std::string_view pattern, ignore_case_t) const {
+        return std::forward<Source>(source) | (*this)(pattern, ignore_case);
+    }
+    template <line_range Source>
+    auto operator()(Source&& source, std::string_view pattern, grep_options options) const {
+        return std::forward<Source>(source) | (*this)(pattern, options);
+    }
+    template <line_target Target>
+    sink<std::string_view> operator()(std::string_view pattern, grep_options options, Target target) const {
+        return (*this)(pattern, options) | std::move(target);
+    }
+};
+
 } // namespace detail
 
 /// Passes through the lines that contain `pattern` (Python's
-/// `pattern in line`): a plain substring, any bytes, no regex. An empty
-/// pattern matches every line.
+/// `pattern in line`): by default a plain substring, any bytes, no regex.
+/// An empty pattern matches every line.
 ///
 /// ```
 /// lines(log) | grep("ERROR") | print(std::cout);
 /// grep(lines, "ERROR", coropipe::invert);               // grep -v
+/// lines(log) | grep("error", coropipe::ignore_case);    // grep -i
+/// lines(log) | grep("GET|POST", {.regex = true});       // grep -E
 /// follow(f) | grep("python", printer());                // push form (Beazley)
 /// ```
 ///
-/// - `grep(pattern)` / `grep(pattern, coropipe::invert)`: a
-///   `stage<std::string_view>`, pipeable as it is.
-/// - `grep(source, pattern[, invert])`: `source | grep(pattern[, invert])`,
-///   a lazy `pipeline<std::string_view>` over any range of lines.
-/// - `grep(pattern[, invert], target)`: a `sink<std::string_view>` that sends
-///   the matching lines to `target`, a sink or a `coroutine<void,
+/// - `grep(pattern)`, `grep(pattern, coropipe::invert)`,
+///   `grep(pattern, coropipe::ignore_case)`, `grep(pattern, grep_options)`:
+///   a `stage<std::string_view>`, pipeable as it is.
+/// - `grep(source, pattern[, invert | ignore_case | options])`:
+///   `source | grep(pattern, ...)`, a lazy `pipeline<std::string_view>` over
+///   any range of lines.
+/// - `grep(pattern[, invert | options], target)`: a `sink<std::string_view>`
+///   that sends the matching lines to `target`, a sink or a `coroutine<void,
 ///   std::string_view>`.
 ///
-/// Lazy: pulls from upstream only when downstream asks, and yields the
-/// upstream's line itself (no copy). The pattern is copied into the stage.
-/// An exception from upstream or downstream surfaces at the consumer's
-/// resume point (`begin`, `++`, `send`) with its own type. Destroying the
-/// result destroys upstream (and, in the push form, the target).
+/// Matching:
+/// - substring (default): bytes compared exactly; with `ignore_case`, ASCII
+///   letters only (A-Z = a-z); bytes >= 0x80 are still compared exactly, so
+///   `É` and `é` differ.
+/// - `regex`: RE2 syntax, unanchored search (like `grep -E`), in time linear
+///   in the line (no backtracking); over bytes (Latin-1 mode), so invalid
+///   UTF-8 is searched, not rejected. With `ignore_case`, RE2's
+///   case-insensitive mode. See `detail::regex_matcher`.
+///
+/// Eager construction, lazy matching: the `grep(...)` call copies the
+/// pattern and compiles a regex, and an invalid regex throws
+/// `coropipe::error` with RE2's message right there. Then it pulls from
+/// upstream only when downstream asks, and yields the upstream's line itself
+/// (no copy). An exception from upstream or downstream surfaces at the
+/// consumer's resume point (`begin`, `++`, `send`) with its own type.
+/// Destroying the result destroys upstream (and, in the push form, the
+/// target).
 inline constexpr detail::grep_fn grep{};
 
 } // namespace coropipe
