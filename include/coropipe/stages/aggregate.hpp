@@ -88,32 +88,16 @@ template <class In, class Proj, class Acc, bool FinalOnly>
     }
 
 /// The stage forms of `sum` and `avg`: `(proj[, final_only])`, and with a
-/// source first, `source | (proj[, final_only])`.
+/// source first, `source | (proj[, final_only])` (shared with running_min).
 template <class Acc>
-struct accumulate_fn {
-    template <projection Proj>
-    auto operator()(Proj proj) const {
-        return closure(std::move(proj), false);
-    }
-    template <projection Proj>
-    auto operator()(Proj proj, final_only_t) const {
-        return closure(std::move(proj), true);
-    }
-    template <source_range Source, class... Args>
-        requires std::invocable<const accumulate_fn&, Args...>
-    auto operator()(Source&& source, Args&&... args) const {
-        return std::forward<Source>(source) | (*this)(std::forward<Args>(args)...);
-    }
-
-    // The closure picks the stage for the input type and for `final_only`.
-    template <class Proj>
-    static auto closure(Proj proj, bool final_only) {
-        return make_closure([proj = std::move(proj), final_only]<class In>() {
-            return final_only ? accumulate_stage<In, Proj, Acc, true>(proj)
-                              : accumulate_stage<In, Proj, Acc, false>(proj);
-        });
+struct accumulate_factory {
+    template <class In, class Proj, bool FinalOnly>
+    static auto make(Proj proj) {
+        return accumulate_stage<In, Proj, Acc, FinalOnly>(std::move(proj));
     }
 };
+template <class Acc>
+using accumulate_fn = projected_stage_fn<accumulate_factory<Acc>>;
 
 /// `count`: counts every input, so it needs no projection.
 struct count_fn {

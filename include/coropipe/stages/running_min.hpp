@@ -88,10 +88,12 @@ stage<In, projected_value_t<Proj, In>> running_best_stage(Proj proj) {
 template <class Proj>
 concept projection = std::copy_constructible<Proj> && !std::same_as<std::remove_cvref_t<Proj>, final_only_t>;
 
-/// The stage forms of `running_min` (`Better = std::less<>`) and
-/// `running_max` (`std::greater<>`).
-template <class Better>
-struct running_best_fn {
+/// The call forms shared by stages over a projection (`running_min`,
+/// `sum`, ...): `(proj[, final_only])` makes a pipeable closure and
+/// `(source, proj[, final_only])` pipes a source into it. `Factory::template
+/// make<In, Proj, FinalOnly>(proj)` builds the stage for input type `In`.
+template <class Factory>
+struct projected_stage_fn {
     template <projection Proj>
     auto operator()(Proj proj) const {
         return closure(std::move(proj), false);
@@ -100,26 +102,33 @@ struct running_best_fn {
     auto operator()(Proj proj, final_only_t) const {
         return closure(std::move(proj), true);
     }
-    template <source_range Source, projection Proj>
-    auto operator()(Source&& source, Proj proj) const {
-        return std::forward<Source>(source) | closure(std::move(proj), false);
-    }
-    template <source_range Source, projection Proj>
-    auto operator()(Source&& source, Proj proj, final_only_t) const {
-        return std::forward<Source>(source) | closure(std::move(proj), true);
+    template <source_range Source, class... Args>
+        requires std::invocable<const projected_stage_fn&, Args...>
+    auto operator()(Source&& source, Args&&... args) const {
+        return std::forward<Source>(source) | (*this)(std::forward<Args>(args)...);
     }
 
-private:
+    // The closure picks the stage for the input type and for `final_only`.
     template <class Proj>
     static auto closure(Proj proj, bool final_only) {
         return make_closure([proj = std::move(proj), final_only]<class In>() {
-            if (final_only) {
-                return running_best_stage<In, Proj, Better, true>(proj);
-            }
-            return running_best_stage<In, Proj, Better, false>(proj);
+            return final_only ? Factory::template make<In, Proj, true>(proj)
+                              : Factory::template make<In, Proj, false>(proj);
         });
     }
 };
+
+/// The stage forms of `running_min` (`Better = std::less<>`) and
+/// `running_max` (`std::greater<>`).
+template <class Better>
+struct running_best_factory {
+    template <class In, class Proj, bool FinalOnly>
+    static auto make(Proj proj) {
+        return running_best_stage<In, Proj, Better, FinalOnly>(std::move(proj));
+    }
+};
+template <class Better>
+using running_best_fn = projected_stage_fn<running_best_factory<Better>>;
 
 } // namespace detail
 
