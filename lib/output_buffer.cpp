@@ -69,7 +69,7 @@ void output_buffer::flush() {
     write_buffer();
     if (stream_ != nullptr && !stream_->flush()) {
         failed_ = true;
-        throw std::system_error(std::make_error_code(std::errc::io_error), "print: cannot write to stream");
+        throw std::system_error(std::make_error_code(std::errc::io_error), "cannot write to stream");
     }
 }
 
@@ -97,7 +97,7 @@ void output_buffer::write_out(const char* data, std::size_t size) {
     if (stream_ != nullptr) {
         if (!stream_->write(data, static_cast<std::streamsize>(size))) {
             failed_ = true;
-            throw std::system_error(std::make_error_code(std::errc::io_error), "print: cannot write to stream");
+            throw std::system_error(std::make_error_code(std::errc::io_error), "cannot write to stream");
         }
         return;
     }
@@ -120,7 +120,7 @@ void output_buffer::write_out(const char* data, std::size_t size) {
         }
         const int err = errno;
         failed_ = true;
-        throw std::system_error(err, std::system_category(), "print: cannot write to fd " + std::to_string(fd_));
+        throw std::system_error(err, std::system_category(), "cannot write to fd " + std::to_string(fd_));
     }
 }
 

@@ -1,10 +1,13 @@
 #include "build.hpp"
 
+#include <coropipe/stages/aggregate.hpp>
 #include <coropipe/stages/field.hpp>
 #include <coropipe/stages/grep.hpp>
 #include <coropipe/stages/prefix.hpp>
 #include <coropipe/stages/running_min.hpp>
 #include <coropipe/stages/take.hpp>
+#include <coropipe/stages/tee.hpp>
+#include <coropipe/stages/uniq.hpp>
 
 #include <array>
 #include <charconv>
@@ -21,16 +24,13 @@ namespace {
                               position);
 }
 
-[[noreturn]] void not_supported(const stage_spec& spec, const std::string& what) {
-    fail(spec, what + " is not supported yet", spec.position);
-}
-
 /// Adapter, not a stage of its own: the numbers of a numeric stage as text,
 /// in `std::to_chars`' shortest form (187, not 187.000000), as print writes them.
 /// Each line is valid until the next input, like any line.
-stage<double, std::string_view> as_text() {
+template <class Number>
+stage<Number, std::string_view> as_text() {
     std::array<char, 32> buffer{};
-    while (double* value = co_await input) {
+    while (Number* value = co_await input) {
         const auto result = std::to_chars(buffer.data(), buffer.data() + buffer.size(), *value);
         co_yield std::string_view(buffer.data(), static_cast<std::size_t>(result.ptr - buffer.data()));
     }
@@ -42,7 +42,7 @@ text_stage numeric(const stage_spec& spec, Best best) {
     const std::string& field_word = spec.operands.at(0);
     auto project = [&](auto projection) {
         auto closure = spec.final_only ? best(projection, final_only) : best(projection);
-        return closure.template build<std::string_view>() | as_text();
+        return closure.template build<std::string_view>() | as_text<double>();
     };
     if (field_word.starts_with('$')) {
         std::size_t n = 0;
@@ -65,18 +65,24 @@ struct max_fn {
     }
 };
 
+/// count [--final]: the number of lines so far, as text.
+text_stage count_lines(const stage_spec& spec) {
+    auto closure = spec.final_only ? count(final_only) : count();
+    return closure.template build<std::string_view>() | as_text<std::size_t>();
+}
+
 } // namespace
 
 text_stage build_stage(const stage_spec& spec) {
     if (spec.name == "grep") {
-        if (spec.has('i')) {
-            not_supported(spec, "-i");
+        // -F (the default) is a plain substring; -E an RE2 regex.
+        const grep_options options{.invert = spec.has('v'), .ignore_case = spec.has('i'), .regex = spec.has('E')};
+        try {
+            return grep(spec.operands.at(0), options);
+        } catch (const coropipe::error& e) {
+            // A regex RE2 rejects: point at the pattern.
+            fail(spec, e.what(), spec.operand_positions.at(0));
         }
-        if (spec.has('E')) {
-            not_supported(spec, "-E");
-        }
-        // -F is the library's grep: a plain substring.
-        return spec.has('v') ? grep(spec.operands.at(0), invert) : grep(spec.operands.at(0));
     }
     if (spec.name == "prefix") {
         return spec.has('v') ? prefix(spec.operands.at(0), invert) : prefix(spec.operands.at(0));
@@ -93,7 +99,23 @@ text_stage build_stage(const stage_spec& spec) {
         std::from_chars(word.data(), word.data() + word.size(), n); // checked by the parser
         return take(n).build<std::string_view>();
     }
-    // count, sum, avg, uniq, tee: the library stages are on their way; wire them in here.
+    if (spec.name == "count") {
+        return count_lines(spec);
+    }
+    if (spec.name == "sum") {
+        return numeric(spec, sum);
+    }
+    if (spec.name == "avg") {
+        return numeric(spec, avg);
+    }
+    if (spec.name == "uniq") {
+        return uniq();
+    }
+    if (spec.name == "tee") {
+        // Opened here, before anything is read: an unwritable FILE is an error
+        // up front (std::system_error, naming the file).
+        return coropipe::tee(spec.operands.at(0));
+    }
     fail(spec, "not supported yet", spec.position);
 }
 
