@@ -6,6 +6,8 @@
 #include <coropipe/stages/take.hpp>
 
 #include <catch2/catch.hpp>
+#include <collect.hpp>
+#include <counted_source.hpp>
 #include <counted.hpp>
 
 #include <range/v3/view/take.hpp>
@@ -25,34 +27,16 @@ using coropipe::final_only;
 using coropipe::sum;
 using coropipe::test::counted;
 
+using coropipe::test::collect;
+using coropipe::test::counted_values;
+using coropipe::test::value_of;
 namespace {
-
-template <class Range>
-auto collect(Range&& r) {
-    std::vector<std::remove_cvref_t<std::ranges::range_reference_t<Range>>> out;
-    for (auto&& x : r) {
-        out.push_back(x);
-    }
-    return out;
-}
 
 using doubles = std::vector<double>;
 using sizes = std::vector<std::size_t>;
 
 const std::vector<std::string_view> log_lines{"GET latency_ms=10", "GET status=500", "POST latency_ms=20",
                                               "GET latency_ms=30 bytes=7", "oops latency_ms=fast"};
-
-coropipe::generator<counted> counted_values(std::vector<int> values, int throw_at = -1) {
-    counted in_scope;
-    for (int i = 0; i < static_cast<int>(values.size()); ++i) {
-        if (i == throw_at) {
-            throw std::domain_error("bad reading");
-        }
-        co_yield counted(values[static_cast<std::size_t>(i)]);
-    }
-}
-
-int value_of(const counted& c) { return c.value; }
 
 } // namespace
 

@@ -5,6 +5,7 @@
 #include <coropipe/stages/take.hpp>
 
 #include <catch2/catch.hpp>
+#include <collect.hpp>
 #include <counted.hpp>
 
 #include <random>
@@ -19,18 +20,9 @@ using coropipe::grep_options;
 using coropipe::ignore_case;
 using coropipe::detail::ascii_icase_searcher;
 
+using coropipe::test::collect;
+using coropipe::test::strings;
 namespace {
-
-std::vector<std::string> strings(std::vector<std::string_view> in) { return {in.begin(), in.end()}; }
-
-template <class Range>
-std::vector<std::string> collect(Range&& lines) {
-    std::vector<std::string> out;
-    for (std::string_view line : lines) {
-        out.emplace_back(line);
-    }
-    return out;
-}
 
 coropipe::generator<std::string_view> numbered(int n, int* pulls, int throw_at = -1) {
     coropipe::test::counted in_scope;

@@ -5,6 +5,7 @@
 #include <coropipe/stages/take.hpp>
 
 #include <catch2/catch.hpp>
+#include <collect.hpp>
 
 #include <chrono>
 #include <string>
@@ -16,20 +17,11 @@ using coropipe::grep;
 using coropipe::grep_options;
 using coropipe::detail::regex_matcher;
 
+using coropipe::test::collect;
+using coropipe::test::strings;
 namespace {
 
 constexpr grep_options regex{.regex = true};
-
-std::vector<std::string> strings(std::vector<std::string_view> in) { return {in.begin(), in.end()}; }
-
-template <class Range>
-std::vector<std::string> collect(Range&& lines) {
-    std::vector<std::string> out;
-    for (std::string_view line : lines) {
-        out.emplace_back(line);
-    }
-    return out;
-}
 
 } // namespace
 

@@ -6,6 +6,7 @@
 #include <coropipe/stages/take.hpp>
 
 #include <catch2/catch.hpp>
+#include <counted_source.hpp>
 #include <collect.hpp>
 #include <counted.hpp>
 
@@ -24,6 +25,8 @@ using coropipe::running_min;
 using coropipe::test::counted;
 
 using coropipe::test::collect;
+using coropipe::test::counted_values;
+using coropipe::test::value_of;
 namespace {
 
 std::optional<int> even_only(int x) {
@@ -31,20 +34,6 @@ std::optional<int> even_only(int x) {
         return std::nullopt;
     }
     return x;
-}
-
-coropipe::generator<counted> counted_values(std::vector<int> values, int throw_at = -1) {
-    counted in_scope;
-    for (int i = 0; i < static_cast<int>(values.size()); ++i) {
-        if (i == throw_at) {
-            throw std::domain_error("bad reading");
-        }
-        co_yield counted(values[static_cast<std::size_t>(i)]);
-    }
-}
-
-int value_of(const counted& c) {
-    return c.value;
 }
 
 // A counted value with an order, for the two-way form.

@@ -5,6 +5,7 @@
 #include <coropipe/stages/take.hpp>
 
 #include <catch2/catch.hpp>
+#include <collect.hpp>
 #include <counted.hpp>
 
 #include <cerrno>
@@ -22,18 +23,9 @@
 
 using namespace std::literals;
 
+using coropipe::test::collect;
+using coropipe::test::strings;
 namespace {
-
-std::vector<std::string> strings(std::vector<std::string_view> in) { return {in.begin(), in.end()}; }
-
-template <class Range>
-std::vector<std::string> collect(Range&& lines) {
-    std::vector<std::string> out;
-    for (std::string_view line : lines) {
-        out.emplace_back(line);
-    }
-    return out;
-}
 
 // A fresh file path under the build tree, removed at scope exit.
 struct temp_path {

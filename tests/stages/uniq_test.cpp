@@ -5,6 +5,7 @@
 #include <coropipe/stages/take.hpp>
 
 #include <catch2/catch.hpp>
+#include <collect.hpp>
 #include <counted.hpp>
 
 #include <stdexcept>
@@ -15,18 +16,9 @@
 using namespace std::literals;
 using coropipe::uniq;
 
+using coropipe::test::collect;
+using coropipe::test::strings;
 namespace {
-
-std::vector<std::string> strings(std::vector<std::string_view> in) { return {in.begin(), in.end()}; }
-
-template <class Range>
-std::vector<std::string> collect(Range&& lines) {
-    std::vector<std::string> out;
-    for (std::string_view line : lines) {
-        out.emplace_back(line);
-    }
-    return out;
-}
 
 // Yields each of `lines` from one reused buffer, overwritten per line, like
 // a line reader: a stage that kept the view instead of a copy would compare
