@@ -100,7 +100,7 @@ void deallocate_frame(void* frame, std::size_t size) noexcept {
         return;
     }
 #endif
-    ::operator delete(frame, size);
+    ::operator delete(frame); // sized delete is not on by default in clang 14
 }
 
 std::size_t last_frame_size() noexcept { return last_size; }

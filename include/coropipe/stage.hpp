@@ -68,8 +68,31 @@ private:
         void await_suspend(std::coroutine_handle<>) const noexcept {}
         void await_resume() const noexcept {}
     };
-    // Hands `value` on; returns whether to go on without suspending.
-    bool emit(Out* value) noexcept;
+    // Hands `value` on; returns whether to go on without suspending. (Defined
+    // in the class: clang 14 rejects an out-of-class definition of a member
+    // of this constrained partial specialization.)
+    bool emit(Out* value) noexcept {
+        auto& l = static_cast<stage_links&>(static_cast<stage_promise<In, Out>&>(*this));
+        if (l.down == nullptr) {
+            // The tail of a pulled pipeline: suspend, back to the consumer.
+            l.core->out = value;
+            return false;
+        }
+        if (l.core->pulling) {
+            // Suspend, back into the downstream that waits for this value.
+            l.down->in_value = value;
+            return false;
+        }
+        if (l.down->self.done()) {
+            // Pushed into a stage that has finished: suspend, so that control
+            // goes back to the driver, which sees the chain has ended.
+            return false;
+        }
+        // Pushed: run downstream now; it returns here when it wants more.
+        l.down->in_value = value;
+        l.down->self.resume();
+        return true;
+    }
 };
 
 /// End-of-stream (and any exception, in core->error) goes downstream:
@@ -150,30 +173,6 @@ public:
     void return_void() const noexcept {}
 };
 
-template <class In, class Out>
-    requires(!std::is_void_v<Out>)
-bool stage_yield<In, Out>::emit(Out* value) noexcept {
-    auto& l = static_cast<stage_links&>(static_cast<stage_promise<In, Out>&>(*this));
-    if (l.down == nullptr) {
-        // The tail of a pulled pipeline: suspend, back to the consumer.
-        l.core->out = value;
-        return false;
-    }
-    if (l.core->pulling) {
-        // Suspend, back into the downstream that waits for this value.
-        l.down->in_value = value;
-        return false;
-    }
-    if (l.down->self.done()) {
-        // Pushed into a stage that has finished: suspend, so that control
-        // goes back to the driver, which sees the chain has ended.
-        return false;
-    }
-    // Pushed: run downstream now; it returns here when it wants more.
-    l.down->in_value = value;
-    l.down->self.resume();
-    return true;
-}
 
 } // namespace detail
 
