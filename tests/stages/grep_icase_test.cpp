@@ -5,6 +5,7 @@
 #include <coropipe/stages/take.hpp>
 
 #include <catch2/catch.hpp>
+#include <line_source.hpp>
 #include <collect.hpp>
 #include <counted.hpp>
 
@@ -22,25 +23,9 @@ using coropipe::detail::ascii_icase_searcher;
 
 using coropipe::test::collect;
 using coropipe::test::strings;
+using coropipe::test::append_to;
+using coropipe::test::numbered_lines;
 namespace {
-
-coropipe::generator<std::string_view> numbered(int n, int* pulls, int throw_at = -1) {
-    coropipe::test::counted in_scope;
-    for (int i = 0; i < n; ++i) {
-        if (i == throw_at) {
-            throw std::out_of_range("source failed");
-        }
-        ++*pulls;
-        std::string line = (i % 2 == 0 ? "LINE " : "line ") + std::to_string(i);
-        co_yield std::string_view(line);
-    }
-}
-
-coropipe::sink<std::string_view> append_to(std::vector<std::string>* out) {
-    while (std::string_view* line = co_await coropipe::input) {
-        out->emplace_back(*line);
-    }
-}
 
 } // namespace
 
@@ -137,7 +122,7 @@ TEST_CASE("an exception from the source surfaces through grep with options", "[s
     coropipe::test::live_guard guard;
     int pulls = 0;
     {
-        auto p = numbered(10, &pulls, 2) | grep(pattern, options);
+        auto p = numbered_lines(10, &pulls, 2, true) | grep(pattern, options);
         auto it = p.begin();
         CHECK(*it == "LINE 0");
         ++it;
@@ -155,7 +140,7 @@ TEST_CASE("destroying a grep pipeline with options early destroys the source", "
     coropipe::test::live_guard guard;
     int pulls = 0;
     {
-        auto p = numbered(1000, &pulls) | grep(pattern, options);
+        auto p = numbered_lines(1000, &pulls, -1, true) | grep(pattern, options);
         auto it = p.begin();
         CHECK(*it == "line 1");
         CHECK(coropipe::test::counted::live == guard.start + 1);

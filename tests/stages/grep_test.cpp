@@ -4,6 +4,7 @@
 #include <coropipe/stages/take.hpp>
 
 #include <catch2/catch.hpp>
+#include <line_source.hpp>
 #include <collect.hpp>
 #include <counted.hpp>
 
@@ -21,27 +22,9 @@ using coropipe::detail::substring_searcher;
 
 using coropipe::test::collect;
 using coropipe::test::strings;
+using coropipe::test::append_to;
+using coropipe::test::numbered_lines;
 namespace {
-
-// Yields `n` lines "line 0", "line 1", ... with a counted object in scope;
-// counts how many were pulled. Throws after `throw_at` lines if set.
-coropipe::generator<std::string_view> numbered(int n, int* pulls, int throw_at = -1) {
-    coropipe::test::counted in_scope;
-    for (int i = 0; i < n; ++i) {
-        if (i == throw_at) {
-            throw std::out_of_range("source failed");
-        }
-        ++*pulls;
-        std::string line = "line " + std::to_string(i);
-        co_yield std::string_view(line);
-    }
-}
-
-coropipe::sink<std::string_view> append_to(std::vector<std::string>* out) {
-    while (std::string_view* line = co_await coropipe::input) {
-        out->emplace_back(*line);
-    }
-}
 
 coropipe::coroutine<void, std::string_view> printer(std::vector<std::string>* out) {
     for (;;) {
@@ -195,7 +178,7 @@ TEST_CASE("an exception from the source surfaces through grep with its type", "[
     coropipe::test::live_guard guard;
     int pulls = 0;
     {
-        auto p = numbered(10, &pulls, 3) | grep("line");
+        auto p = numbered_lines(10, &pulls, 3) | grep("line");
         auto it = p.begin();
         CHECK(*it == "line 0");
         ++it;
@@ -210,7 +193,7 @@ TEST_CASE("destroying a grep pipeline early destroys the source", "[stage][grep]
     coropipe::test::live_guard guard;
     int pulls = 0;
     {
-        auto p = numbered(1000, &pulls) | grep("7");
+        auto p = numbered_lines(1000, &pulls) | grep("7");
         auto it = p.begin();
         CHECK(*it == "line 7");
         CHECK(coropipe::test::counted::live == guard.start + 1);

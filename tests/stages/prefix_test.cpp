@@ -4,6 +4,7 @@
 #include <coropipe/stages/grep.hpp>
 
 #include <catch2/catch.hpp>
+#include <line_source.hpp>
 #include <collect.hpp>
 #include <counted.hpp>
 
@@ -19,6 +20,7 @@ using coropipe::prefix;
 
 using coropipe::test::collect;
 using coropipe::test::strings;
+using coropipe::test::append_to;
 namespace {
 
 // "# header", then "data 0", "data 1", ...; a counted object in scope; throws
@@ -32,12 +34,6 @@ coropipe::generator<std::string_view> table(int rows, int throw_at = -1) {
         }
         std::string line = "data " + std::to_string(i);
         co_yield std::string_view(line);
-    }
-}
-
-coropipe::sink<std::string_view> append_to(std::vector<std::string>* out) {
-    while (std::string_view* line = co_await coropipe::input) {
-        out->emplace_back(*line);
     }
 }
 

@@ -5,6 +5,7 @@
 #include <coropipe/stages/take.hpp>
 
 #include <catch2/catch.hpp>
+#include <line_source.hpp>
 #include <collect.hpp>
 #include <counted.hpp>
 
@@ -25,6 +26,7 @@ using namespace std::literals;
 
 using coropipe::test::collect;
 using coropipe::test::strings;
+using coropipe::test::numbered_lines;
 namespace {
 
 // A fresh file path under the build tree, removed at scope exit.
@@ -45,17 +47,6 @@ std::string read_file(const temp_path& p) {
     std::ostringstream s;
     s << in.rdbuf();
     return s.str();
-}
-
-coropipe::generator<std::string_view> numbered(int n, int throw_at = -1) {
-    coropipe::test::counted in_scope;
-    for (int i = 0; i < n; ++i) {
-        if (i == throw_at) {
-            throw std::out_of_range("source failed");
-        }
-        std::string line = "line " + std::to_string(i);
-        co_yield std::string_view(line);
-    }
 }
 
 } // namespace
@@ -155,7 +146,7 @@ TEST_CASE("an exception from the source surfaces through tee, which keeps what i
     temp_path file("throw");
     coropipe::test::live_guard guard;
     {
-        auto p = numbered(10, 2) | coropipe::tee(file.str());
+        auto p = numbered_lines(10, nullptr, 2) | coropipe::tee(file.str());
         auto it = p.begin();
         ++it;
         CHECK(*it == "line 1");
@@ -169,7 +160,7 @@ TEST_CASE("destroying a tee pipeline early writes what it passed and destroys th
     temp_path file("early");
     coropipe::test::live_guard guard;
     {
-        auto p = numbered(1000) | coropipe::tee(file.str()) | coropipe::take(3);
+        auto p = numbered_lines(1000) | coropipe::tee(file.str()) | coropipe::take(3);
         CHECK(collect(p) == strings({"line 0", "line 1", "line 2"}));
         CHECK(coropipe::test::counted::live == guard.start + 1);
     }
