@@ -29,6 +29,8 @@ line_reader::line_reader(const std::filesystem::path& path) : path_(path.string(
     owns_fd_ = true;
 }
 
+line_reader::line_reader(std::unique_ptr<byte_source> source) noexcept : source_(std::move(source)) {}
+
 line_reader::line_reader(line_reader&& other) noexcept
     : buf_(std::move(other.buf_)),
       capacity_(std::exchange(other.capacity_, 0)),
@@ -38,6 +40,7 @@ line_reader::line_reader(line_reader&& other) noexcept
       owns_fd_(std::exchange(other.owns_fd_, false)),
       eof_(other.eof_),
       stream_(std::exchange(other.stream_, nullptr)),
+      source_(std::move(other.source_)),
       path_(std::move(other.path_)) {}
 
 line_reader& line_reader::operator=(line_reader&& other) noexcept {
@@ -51,6 +54,7 @@ line_reader& line_reader::operator=(line_reader&& other) noexcept {
         owns_fd_ = std::exchange(other.owns_fd_, false);
         eof_ = other.eof_;
         stream_ = std::exchange(other.stream_, nullptr);
+        source_ = std::move(other.source_);
         path_ = std::move(other.path_);
     }
     return *this;
@@ -90,10 +94,7 @@ std::optional<std::string_view> line_reader::next_slow() {
     }
 }
 
-bool line_reader::fill() {
-    if (eof_) {
-        return false;
-    }
+std::span<char> line_reader::prepare() {
     const std::size_t kept = end_ - pos_;
     if (capacity_ - end_ < chunk_size) {
         if (capacity_ - kept >= chunk_size) {
@@ -114,8 +115,15 @@ bool line_reader::fill() {
         pos_ = 0;
         end_ = kept;
     }
+    return {buf_.get() + end_, capacity_ - end_};
+}
+
+bool line_reader::fill() {
+    if (eof_) {
+        return false;
+    }
     // Exactly one chunk: reads of a regular file stay aligned to 64 KiB.
-    const std::size_t n = read_some(buf_.get() + end_, chunk_size);
+    const std::size_t n = read_some(prepare().data(), chunk_size);
     if (n == 0) {
         eof_ = true;
         return false;
@@ -125,6 +133,9 @@ bool line_reader::fill() {
 }
 
 std::size_t line_reader::read_some(char* dest, std::size_t size) {
+    if (source_ != nullptr) {
+        return source_->read_some(dest, size);
+    }
     if (stream_ != nullptr) {
         stream_->read(dest, static_cast<std::streamsize>(size));
         if (stream_->bad()) {

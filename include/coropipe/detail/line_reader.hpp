@@ -6,6 +6,7 @@
 #include <iosfwd>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -27,8 +28,21 @@ namespace coropipe::detail {
 ///   destruction; one made from a descriptor or a stream does not own it.
 ///
 /// Not thread-safe; one reader per input.
+/// Where a line_reader gets bytes from when it is not a descriptor or a
+/// stream: a followed file, say (see coropipe/detail/follow.hpp).
+class byte_source {
+public:
+    virtual ~byte_source() = default;
+    /// Reads up to `size` bytes into `dest`, blocking until at least one is
+    /// there; 0 means the end of the input. Errors throw.
+    virtual std::size_t read_some(char* dest, std::size_t size) = 0;
+};
+
 class line_reader {
 public:
+    /// An empty reader that reads nothing by itself: feed it with
+    /// `prepare`/`commit`/`set_eof` (an async driver does this).
+    line_reader() noexcept = default;
     /// Reads `fd`, which stays open: the caller owns it.
     explicit line_reader(int fd) noexcept;
     /// Reads `in` with `istream::read`, which blocks until a whole chunk or
@@ -36,6 +50,8 @@ public:
     explicit line_reader(std::istream& in) noexcept;
     /// Opens `path` now (O_RDONLY | O_CLOEXEC) and closes it on destruction.
     explicit line_reader(const std::filesystem::path& path);
+    /// Reads from `source`, which the reader owns.
+    explicit line_reader(std::unique_ptr<byte_source> source) noexcept;
 
     line_reader(line_reader&& other) noexcept;
     line_reader& operator=(line_reader&& other) noexcept;
@@ -71,6 +87,31 @@ public:
     /// the end of the input, when nothing more was read.
     bool fill();
 
+    // ---- for drivers that read by themselves (async I/O) ----------------------
+    /// Room for at least `chunk_size` more bytes after those buffered (which
+    /// may move). Read into it, then `commit` what was read.
+    std::span<char> prepare();
+    /// Appends the first `n` bytes of the last `prepare()` to the buffer.
+    void commit(std::size_t n) noexcept { end_ += n; }
+    /// Marks the end of the input: the last line may lack its '\n'.
+    void set_eof() noexcept { eof_ = true; }
+    /// The next complete line in the buffer (or, after `set_eof`, the last
+    /// unterminated one), without reading; empty when more input is needed.
+    std::optional<std::string_view> next_buffered() {
+        const std::size_t size = end_ - pos_;
+        if (const void* nl = size != 0 ? std::memchr(buf_.get() + pos_, '\n', size) : nullptr) {
+            const char* first = buf_.get() + pos_;
+            const std::size_t len = static_cast<const char*>(nl) - first;
+            pos_ += len + 1;
+            return std::string_view(first, len);
+        }
+        if (eof_ && size != 0) {
+            pos_ = end_;
+            return std::string_view(buf_.get() + end_ - size, size);
+        }
+        return std::nullopt;
+    }
+
     /// True once `fill()` has seen the end of the input.
     bool at_eof() const noexcept { return eof_; }
 
@@ -91,6 +132,7 @@ private:
     bool owns_fd_ = false;
     bool eof_ = false;
     std::istream* stream_ = nullptr;
+    std::unique_ptr<byte_source> source_;
     std::string path_; // for error messages; empty unless opened by path
 };
 
