@@ -1,0 +1,55 @@
+#pragma once
+
+#include <coropipe/asio/run.hpp>
+#include <coropipe/detail/line_splitter.hpp>
+
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/error.hpp>
+#include <boost/asio/socket_base.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/system/system_error.hpp>
+
+#include <span>
+#include <string_view>
+
+namespace coropipe::asio {
+
+/// A source reading a byte stream: a TCP or unix stream socket, or a
+/// `posix::stream_descriptor` (a pipe, a tty, stdin when it is not a
+/// regular file).
+///
+/// - Reads without a buffer of its own: it waits for the stream to be
+///   readable (`async_wait`), then reads what is there into the thread's
+///   64 KiB scratch buffer, which the pipeline splits at once. An idle
+///   stream costs no buffer, which is what lets 100,000 pipelines wait.
+/// - Puts the stream in non-blocking mode.
+/// - References `stream`, which must outlive the pipeline; it is not closed.
+/// - Ends at EOF (the peer shut down); errors throw `system_error`.
+template <class Stream>
+class stream_source {
+public:
+    explicit stream_source(Stream& stream) : stream_(&stream) { stream_->non_blocking(true); }
+
+    net::awaitable<std::string_view> read_chunk() {
+        for (;;) {
+            const std::span<char> scratch = coropipe::detail::read_scratch();
+            boost::system::error_code ec;
+            const std::size_t n = stream_->read_some(net::buffer(scratch.data(), scratch.size()), ec);
+            if (!ec) {
+                co_return std::string_view(scratch.data(), n);
+            }
+            if (ec == net::error::eof) {
+                co_return std::string_view{};
+            }
+            if (ec != net::error::would_block && ec != net::error::try_again) {
+                throw boost::system::system_error(ec, "coropipe: read");
+            }
+            co_await stream_->async_wait(net::socket_base::wait_read, net::use_awaitable);
+        }
+    }
+
+private:
+    Stream* stream_;
+};
+
+} // namespace coropipe::asio
