@@ -50,7 +50,7 @@ public:
                 throw boost::system::system_error(ec, "coropipe: receive");
             }
             if (ec) {
-                co_await socket_->async_wait(net::socket_base::wait_read, net::use_awaitable);
+                co_await socket_->async_wait(Socket::wait_read, net::use_awaitable);
             }
         }
     }

@@ -44,7 +44,7 @@ public:
             if (ec != net::error::would_block && ec != net::error::try_again) {
                 throw boost::system::system_error(ec, "coropipe: read");
             }
-            co_await stream_->async_wait(net::socket_base::wait_read, net::use_awaitable);
+            co_await stream_->async_wait(Stream::wait_read, net::use_awaitable);
         }
     }
 
