@@ -1,0 +1,44 @@
+#pragma once
+
+#include <coropipe/asio/run.hpp>
+#include <coropipe/detail/follow.hpp>
+#include <coropipe/stages/follow.hpp>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <filesystem>
+#include <memory>
+#include <string_view>
+
+namespace coropipe::asio {
+
+/// A source following a file as `coropipe -f` and `tail -F` do: what is in
+/// it, then what is appended, across rename+create rotation and truncation
+/// (see `coropipe::follow` in coropipe/stages/follow.hpp: the same
+/// `file_follower` does the work here, without blocking).
+///
+/// - Waits on the follower's inotify descriptor through the reactor (or,
+///   where inotify is not available, a timer of
+///   `file_follower::poll_interval_ms`); reads into the thread's scratch
+///   buffer, so an idle followed file holds no read buffer.
+/// - Never ends by itself: end the run by cancellation (or by stages that
+///   finish). Read errors throw `std::system_error` naming the path.
+/// - Owns the follower and its descriptors.
+class followed_file {
+public:
+    followed_file(const net::any_io_executor& executor, std::filesystem::path path, follow_options options = {});
+
+    net::awaitable<std::string_view> read_chunk();
+
+    /// The follower, for its counters and position.
+    coropipe::detail::file_follower& follower() noexcept { return *follower_; }
+
+private:
+    std::unique_ptr<coropipe::detail::file_follower> follower_;
+    net::posix::stream_descriptor events_; // a dup of the inotify descriptor
+    net::steady_timer timer_;             // without inotify
+};
+
+} // namespace coropipe::asio
