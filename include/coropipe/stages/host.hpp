@@ -1,0 +1,46 @@
+#pragma once
+
+#include <coropipe/detail/syslog_filter.hpp>
+#include <coropipe/stage.hpp>
+
+#include <string>
+#include <string_view>
+
+namespace coropipe {
+
+namespace detail {
+
+struct host_fn : syslog_stage_fn<host_fn> {
+    using syslog_stage_fn<host_fn>::operator();
+
+    /// `host(name)`: a `stage<std::string_view>`; `name` is copied.
+    stage<std::string_view> operator()(std::string_view name) const {
+        return filter_syslog({syslog_filter::kind::host, 0, false, std::string(name)});
+    }
+};
+
+} // namespace detail
+
+/// Passes the syslog lines sent by one host: their `hostname` (RFC 5424
+/// HOSTNAME; in RFC 3164, the word after the timestamp when it looks like a
+/// host name) equals `name`, byte for byte (case matters).
+///
+/// ```
+/// lines(log) | host("web1") | print(std::cout);
+/// ```
+///
+/// Each line is one raw syslog message (see `parse_syslog`). A line
+/// without that field (no `<PRI>`, RFC 5424 `-`, or none found in an
+/// RFC 3164 line) has an empty one: it passes only `host("")`.
+///
+/// - `host(name)`: a `stage<std::string_view>`.
+/// - `host(source, name)`: `source | host(name)`.
+///
+/// Lazy: pulls from upstream only when downstream asks, and yields the
+/// upstream's line itself (no copy). Parsing allocates nothing and never
+/// throws. An exception from upstream or downstream surfaces at the
+/// consumer's resume point with its own type. Destroying the result
+/// destroys upstream.
+inline constexpr detail::host_fn host{};
+
+} // namespace coropipe
