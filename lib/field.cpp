@@ -2,8 +2,11 @@
 
 #include <coropipe/error.hpp>
 
+#include <array>
 #include <atomic>
 #include <charconv>
+#include <cstdint>
+#include <cstring>
 #include <string>
 #include <utility>
 
@@ -11,22 +14,87 @@ namespace coropipe::detail {
 
 namespace {
 
-constexpr bool is_blank(char c) noexcept {
-    return c == ' ' || c == '\t';
-}
-constexpr bool is_space(char c) noexcept {
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+constexpr bool is_blank(char c) noexcept { return c == ' ' || c == '\t'; }
+constexpr bool is_space(char c) noexcept { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+// At most this many digits take the fast path of parse_number.
+constexpr std::size_t max_exact_digits = 15;
+
+// 10^0 .. 10^15, all exact doubles.
+constexpr std::array<double, max_exact_digits + 1> exact_powers_of_ten = [] {
+    std::array<double, max_exact_digits + 1> p{};
+    double v = 1;
+    for (double& x : p) {
+        x = v;
+        v *= 10;
+    }
+    return p;
+}();
+
+constexpr bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
+
+// Reads digits from `p` on into `mantissa` (wrapping past 19 digits, which
+// the caller rejects) and moves `p` past them; returns how many there were.
+inline std::size_t read_digits(const char*& p, const char* last, std::uint64_t& mantissa) noexcept {
+    const char* const first = p;
+    for (; p != last && is_digit(*p); ++p) {
+        mantissa = mantissa * 10 + static_cast<unsigned>(*p - '0');
+    }
+    return static_cast<std::size_t>(p - first);
 }
 
-// The whole of `token` as a number, or empty. Only decimal numbers: from_chars
-// would also take "inf" and "nan", which are not measurements.
+// The fast path for what logs hold: reads [-]digits[.digits] from `p` on
+// and moves `p` past it. With 1 to 15 digits, the digits as an integer
+// m < 2^53 and 10^f (f fractional digits) are exact doubles, so the one
+// rounding of m / 10^f is the correctly rounded value, the one from_chars
+// gives (Clinger's fast path). Otherwise empty: the caller parses the token
+// the slow way, as it does if something other than its end follows.
+inline std::optional<double> read_plain_number(const char*& p, const char* last) noexcept {
+    const bool negative = p != last && *p == '-';
+    p += negative ? 1 : 0;
+    std::uint64_t mantissa = 0;
+    std::size_t digits = read_digits(p, last, mantissa);
+    std::size_t fraction = 0;
+    if (p != last && *p == '.') {
+        ++p;
+        fraction = read_digits(p, last, mantissa);
+        digits += fraction;
+    }
+    if (digits == 0 || digits > max_exact_digits) {
+        return std::nullopt;
+    }
+    double value = static_cast<double>(mantissa);
+    if (fraction != 0) { // whole numbers, the usual case, skip the division's latency
+        value /= exact_powers_of_ten[fraction];
+    }
+    return negative ? -value : value;
+}
+
+// Where the token that starts at `p` ends: the next space, tab, CR or LF.
+const char* token_end(const char* p, const char* last) noexcept {
+    while (p != last && !is_space(*p)) {
+        ++p;
+    }
+    return p;
+}
+
+} // namespace
+
 std::optional<double> parse_number(std::string_view token) noexcept {
-    std::string_view digits = token.substr(token.starts_with('-') ? 1 : 0);
-    if (digits.empty() || !((digits[0] >= '0' && digits[0] <= '9') || digits[0] == '.')) {
+    const char* p = token.data();
+    const char* const end = p + token.size();
+    if (std::optional<double> value = read_plain_number(p, end); value && p == end) {
+        return value;
+    }
+
+    // The rest (exponents, long mantissas, junk): from_chars, but only for
+    // decimal numbers: it would also take "inf" and "nan", which are not
+    // measurements.
+    std::string_view digits_part = token.substr(token.starts_with('-') ? 1 : 0);
+    if (digits_part.empty() || !((digits_part[0] >= '0' && digits_part[0] <= '9') || digits_part[0] == '.')) {
         return std::nullopt;
     }
     double value = 0;
-    const char* end = token.data() + token.size();
     auto [ptr, ec] = std::from_chars(token.data(), end, value);
     if (ec != std::errc() || ptr != end) {
         return std::nullopt;
@@ -34,29 +102,72 @@ std::optional<double> parse_number(std::string_view token) noexcept {
     return value;
 }
 
-} // namespace
+namespace {
 
-std::optional<double> parse_field(std::string_view line, const substring_searcher& key_eq) noexcept {
-    for (std::size_t from = 0; from < line.size();) {
-        std::size_t at = key_eq.find(line.substr(from));
-        if (at == substring_searcher::npos) {
-            return std::nullopt;
+// Whether the `size` bytes at `at` are the `size` bytes at `key`, compared
+// from the end, eight at a time.
+bool ends_with_key(const char* at, const char* key, std::size_t size) noexcept {
+    for (; size >= 8; size -= 8) {
+        std::uint64_t a = 0;
+        std::uint64_t b = 0;
+        std::memcpy(&a, at + size - 8, 8);
+        std::memcpy(&b, key + size - 8, 8);
+        if (a != b) {
+            return false;
         }
-        at += from;
-        if (at == 0 || is_blank(line[at - 1])) {
-            std::string_view rest = line.substr(at + key_eq.needle().size());
-            std::size_t end = 0;
-            while (end < rest.size() && !is_space(rest[end])) {
-                ++end;
-            }
-            return parse_number(rest.substr(0, end));
-        }
-        from = at + 1; // a longer key ending in ours: look further
     }
-    return std::nullopt;
+    for (; size > 0; --size) {
+        if (at[size - 1] != key[size - 1]) {
+            return false;
+        }
+    }
+    return true;
 }
 
-std::optional<double> parse_column(std::string_view line, std::size_t n) noexcept {
+// Whether "key=" starts at `at`, given that its first and last bytes match:
+// at a key boundary (the line's start or after a space or tab) and the whole
+// key equal.
+bool key_at(const char* line, const char* at, std::string_view key_eq) noexcept {
+    return (at == line || is_blank(at[-1])) && ends_with_key(at, key_eq.data(), key_eq.size() - 1);
+}
+
+// Where "key=" first starts in [line, last) at a key boundary, or null.
+// Every occurrence ends in its '=': memchr finds the '='s, and the key is
+// compared backwards from each. For a key without '=' (all that the CLI
+// allows) a comparison stops within 8 bytes of the latest '=' it meets, so
+// no line costs more than linear time. (An SSE2 scan for the key's first
+// and last bytes, which skips the other `x=`, measured no faster.)
+const char* find_key(const char* line, const char* last, std::string_view key_eq) noexcept {
+    const std::size_t key_size = key_eq.size() - 1; // without the '='
+    if (static_cast<std::size_t>(last - line) <= key_size) {
+        return nullptr;
+    }
+    for (const char* scan = line + key_size; scan < last;) {
+        const char* eq = static_cast<const char*>(std::memchr(scan, '=', static_cast<std::size_t>(last - scan)));
+        if (eq == nullptr) {
+            return nullptr;
+        }
+        if (key_at(line, eq - key_size, key_eq)) {
+            return eq - key_size;
+        }
+        scan = eq + 1; // a longer key ending in ours, or another key: look further
+    }
+    return nullptr;
+}
+
+} // namespace
+
+std::optional<std::string_view> find_field(std::string_view line, std::string_view key_eq) noexcept {
+    const char* const last = line.data() + line.size();
+    const char* key = find_key(line.data(), last, key_eq);
+    if (key == nullptr) {
+        return std::nullopt;
+    }
+    const char* value = key + key_eq.size();
+    return std::string_view(value, static_cast<std::size_t>(token_end(value, last) - value));
+}
+
+std::optional<std::string_view> find_column(std::string_view line, std::size_t n) noexcept {
     std::size_t pos = 0;
     for (std::size_t col = 1;; ++col) {
         while (pos < line.size() && is_space(line[pos])) {
@@ -70,7 +181,7 @@ std::optional<double> parse_column(std::string_view line, std::size_t n) noexcep
             ++end;
         }
         if (col == n) {
-            return parse_number(line.substr(pos, end - pos));
+            return line.substr(pos, end - pos);
         }
         pos = end;
     }
@@ -78,14 +189,14 @@ std::optional<double> parse_column(std::string_view line, std::size_t n) noexcep
 
 struct field_projection::shared_key {
     std::atomic<long> refs{1};
-    substring_searcher key_eq;
+    std::string key_eq;
 };
 
 field_projection::field_projection(std::string_view key) : key_(nullptr) {
     if (key.empty()) {
         throw_error("coropipe::field: the key is empty");
     }
-    key_ = new shared_key{{1}, substring_searcher(std::string(key) + '=')};
+    key_ = new shared_key{{1}, std::string(key) + '='};
 }
 
 field_projection::field_projection(const field_projection& other) noexcept : key_(other.key_) {
@@ -105,7 +216,22 @@ field_projection::~field_projection() {
 }
 
 std::optional<double> field_projection::operator()(std::string_view line) const noexcept {
-    return parse_field(line, key_->key_eq);
+    // find_field then parse_number, in one pass over a plain value.
+    const char* const last = line.data() + line.size();
+    const char* key = find_key(line.data(), last, key_->key_eq);
+    if (key == nullptr) {
+        return std::nullopt;
+    }
+    const char* const value = key + key_->key_eq.size();
+    const char* p = value;
+    if (std::optional<double> number = read_plain_number(p, last); number && (p == last || is_space(*p))) {
+        return number;
+    }
+    return parse_number(std::string_view(value, static_cast<std::size_t>(token_end(p, last) - value)));
+}
+
+std::optional<std::string_view> field_projection::text(std::string_view line) const noexcept {
+    return find_field(line, key_->key_eq);
 }
 
 column_projection::column_projection(std::size_t n) : n_(n) {

@@ -1,5 +1,8 @@
 #include <coropipe/pipeline_text.hpp>
 
+#include <coropipe/stages/format.hpp>
+#include <coropipe/syslog.hpp>
+
 #include <algorithm>
 #include <charconv>
 #include <optional>
@@ -7,6 +10,7 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <utility>
 #include <vector>
 
 namespace coropipe {
@@ -16,11 +20,14 @@ namespace {
 // ---- the grammar: one table ------------------------------------------------
 
 enum class operand_kind {
-    none,   // takes no operand
-    text,   // any word, even empty: PATTERN, STR, FORMAT
-    field,  // a key name or $N
-    number, // a decimal integer >= 0 that fits std::size_t
-    file,   // a non-empty word
+    none,     // takes no operand
+    text,     // any word, even empty: PATTERN, STR, FORMAT
+    field,    // a key name or $N
+    number,   // a decimal integer >= 0 that fits std::size_t
+    file,     // a non-empty word
+    format,   // a coropipe::format string: {} {key} {$N}, {{ and }}
+    severity, // a syslog severity: a name (warning) or 0-7
+    facility, // a syslog facility: a name (local3) or 0-23
 };
 
 struct option_info {
@@ -51,6 +58,9 @@ constexpr option_info prefix_options[] = {
 constexpr option_info final_options[] = {
     {"--final", "print only the final value, once the input has ended"},
 };
+constexpr option_info unknown_options[] = {
+    {"-u", "also pass the lines that have no <PRI> (severity and facility unknown)"},
+};
 constexpr std::span<const option_info> no_options;
 
 constexpr stage_grammar grammar[] = {
@@ -71,11 +81,25 @@ constexpr stage_grammar grammar[] = {
     {"head", "head N", "pass the first N lines, then stop reading", no_options, "", operand_kind::number, "N", true},
     {"uniq", "uniq", "drop each line that equals the line before it", no_options, "", operand_kind::none, "", false},
     {"tee", "tee FILE", "write each line to FILE and pass it on", no_options, "", operand_kind::file, "FILE", true},
-    {"print", "print [FORMAT]", "write each input to standard output; {} in FORMAT stands for it", no_options, "",
-     operand_kind::text, "FORMAT", false},
+    {"print", "print [FORMAT]", "write each input to standard output, or FORMAT filled in from it", no_options, "",
+     operand_kind::format, "FORMAT", false},
+    {"severity", "severity [-u] LEVEL", "pass the syslog lines of severity LEVEL or more important", unknown_options,
+     "", operand_kind::severity, "LEVEL", true},
+    {"facility", "facility [-u] NAME", "pass the syslog lines of facility NAME", unknown_options, "",
+     operand_kind::facility, "NAME", true},
+    {"host", "host NAME", "pass the syslog lines sent by host NAME", no_options, "", operand_kind::text, "NAME", true},
+    {"app", "app NAME", "pass the syslog lines sent by program NAME", no_options, "", operand_kind::text, "NAME", true},
 };
 
 constexpr std::string_view field_help = "FIELD is a key (the number after key= in the line) or $N (column N, from 1)";
+constexpr std::string_view severity_help =
+    "LEVEL is emerg alert crit err warning notice info debug, or 0-7; warning passes emerg..warning";
+constexpr std::string_view facility_help = "NAME is kern user mail daemon auth syslog lpr news uucp cron authpriv ftp "
+                                           "ntp audit console clock local0..local7, or 0-23";
+constexpr std::string_view format_help[] = {
+    "FORMAT is text with placeholders: {} the input, {key} the value after key=,",
+    "{$N} column N (from 1), {{ and }} a brace; a missing key or column is empty",
+};
 
 const stage_grammar* find_stage(std::string_view name) noexcept {
     for (const stage_grammar& g : grammar) {
@@ -203,6 +227,28 @@ struct word {
     std::size_t position = 0; // of its first byte in the text
     std::size_t end = 0;      // just past its last byte
     bool plain = true;        // no quote or escape: text is the bytes [position, end)
+    // Where the bytes of `text` come from, run by run: {offset in text, position
+    // in the pipeline text}, offsets ascending. An escape is a run of its own.
+    std::vector<std::pair<std::size_t, std::size_t>> origins;
+
+    // Appends the bytes `bytes`, which start at `from` in the pipeline text.
+    void append(std::string_view bytes, std::size_t from) {
+        if (!bytes.empty()) {
+            origins.emplace_back(text.size(), from);
+            text += bytes;
+        }
+    }
+
+    // The position in the pipeline text of byte `offset` of `text`.
+    std::size_t source_of(std::size_t offset) const {
+        auto after = std::upper_bound(origins.begin(), origins.end(), offset,
+                                      [](std::size_t o, const auto& run) { return o < run.first; });
+        if (after == origins.begin() || offset >= text.size()) {
+            return offset >= text.size() ? end : position;
+        }
+        --after;
+        return after->second + (offset - after->first);
+    }
 };
 
 // Splits the text into words and `|`s, shell style.
@@ -241,24 +287,24 @@ public:
                 if (close == std::string_view::npos) {
                     fail(stage, "unterminated single quote", pos_);
                 }
-                w.text += text_.substr(pos_ + 1, close - pos_ - 1);
+                w.append(text_.substr(pos_ + 1, close - pos_ - 1), pos_ + 1);
                 pos_ = close + 1;
             } else if (c == '"') {
                 w.plain = false;
-                read_double_quoted(w.text, stage);
+                read_double_quoted(w, stage);
             } else if (c == '\\') {
                 w.plain = false;
                 if (pos_ + 1 == text_.size()) {
                     fail(stage, "backslash at the end of the text", pos_);
                 }
                 if (text_[pos_ + 1] != '\n') { // backslash-newline joins lines
-                    w.text += text_[pos_ + 1];
+                    w.append(text_.substr(pos_ + 1, 1), pos_ + 1);
                 }
                 pos_ += 2;
             } else {
                 std::size_t run_end = text_.find_first_of(special_, pos_);
                 run_end = run_end == std::string_view::npos ? text_.size() : run_end;
-                w.text += text_.substr(pos_, run_end - pos_);
+                w.append(text_.substr(pos_, run_end - pos_), pos_);
                 pos_ = run_end;
             }
         }
@@ -273,14 +319,14 @@ private:
 
     // From the opening '"': \" \\ \| \n \t are escapes; any other backslash
     // is kept with the byte after it ("\d" stays \d for a regex).
-    void read_double_quoted(std::string& out, std::string_view stage) {
+    void read_double_quoted(word& w, std::string_view stage) {
         std::size_t open = pos_++;
         for (;;) {
             std::size_t stop = text_.find_first_of("\"\\", pos_);
             if (stop == std::string_view::npos || (text_[stop] == '\\' && stop + 1 == text_.size())) {
                 fail(stage, "unterminated double quote", open);
             }
-            out += text_.substr(pos_, stop - pos_);
+            w.append(text_.substr(pos_, stop - pos_), pos_);
             pos_ = stop + 1;
             if (text_[stop] == '"') {
                 return;
@@ -290,17 +336,16 @@ private:
             case '"':
             case '\\':
             case '|':
-                out += next;
+                w.append(text_.substr(stop + 1, 1), stop + 1);
                 break;
             case 'n':
-                out += '\n';
+                w.append("\n", stop);
                 break;
             case 't':
-                out += '\t';
+                w.append("\t", stop);
                 break;
             default:
-                out += '\\';
-                out += next;
+                w.append(text_.substr(stop, 2), stop); // the backslash and the byte, as they are
             }
         }
     }
@@ -334,6 +379,13 @@ void check_operand(const stage_grammar& g, const word& w) {
     case operand_kind::none:
     case operand_kind::text:
         return;
+    case operand_kind::format:
+        try {
+            detail::line_format check(w.text); // the parser the stage uses; built again, once, by the builder
+        } catch (const format_string_error& e) {
+            fail(g.name, e.reason(), w.source_of(e.position()), e.hint());
+        }
+        return;
     case operand_kind::file:
         if (w.text.empty()) {
             fail(g.name, "empty " + std::string(g.operand_name), w.position);
@@ -354,6 +406,16 @@ void check_operand(const stage_grammar& g, const word& w) {
             fail(g.name, "empty FIELD", w.position, field_help);
         } else if (std::any_of(w.text.begin(), w.text.end(), [](char c) { return is_blank(c) || c == '='; })) {
             fail(g.name, "bad field name " + quoted(w.text), w.position, field_help);
+        }
+        return;
+    case operand_kind::severity:
+        if (!parse_severity(w.text)) {
+            fail(g.name, "unknown severity " + quoted(w.text), w.position, severity_help);
+        }
+        return;
+    case operand_kind::facility:
+        if (!parse_facility(w.text)) {
+            fail(g.name, "unknown facility " + quoted(w.text), w.position, facility_help);
         }
         return;
     }
@@ -495,6 +557,18 @@ std::string stage_help(std::string_view name) {
         out += "  ";
         out += field_help;
         out += '\n';
+    }
+    if (g->operand == operand_kind::severity || g->operand == operand_kind::facility) {
+        out += "  ";
+        out += g->operand == operand_kind::severity ? severity_help : facility_help;
+        out += '\n';
+    }
+    if (g->operand == operand_kind::format) {
+        for (std::string_view line : format_help) {
+            out += "  ";
+            out += line;
+            out += '\n';
+        }
     }
     return out;
 }

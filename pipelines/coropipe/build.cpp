@@ -1,10 +1,16 @@
 #include "build.hpp"
 
+#include <coropipe/detail/output_buffer.hpp> // to_chars_shortest, as print writes numbers
 #include <coropipe/stages/aggregate.hpp>
+#include <coropipe/stages/app.hpp>
+#include <coropipe/stages/facility.hpp>
 #include <coropipe/stages/field.hpp>
+#include <coropipe/stages/format.hpp>
 #include <coropipe/stages/grep.hpp>
+#include <coropipe/stages/host.hpp>
 #include <coropipe/stages/prefix.hpp>
 #include <coropipe/stages/running_min.hpp>
+#include <coropipe/stages/severity.hpp>
 #include <coropipe/stages/take.hpp>
 #include <coropipe/stages/tee.hpp>
 #include <coropipe/stages/uniq.hpp>
@@ -31,7 +37,7 @@ template <class Number>
 stage<Number, std::string_view> as_text() {
     std::array<char, 32> buffer{};
     while (Number* value = co_await input) {
-        const auto result = std::to_chars(buffer.data(), buffer.data() + buffer.size(), *value);
+        const auto result = detail::to_chars_shortest(buffer.data(), buffer.data() + buffer.size(), *value);
         co_yield std::string_view(buffer.data(), static_cast<std::size_t>(result.ptr - buffer.data()));
     }
 }
@@ -111,12 +117,54 @@ text_stage build_stage(const stage_spec& spec) {
     if (spec.name == "uniq") {
         return uniq();
     }
+    if (spec.name == "print") {
+        // print FORMAT (build_pipeline). The parser has checked FORMAT with
+        // the same parser, so this cannot throw; if it did, point at FORMAT.
+        try {
+            return format(spec.operands.at(0));
+        } catch (const format_string_error& e) {
+            fail(spec, e.what(), spec.operand_positions.at(0));
+        }
+    }
     if (spec.name == "tee") {
         // Opened here, before anything is read: an unwritable FILE is an error
         // up front (std::system_error, naming the file).
         return coropipe::tee(spec.operands.at(0));
     }
+    // The syslog stages: LEVEL and NAME were checked by the parser.
+    if (spec.name == "severity") {
+        const std::string& level = spec.operands.at(0);
+        return spec.has('u') ? severity(level, pass_unknown) : severity(level);
+    }
+    if (spec.name == "facility") {
+        const std::string& name = spec.operands.at(0);
+        return spec.has('u') ? facility(name, pass_unknown) : facility(name);
+    }
+    if (spec.name == "host") {
+        return host(spec.operands.at(0));
+    }
+    if (spec.name == "app") {
+        return app(spec.operands.at(0));
+    }
     fail(spec, "not supported yet", spec.position);
+}
+
+std::vector<detail::line_filter_spec> leading_filters(const std::vector<stage_spec>& specs, std::size_t* count) {
+    std::vector<detail::line_filter_spec> filters;
+    for (const stage_spec& spec : specs) {
+        using kind = detail::line_filter_spec::kind;
+        if (spec.name == "grep") {
+            (void)build_stage(spec); // compiles a regex: its error, with its column
+            filters.push_back({spec.has('E') ? kind::regex : kind::substring, spec.operands.at(0), spec.has('v'),
+                               spec.has('i')});
+        } else if (spec.name == "prefix") {
+            filters.push_back({kind::prefix, spec.operands.at(0), spec.has('v'), false});
+        } else {
+            break;
+        }
+    }
+    *count = filters.size();
+    return filters;
 }
 
 std::optional<text_stage> build_pipeline(const std::vector<stage_spec>& specs) {
@@ -127,10 +175,10 @@ std::optional<text_stage> build_pipeline(const std::vector<stage_spec>& specs) {
             if (i + 1 != specs.size()) {
                 fail(spec, "print must be the last stage", spec.position);
             }
-            if (!spec.operands.empty()) {
-                fail(spec, "FORMAT is not supported yet", spec.operand_positions.at(0));
+            if (spec.operands.empty()) {
+                break; // the driver prints
             }
-            break;
+            // print FORMAT: format(FORMAT) here, then the driver prints.
         }
         text_stage next = build_stage(spec);
         if (chain) {

@@ -1,8 +1,10 @@
 #pragma once
 
+#include <coropipe/detail/line_filter.hpp>
 #include <coropipe/pipeline_text.hpp>
 #include <coropipe/stage.hpp>
 
+#include <cstddef>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -14,15 +16,22 @@ namespace coropipe::cli {
 /// numbers as text, so any stage may follow any other.
 using text_stage = stage<std::string_view, std::string_view>;
 
-/// The library stage for one parsed stage spec (not `print`, which the
-/// driver handles). The one place where stage names meet library stages:
+/// The library stage for one parsed stage spec (not a plain `print`, which
+/// the driver handles; `print FORMAT` is `format(FORMAT)`). The one place where stage names meet library stages:
 /// new stages get wired in here. Throws `pipeline_text_error` (with the
 /// position of the offending word) for what the library cannot do yet.
 text_stage build_stage(const stage_spec& spec);
 
 /// The filter/transform part of a parsed pipeline, composed left to right;
-/// empty when the pipeline is only `print`. A `print` anywhere but last, or
-/// `print FORMAT`, throws `pipeline_text_error`. Lazy: nothing runs.
+/// empty when the pipeline is only `print`. `print FORMAT` adds
+/// `format(FORMAT)` (the driver does the printing). A `print` anywhere but
+/// last throws `pipeline_text_error`. Lazy: nothing runs.
 std::optional<text_stage> build_pipeline(const std::vector<stage_spec>& specs);
+
+/// The grep and prefix stages at the start of `specs`, as line filters for
+/// the whole-buffer fast path (`detail::line_filter`); `*count` is set to how
+/// many specs they are. Checked as `build_stage` checks them: an invalid
+/// regex throws `pipeline_text_error`.
+std::vector<detail::line_filter_spec> leading_filters(const std::vector<stage_spec>& specs, std::size_t* count);
 
 } // namespace coropipe::cli

@@ -8,10 +8,6 @@ namespace coropipe::cli {
 
 namespace {
 
-[[noreturn]] void unsupported(const std::string& option) {
-    throw usage_error{"coropipe: option " + option + " is not supported yet"};
-}
-
 [[noreturn]] void unknown(const std::string& option) {
     throw usage_error{"coropipe: unknown option '" + option + "' (see coropipe --help)"};
 }
@@ -37,7 +33,7 @@ options parse_options(const std::vector<std::string>& args) {
             } else if (arg == "--line-buffered") {
                 o.line_buffered = true;
             } else if (arg == "--follow") {
-                unsupported(arg);
+                o.follow = true;
             } else {
                 unknown(arg);
             }
@@ -47,7 +43,7 @@ options parse_options(const std::vector<std::string>& args) {
                 case 'c': o.count = true; break;
                 case 'q': o.quiet = true; break;
                 case 'h': help = true; break;
-                case 'f': unsupported("-f"); break;
+                case 'f': o.follow = true; break;
                 default: unknown(std::string("-") + arg[i]);
                 }
             }
@@ -74,6 +70,9 @@ options parse_options(const std::vector<std::string>& args) {
     }
     o.text = operands[0];
     o.files.assign(operands.begin() + 1, operands.end());
+    if (o.follow && o.files.size() > 1) {
+        throw usage_error{"coropipe: -f follows one FILE, not " + std::to_string(o.files.size())};
+    }
     return o;
 }
 
@@ -85,6 +84,8 @@ std::string usage() {
            "options:\n"
            "  -c               print only the number of output lines\n"
            "  -q               print nothing; exit status only\n"
+           "  -f, --follow     keep reading FILE as it grows, across rotation and truncation,\n"
+           "                   like tail -F, until SIGINT or SIGTERM (one FILE; - is read to its end)\n"
            "  --line-buffered  write each output line at once (the default on a terminal)\n"
            "  -h, --help       this help\n"
            "  --version        print the version\n"

@@ -12,6 +12,7 @@ struct options {
     bool count = false;         ///< -c: print only the number of output lines
     bool quiet = false;         ///< -q: no output, exit status only
     bool line_buffered = false; ///< --line-buffered (or stdout is a terminal)
+    bool follow = false;        ///< -f, --follow: keep reading FILE as it grows (at most one FILE)
     std::string text;           ///< the pipeline text, or the stage name for `help STAGE`
     std::vector<std::string> files;
 };

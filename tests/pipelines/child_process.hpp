@@ -16,6 +16,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -27,6 +28,10 @@ struct process_result {
     int status = -1; ///< exit status, or 128 + signal number
     std::string out;
     std::string err;
+    /// The child's peak resident set size (wait4's ru_maxrss), in KiB. It
+    /// starts at the parent's peak (posix_spawn shares the parent's memory
+    /// until exec): keep the test process small to measure the child.
+    long max_rss_kb = -1;
 };
 
 struct run_options {
@@ -154,12 +159,14 @@ inline process_result run_process(const std::vector<std::string>& argv, const ru
         }
     }
     int status = 0;
-    while (::waitpid(pid, &status, 0) == -1) {
+    rusage usage{};
+    while (::wait4(pid, &status, 0, &usage) == -1) {
         if (errno != EINTR) {
-            detail::check(-1, "waitpid");
+            detail::check(-1, "wait4");
         }
     }
     result.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    result.max_rss_kb = usage.ru_maxrss;
     return result;
 }
 

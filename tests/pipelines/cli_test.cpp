@@ -228,14 +228,7 @@ TEST_CASE("coropipe --version prints the project version", "[pipelines][coropipe
     CHECK(r.status == 0);
 }
 
-TEST_CASE("coropipe -f and --follow are not supported yet", "[pipelines][coropipe]") {
-    for (const char* option : {"-f", "--follow"}) {
-        const process_result r = coropipe_stdin({option, "print"}, "a\n");
-        CHECK(r.out.empty());
-        CHECK(r.err == std::string("coropipe: option ") + option + " is not supported yet\n");
-        CHECK(r.status == 2);
-    }
-}
+// -f and --follow: tests/pipelines/follow_test.cpp.
 
 TEST_CASE("coropipe rejects an unknown option with exit 2", "[pipelines][coropipe]") {
     const process_result r = coropipe_stdin({"-x", "print"}, "a\n");
@@ -335,10 +328,9 @@ TEST_CASE("coropipe grep -E with a regex RE2 rejects points at the pattern", "[p
     CHECK(r.status == 2);
 }
 
-TEST_CASE("coropipe print FORMAT is not supported yet and print must be last", "[pipelines][coropipe]") {
-    const process_result format = coropipe_stdin({"print '<{}>'"}, "a\n");
-    CHECK(format.err == "coropipe: print: FORMAT is not supported yet at column 7\nprint '<{}>'\n      ^\n");
-    CHECK(format.status == 2);
+// print FORMAT: tests/pipelines/print_format_test.cpp.
+
+TEST_CASE("coropipe print must be the last stage", "[pipelines][coropipe]") {
     const process_result middle = coropipe_stdin({"print | grep a"}, "a\n");
     CHECK(middle.err == "coropipe: print: print must be the last stage at column 1\nprint | grep a\n^\n");
     CHECK(middle.status == 2);

@@ -12,7 +12,11 @@
 #include <range/v3/view/take.hpp>
 #include <range/v3/view/transform.hpp>
 
+#include <bit>
+#include <charconv>
+#include <cstdint>
 #include <optional>
+#include <random>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -82,9 +86,69 @@ TEST_CASE("field treats NUL bytes and invalid UTF-8 as part of other tokens", "[
     CHECK(field("n")("n=3\0"sv) == std::nullopt);
 }
 
-TEST_CASE("field with an empty key is an error", "[stage][field]") {
-    CHECK_THROWS_AS(field(""), coropipe::error);
+TEST_CASE("field reads numbers exactly as std::from_chars does", "[stage][field]") {
+    // The fast path for plain decimals must give the very same doubles
+    // (signed zeros included) as the from_chars path it short-cuts.
+    std::vector<std::string> tokens{"0",
+                                    "-0",
+                                    "0.0",
+                                    "-0.0",
+                                    "5.",
+                                    "-5.",
+                                    ".5",
+                                    "-.5",
+                                    "007",
+                                    "0.1",
+                                    "0.3",
+                                    "2.675",
+                                    "1.005",
+                                    "123456789012345",
+                                    "12345678901234.5",
+                                    "0.000000000000001",
+                                    "1234567890123456",
+                                    "9007199254740993",
+                                    "99999999999999999999",
+                                    "4.35",
+                                    "1e3",
+                                    "-2.5E-3",
+                                    "179769313486231570000000000000000000000"};
+    std::mt19937_64 random(42);
+    for (int i = 0; i < 20000; ++i) {
+        const auto digits = std::to_string(random() >> (random() % 64));
+        const std::size_t point = random() % (digits.size() + 2);
+        std::string token = (i % 3 == 0 ? "-" : "") + digits;
+        if (point < digits.size()) {
+            token.insert(token.size() - point, ".");
+        }
+        tokens.push_back(token);
+    }
+    for (const std::string& token : tokens) {
+        INFO(token);
+        double expected = 0;
+        auto [ptr, ec] = std::from_chars(token.data(), token.data() + token.size(), expected);
+        REQUIRE(ec == std::errc());
+        REQUIRE(ptr == token.data() + token.size());
+        const std::optional<double> got = field("n")("a=1 n=" + token + " b=2");
+        REQUIRE(got.has_value());
+        CHECK(std::bit_cast<std::uint64_t>(*got) == std::bit_cast<std::uint64_t>(expected));
+        const std::optional<double> at_end = column(2)("x " + token);
+        REQUIRE(at_end.has_value());
+        CHECK(std::bit_cast<std::uint64_t>(*at_end) == std::bit_cast<std::uint64_t>(expected));
+    }
 }
+
+TEST_CASE("field and column give their text as written, numeric or not", "[stage][field]") {
+    CHECK(field("user").text("a user=u42 b=1") == "u42"sv);
+    CHECK(field("user").text("user=\tx") == ""sv);
+    CHECK(field("user").text("user=x\r") == "x"sv);
+    CHECK(field("user").text("xuser=1") == std::nullopt);
+    CHECK(field("user").text("") == std::nullopt);
+    CHECK(field("a=b").text("a=b=c") == "c"sv); // a key may hold '=' in the library
+    CHECK(column(2).text("one  two\tthree") == "two"sv);
+    CHECK(column(4).text("one two three") == std::nullopt);
+}
+
+TEST_CASE("field with an empty key is an error", "[stage][field]") { CHECK_THROWS_AS(field(""), coropipe::error); }
 
 TEST_CASE("column reads the n-th whitespace column as a number, like awk", "[stage][field]") {
     CHECK(column(1)("12 abc 3.5") == 12.0);

@@ -1,13 +1,34 @@
 #pragma once
 
 #include <charconv>
+#include <cmath>
 #include <cstddef>
 #include <cstring>
 #include <iosfwd>
 #include <memory>
 #include <string_view>
+#include <type_traits>
 
 namespace coropipe::detail {
+
+/// `std::to_chars(first, last, value)`: a number in its shortest round-trip
+/// form, with a fast path for the small whole numbers that logs are full of
+/// (latencies, counts). Below 10^5 the fixed form of a whole number is never
+/// longer than the exponent form (`10000` vs `1e+04`), so it is the integer's
+/// digits. (-0 takes the slow path, which keeps its sign.)
+template <class Number>
+std::to_chars_result to_chars_shortest(char* first, char* last, Number value) noexcept {
+    if constexpr (std::is_same_v<Number, double>) {
+        constexpr double fixed_below = 100000;
+        if (value > -fixed_below && value < fixed_below && !(value == 0 && std::signbit(value))) {
+            const auto whole = static_cast<int>(value);
+            if (static_cast<double>(whole) == value) {
+                return std::to_chars(first, last, whole);
+            }
+        }
+    }
+    return std::to_chars(first, last, value);
+}
 
 /// A 64 KiB output buffer in front of a file descriptor or an ostream:
 /// what `coropipe::print` writes through.
@@ -68,7 +89,7 @@ public:
             write_buffer();
         }
         char* first = buf_.get() + size_;
-        const std::to_chars_result r = std::to_chars(first, buf_.get() + capacity, value);
+        const std::to_chars_result r = to_chars_shortest(first, buf_.get() + capacity, value);
         size_ += static_cast<std::size_t>(r.ptr - first);
     }
 

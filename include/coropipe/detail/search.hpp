@@ -1,5 +1,6 @@
 #pragma once
 
+#include <coropipe/detail/line_filter.hpp>
 #include <coropipe/pipe.hpp>
 #include <coropipe/stage.hpp>
 
@@ -81,17 +82,50 @@ concept line_range = source_range<R> && std::convertible_to<std::ranges::range_r
 template <class T>
 concept line_target = std::same_as<T, sink<std::string_view>> || std::same_as<T, coroutine<void, std::string_view>>;
 
+/// What `grep(pattern)` and `prefix(pattern)` return: their stage, which
+/// also remembers its test as a `line_filter_spec`, so that a line source
+/// can run it on whole buffers instead (`lines(path) | grep("x")`, see
+/// `coropipe::line_source`). Anywhere else it is the plain
+/// `stage<std::string_view>` it derives from, and converts to one.
+class line_filter_stage : public stage<std::string_view> {
+public:
+    line_filter_stage(stage<std::string_view> s, line_filter_spec spec) noexcept
+        : stage<std::string_view>(std::move(s)), spec_(std::move(spec)) {}
+
+    const line_filter_spec& spec() const noexcept { return spec_; }
+
+private:
+    line_filter_spec spec_;
+};
+
+// pipe.hpp's `|` with a closure or a coroutine asks for exactly a stage:
+// these let a line_filter_stage be one there.
+template <class Make>
+auto operator|(line_filter_stage&& s, stage_closure<Make> closure) {
+    return static_cast<stage<std::string_view>&&>(s) | std::move(closure);
+}
+template <class Make>
+auto operator|(stage_closure<Make> closure, line_filter_stage&& s) {
+    return std::move(closure) | static_cast<stage<std::string_view>&&>(s);
+}
+template <class T>
+auto operator|(line_filter_stage&& s, coroutine<void, T>&& target) {
+    return static_cast<stage<std::string_view>&&>(s) | std::move(target);
+}
+
 /// The overload set of `grep` and `prefix`, over a matcher built from the
 /// pattern. Every form is `filter_lines(matcher, inverted)`, piped.
-template <class Matcher>
+template <class Matcher, line_filter_spec::kind Kind>
 struct line_filter_fn {
     /// `grep(pattern)`: a stage of lines; pipeable as it is.
-    stage<std::string_view> operator()(std::string_view pattern) const {
-        return filter_lines(std::make_unique<const Matcher>(pattern), false);
+    line_filter_stage operator()(std::string_view pattern) const {
+        return {filter_lines(std::make_unique<const Matcher>(pattern), false),
+                line_filter_spec{Kind, std::string(pattern), false, false}};
     }
     /// `grep(pattern, coropipe::invert)`: the lines that do not match.
-    stage<std::string_view> operator()(std::string_view pattern, invert_t) const {
-        return filter_lines(std::make_unique<const Matcher>(pattern), true);
+    line_filter_stage operator()(std::string_view pattern, invert_t) const {
+        return {filter_lines(std::make_unique<const Matcher>(pattern), true),
+                line_filter_spec{Kind, std::string(pattern), true, false}};
     }
 
     /// `grep(source, pattern)` is `source | grep(pattern)`.

@@ -1,7 +1,5 @@
 #pragma once
 
-#include <coropipe/detail/search.hpp>
-
 #include <cstddef>
 #include <memory>
 #include <optional>
@@ -11,15 +9,20 @@ namespace coropipe {
 
 namespace detail {
 
-/// The number in `line` after `key=`, where `key` starts the line or follows
-/// a space or tab, and the value runs to the next space, tab, CR or LF (or
-/// the end). The first such key counts; empty if it is absent or its value
-/// is not a whole number (`12ms` is not). Compiled in lib/field.cpp.
-std::optional<double> parse_field(std::string_view line, const substring_searcher& key_eq) noexcept;
+/// The value of `key_eq` (`"key="`) in `line`: the bytes after the first
+/// `key=` that starts the line or follows a space or tab, up to the next
+/// space, tab, CR or LF (or the end); possibly empty (`key= x`). Empty
+/// optional if there is no such `key=`. Compiled in lib/field.cpp.
+std::optional<std::string_view> find_field(std::string_view line, std::string_view key_eq) noexcept;
 
-/// Whitespace-separated column `n` (1-based, awk's `$n`) of `line`, parsed
-/// as a number; empty if the line is shorter or the column is not a number.
-std::optional<double> parse_column(std::string_view line, std::size_t n) noexcept;
+/// Whitespace-separated column `n` (1-based, awk's `$n`) of `line`: columns
+/// are separated by runs of spaces, tabs, CR and LF. Empty optional if the
+/// line has fewer than `n` columns.
+std::optional<std::string_view> find_column(std::string_view line, std::size_t n) noexcept;
+
+/// The whole of `token` as a decimal number (`-3`, `2.5`, `.5`, `1e3`, as
+/// `std::from_chars` reads them; not `+5`, `inf`, `nan`, `12ms`), or empty.
+std::optional<double> parse_number(std::string_view token) noexcept;
 
 /// `field(key)`: a projection from a line to its `key=value` number.
 class field_projection {
@@ -28,10 +31,13 @@ public:
     field_projection(const field_projection& other) noexcept;
     field_projection& operator=(const field_projection& other) noexcept;
     ~field_projection();
+    /// The value as a number; empty when the key is missing or not a number.
     std::optional<double> operator()(std::string_view line) const noexcept;
+    /// The value as it is written in the line; empty when the key is missing.
+    std::optional<std::string_view> text(std::string_view line) const noexcept;
 
 private:
-    // One pointer to a shared, reference-counted searcher for "key=": a
+    // One pointer to a shared, reference-counted "key=": a
     // projection is copied into each stage frame that uses it, and a
     // running_min frame stays within 128 bytes (a shared_ptr is two pointers).
     struct shared_key;
@@ -42,7 +48,13 @@ private:
 class column_projection {
 public:
     explicit column_projection(std::size_t n);
-    std::optional<double> operator()(std::string_view line) const noexcept { return parse_column(line, n_); }
+    /// The column as a number; empty when it is missing or not a number.
+    std::optional<double> operator()(std::string_view line) const noexcept {
+        const std::optional<std::string_view> token = find_column(line, n_);
+        return token ? parse_number(*token) : std::nullopt;
+    }
+    /// The column as it is written in the line; empty when it is missing.
+    std::optional<std::string_view> text(std::string_view line) const noexcept { return find_column(line, n_); }
 
 private:
     std::size_t n_;
@@ -69,6 +81,10 @@ struct column_fn {
 /// lines(log) | running_max(field("latency_ms"), final_only) | print(std::cout);
 /// ```
 ///
+/// `field("latency_ms").text(line)` is the value as written (any bytes up to
+/// the next blank, not only numbers: `user=u42` gives `u42`), empty when the
+/// key is missing; `coropipe::format` prints fields this way.
+///
 /// A plain function of the line: eager, no allocation per call, never throws.
 /// `field("")` throws `coropipe::error`.
 inline constexpr detail::field_fn field{};
@@ -77,6 +93,7 @@ inline constexpr detail::field_fn field{};
 /// third column (1-based, awk's `$3`) of `line` as a `std::optional<double>`;
 /// empty when the line has fewer columns or that column is not a number.
 /// Columns are separated by runs of spaces, tabs, CR and LF.
+/// `column(3).text(line)` is the column as written, empty when it is missing.
 /// `column(0)` throws `coropipe::error` (use the line itself).
 ///
 /// A plain function of the line: eager, no allocation per call, never throws.

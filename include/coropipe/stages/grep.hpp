@@ -23,23 +23,27 @@ namespace detail {
 
 /// `grep`'s overload set; the matching is `substring_searcher` (lib/search.cpp),
 /// `ascii_icase_searcher` (lib/fold_case.cpp) or `regex_matcher` (lib/regex.cpp).
-struct grep_fn : line_filter_fn<substring_searcher> {
-    using line_filter_fn<substring_searcher>::operator();
+struct grep_fn : line_filter_fn<substring_searcher, line_filter_spec::kind::substring> {
+    using line_filter_fn<substring_searcher, line_filter_spec::kind::substring>::operator();
 
     /// `grep(pattern, coropipe::ignore_case)`: `grep -i`.
-    stage<std::string_view> operator()(std::string_view pattern, ignore_case_t) const {
+    line_filter_stage operator()(std::string_view pattern, ignore_case_t) const {
         return (*this)(pattern, grep_options{.ignore_case = true});
     }
     /// `grep(pattern, options)`: builds the matcher now, so an invalid regex
     /// throws here.
-    stage<std::string_view> operator()(std::string_view pattern, grep_options options) const {
+    line_filter_stage operator()(std::string_view pattern, grep_options options) const {
+        line_filter_spec spec{options.regex ? line_filter_spec::kind::regex : line_filter_spec::kind::substring,
+                              std::string(pattern), options.invert, options.ignore_case};
         if (options.regex) {
-            return filter_lines(std::make_unique<const regex_matcher>(pattern, options.ignore_case), options.invert);
+            return {filter_lines(std::make_unique<const regex_matcher>(pattern, options.ignore_case), options.invert),
+                    std::move(spec)};
         }
         if (options.ignore_case) {
-            return filter_lines(std::make_unique<const ascii_icase_searcher>(pattern), options.invert);
+            return {filter_lines(std::make_unique<const ascii_icase_searcher>(pattern), options.invert),
+                    std::move(spec)};
         }
-        return filter_lines(std::make_unique<const substring_searcher>(pattern), options.invert);
+        return {filter_lines(std::make_unique<const substring_searcher>(pattern), options.invert), std::move(spec)};
     }
 
     template <line_range Source>
@@ -72,10 +76,15 @@ struct grep_fn : line_filter_fn<substring_searcher> {
 ///
 /// - `grep(pattern)`, `grep(pattern, coropipe::invert)`,
 ///   `grep(pattern, coropipe::ignore_case)`, `grep(pattern, grep_options)`:
-///   a `stage<std::string_view>`, pipeable as it is.
+///   a `stage<std::string_view>` (a `detail::line_filter_stage`, derived
+///   from it, that also carries its pattern), pipeable as it is.
 /// - `grep(source, pattern[, invert | ignore_case | options])`:
 ///   `source | grep(pattern, ...)`, a lazy `pipeline<std::string_view>` over
 ///   any range of lines.
+/// - Fast path: `lines(...) | grep(...)` (and `| prefix(...)`, any number,
+///   in any order) searches whole buffers of many lines instead of each
+///   line, like GNU grep, and yields the same lines: see `line_source`.
+///   The result is then a `line_source`, a generator of the lines.
 /// - `grep(pattern[, invert | options], target)`: a `sink<std::string_view>`
 ///   that sends the matching lines to `target`, a sink or a `coroutine<void,
 ///   std::string_view>`.

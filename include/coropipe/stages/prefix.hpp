@@ -16,7 +16,7 @@ struct prefix_matcher {
 };
 
 /// `prefix`'s overload set (the same forms as `grep`).
-struct prefix_fn : line_filter_fn<prefix_matcher> {};
+struct prefix_fn : line_filter_fn<prefix_matcher, line_filter_spec::kind::prefix> {};
 } // namespace detail
 
 /// Passes through the lines that start with `pattern` (`line.starts_with(p)`,
@@ -30,6 +30,7 @@ struct prefix_fn : line_filter_fn<prefix_matcher> {};
 /// The same forms as `grep`: `prefix(pattern[, invert])` is a
 /// `stage<std::string_view>`; `prefix(source, pattern[, invert])` a lazy
 /// pipeline; `prefix(pattern[, invert], target)` a sink feeding `target`.
+/// `lines(...) | prefix(...)` takes `grep`'s whole-buffer fast path.
 ///
 /// Lazy: pulls from upstream only when downstream asks; yields the
 /// upstream's line itself. An exception from upstream or downstream surfaces
