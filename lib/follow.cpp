@@ -51,7 +51,8 @@ std::filesystem::path directory_of(const std::filesystem::path& path) {
 } // namespace
 
 file_follower::file_follower(std::filesystem::path path, follow_start start,
-                             std::function<void(follow_event, const std::filesystem::path&)> on_event)
+                             std::function<void(follow_event, const std::filesystem::path&)> on_event,
+                             std::optional<file_position> resume)
     : path_(std::move(path)),
       on_event_(std::move(on_event)) {
     // Without inotify (or without the directory), the caller's poll times
@@ -61,7 +62,7 @@ file_follower::file_follower(std::filesystem::path path, follow_start start,
         dir_watch_ = ::inotify_add_watch(inotify_fd_, directory_of(path_).c_str(), dir_events);
     }
     try {
-        if (!try_open(start == follow_start::end)) {
+        if (!try_open(start == follow_start::end, resume)) {
             reported_missing_ = true;
             report(follow_event::missing);
         }
@@ -81,7 +82,7 @@ file_follower::~file_follower() {
     }
 }
 
-bool file_follower::try_open(bool at_end) {
+bool file_follower::try_open(bool at_end, const std::optional<file_position>& resume) {
     int fd = -1;
     do {
         fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
@@ -104,7 +105,15 @@ bool file_follower::try_open(bool at_end) {
     offset_ = 0;
     last_was_newline_ = true;
     vanished_ = false;
-    if (at_end && S_ISREG(st.st_mode)) {
+    if (resume && S_ISREG(st.st_mode) && resume->device == static_cast<std::uint64_t>(st.st_dev) &&
+        resume->inode == static_cast<std::uint64_t>(st.st_ino) && resume->offset <= st.st_size) {
+        offset_ = ::lseek(fd_, static_cast<off_t>(resume->offset), SEEK_SET);
+        if (offset_ < 0) {
+            throw_error(errno, "cannot seek");
+        }
+    } else if (resume && S_ISREG(st.st_mode)) {
+        // Another file (rotated meanwhile) or a shorter one: from its start.
+    } else if (at_end && S_ISREG(st.st_mode)) {
         offset_ = ::lseek(fd_, 0, SEEK_END);
         if (offset_ < 0) {
             throw_error(errno, "cannot seek");
@@ -252,7 +261,7 @@ void file_follower::throw_error(int err, const char* what) const {
 // ---- follow_source -----------------------------------------------------------
 
 follow_source::follow_source(std::filesystem::path path, follow_options options)
-    : follower_(std::move(path), options.start, std::move(options.on_event)),
+    : follower_(std::move(path), options.start, std::move(options.on_event), options.resume),
       stop_fd_(options.stop_fd),
       on_idle_(std::move(options.on_idle)) {}
 

@@ -26,6 +26,13 @@ public:
 
     net::awaitable<std::string_view> read_chunk();
 
+    /// Ends the input: a pending read ends with `operation_aborted`, later
+    /// ones with `bad_descriptor`. Call it on the run's executor.
+    void close() {
+        boost::system::error_code ignored;
+        stream_.close(ignored);
+    }
+
 private:
     net::posix::stream_descriptor stream_;
 };

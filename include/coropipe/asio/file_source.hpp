@@ -23,14 +23,19 @@ namespace coropipe::asio {
 ///   where inotify is not available, a timer of
 ///   `file_follower::poll_interval_ms`); reads into the thread's scratch
 ///   buffer, so an idle followed file holds no read buffer.
-/// - Never ends by itself: end the run by cancellation (or by stages that
-///   finish). Read errors throw `std::system_error` naming the path.
+/// - Never ends by itself: end the run by cancellation, by `stop()`, or by
+///   stages that finish. Read errors throw `std::system_error` naming the
+///   path.
 /// - Owns the follower and its descriptors.
 class followed_file {
 public:
     followed_file(const net::any_io_executor& executor, std::filesystem::path path, follow_options options = {});
 
     net::awaitable<std::string_view> read_chunk();
+
+    /// Ends the input: what is there now is still read, then `read_chunk`
+    /// returns empty instead of waiting. Call it on the run's executor.
+    void stop();
 
     /// The follower, for its counters and position.
     coropipe::detail::file_follower& follower() noexcept { return *follower_; }
@@ -39,6 +44,7 @@ private:
     std::unique_ptr<coropipe::detail::file_follower> follower_;
     net::posix::stream_descriptor events_; // a dup of the inotify descriptor
     net::steady_timer timer_;             // without inotify
+    bool stopped_ = false;
 };
 
 } // namespace coropipe::asio

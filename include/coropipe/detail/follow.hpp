@@ -38,7 +38,8 @@ public:
     /// inotify watches. With `follow_start::end`, reading starts at the
     /// current end of a file that is there now.
     explicit file_follower(std::filesystem::path path, follow_start start = follow_start::beginning,
-                           std::function<void(follow_event, const std::filesystem::path&)> on_event = {});
+                           std::function<void(follow_event, const std::filesystem::path&)> on_event = {},
+                           std::optional<file_position> resume = std::nullopt);
     file_follower(const file_follower&) = delete;
     file_follower& operator=(const file_follower&) = delete;
     ~file_follower();
@@ -63,9 +64,14 @@ public:
     std::size_t rotations() const noexcept { return rotations_; }
 
     const std::filesystem::path& path() const noexcept { return path_; }
+    /// The file being read and how far (offset 0 when none is open yet).
+    file_position position() const noexcept {
+        return {static_cast<std::uint64_t>(dev_), static_cast<std::uint64_t>(ino_),
+                static_cast<std::int64_t>(offset_)};
+    }
 
 private:
-    bool try_open(bool at_end);
+    bool try_open(bool at_end, const std::optional<file_position>& resume = std::nullopt);
     void close_file() noexcept;
     void watch_file() noexcept;
     std::size_t read_fd(char* dest, std::size_t size);

@@ -29,6 +29,9 @@ public:
     /// false and the rest of the piece is dropped (the consumer has ended).
     template <class OnLine>
     bool feed(std::string_view piece, OnLine&& on_line) {
+        if (piece.empty()) {
+            return true; // (its data may be null: no memchr on it)
+        }
         const char* p = piece.data();
         const char* const end = p + piece.size();
         if (!carry_.empty() || skipping_) {

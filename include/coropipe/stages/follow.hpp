@@ -3,7 +3,9 @@
 #include <coropipe/generator.hpp>
 
 #include <filesystem>
+#include <cstdint>
 #include <functional>
+#include <optional>
 #include <string_view>
 #include <utility>
 
@@ -29,6 +31,14 @@ enum class follow_event {
 /// A short text for `event`, such as "file truncated; reading from the start".
 const char* describe(follow_event event) noexcept;
 
+/// Where a follower is in which file: to resume there after a restart.
+struct file_position {
+    std::uint64_t device = 0;
+    std::uint64_t inode = 0;
+    std::int64_t offset = 0; ///< bytes of that file read so far
+    bool operator==(const file_position&) const = default;
+};
+
 /// How `follow` follows.
 struct follow_options {
     follow_start start = follow_start::beginning;
@@ -42,6 +52,11 @@ struct follow_options {
     std::function<void()> on_idle;
     /// Called for each `follow_event`, with the path.
     std::function<void(follow_event, const std::filesystem::path&)> on_event;
+    /// Resume at a saved position: if the file at the path is still that
+    /// file (device and inode) and not shorter than `offset`, reading starts
+    /// there, whatever `start` says; otherwise (rotated or truncated
+    /// meanwhile) the file at the path is read from its start.
+    std::optional<file_position> resume;
 };
 
 namespace detail {
