@@ -11,6 +11,26 @@ namespace coropipe::detail {
 namespace {
 constexpr std::uint8_t max_digits = 9; // lengths below 10^9 fit in 32 bits
 constexpr std::string_view escaped_newline = "#012";
+/// `LEN SP <`: a count, a space and a syslog PRI. Plain lines that start
+/// with a number ("12 requests") are not taken for frames. A piece too short
+/// to tell (only digits) is taken as octet counting.
+bool looks_octet_counted(std::string_view piece) {
+    std::size_t i = 0;
+    while (i < piece.size() && i < max_digits && piece[i] >= '0' && piece[i] <= '9') {
+        ++i;
+    }
+    if (i == 0 || piece[0] == '0') {
+        return false;
+    }
+    if (i == piece.size()) {
+        return true;
+    }
+    if (piece[i] != ' ') {
+        return false;
+    }
+    return i + 1 == piece.size() || piece[i + 1] == '<';
+}
+
 } // namespace
 
 bool octet_framing::feed(std::string_view piece, callback on_line) {
@@ -20,7 +40,7 @@ bool octet_framing::feed(std::string_view piece, callback on_line) {
     const char* p = piece.data();
     const char* const end = p + piece.size();
     if (framing_ == syslog_framing::automatic && p != end) {
-        framing_ = *p >= '0' && *p <= '9' ? syslog_framing::octet_counting : syslog_framing::newline;
+        framing_ = looks_octet_counted(piece) ? syslog_framing::octet_counting : syslog_framing::newline;
     }
     if (framing_ != syslog_framing::octet_counting) {
         return splitter_.feed(piece, on_line);

@@ -36,7 +36,7 @@ run frame(octet_framing& f, const std::vector<std::string_view>& pieces, bool fi
     return r;
 }
 
-std::vector<std::string> frame_lines(std::string_view stream, syslog_framing mode = syslog_framing::automatic,
+std::vector<std::string> frame_lines(std::string_view stream, syslog_framing mode = syslog_framing::octet_counting,
                                      std::size_t max_line = 64 * 1024) {
     octet_framing f(mode, max_line);
     return frame(f, {stream}).lines;
@@ -60,7 +60,7 @@ constexpr std::string_view logger_embedded_newline =
 } // namespace
 
 TEST_CASE("octet_framing turns logger's octet-counted frames into lines", "[detail][octet_framing]") {
-    octet_framing f;
+    octet_framing f(syslog_framing::octet_counting);
     const run r = frame(f, {logger_two_frames});
     CHECK(r.lines == std::vector<std::string>{std::string(logger_first), std::string(logger_second)});
     CHECK(f.framing() == syslog_framing::octet_counting);
@@ -70,7 +70,7 @@ TEST_CASE("octet_framing turns logger's octet-counted frames into lines", "[deta
 }
 
 TEST_CASE("octet_framing hands on a frame that is whole in one piece without copying it", "[detail][octet_framing]") {
-    octet_framing f;
+    octet_framing f(syslog_framing::octet_counting);
     const run r = frame(f, {logger_two_frames});
     REQUIRE(r.addresses.size() == 2);
     CHECK(r.addresses[0] == logger_two_frames.data() + 3);
@@ -83,7 +83,7 @@ TEST_CASE("octet_framing gives the same lines wherever the stream is split", "[d
     REQUIRE(whole.size() == 4);
     for (std::size_t i = 0; i <= stream.size(); ++i) {
         for (std::size_t j = i; j <= stream.size(); j += 7) {
-            octet_framing f;
+            octet_framing f(syslog_framing::octet_counting);
             const std::string_view s(stream);
             const run r = frame(f, {s.substr(0, i), s.substr(i, j - i), s.substr(j)});
             CAPTURE(i, j);
@@ -92,7 +92,7 @@ TEST_CASE("octet_framing gives the same lines wherever the stream is split", "[d
         }
     }
     // one byte at a time
-    octet_framing f;
+    octet_framing f(syslog_framing::octet_counting);
     std::vector<std::string_view> bytes;
     for (std::size_t i = 0; i < stream.size(); ++i) {
         bytes.push_back(std::string_view(stream).substr(i, 1));
@@ -127,10 +127,15 @@ TEST_CASE("automatic framing reads newline-framed streams as lines", "[detail][o
           std::vector<std::string>{"<13>Nov 23 12:31:58 vm myapp: hello 3164", "<13>1 - - app - - - minimal", "last"});
     // a stream that starts with anything but a digit: newline framing, even
     // if octet-counted frames follow
-    CHECK(frame_lines("x\n3 abc") == std::vector<std::string>{"x", "3 abc"});
+    CHECK(frame_lines("x\n3 abc", syslog_framing::automatic) == std::vector<std::string>{"x", "3 abc"});
+    // nor does a plain line that starts with a number
+    CHECK(frame_lines("12 requests\n3 more\n", syslog_framing::automatic) ==
+          std::vector<std::string>{"12 requests", "3 more"});
+    // a count, a space and a syslog PRI: octet counting
+    CHECK(frame_lines("9 <13>1 - x\n", syslog_framing::automatic) == std::vector<std::string>{"<13>1 - x"});
 }
 
-TEST_CASE("automatic framing decides on the first byte, not on an empty piece", "[detail][octet_framing]") {
+TEST_CASE("automatic framing decides on the first bytes, not on an empty piece", "[detail][octet_framing]") {
     octet_framing f;
     CHECK(f.framing() == syslog_framing::automatic);
     frame(f, {""}, false);
@@ -161,7 +166,7 @@ TEST_CASE("a malformed length ends octet counting for the connection, losing no 
         {"3 abc12\n3 def\n", {"abc", "12", "3 def"}},     // a newline after the digits
         {"3 abc -1 x\n", {"abc", " -1 x"}},               // a sign
     }));
-    octet_framing f;
+    octet_framing f(syslog_framing::octet_counting);
     CAPTURE(e.stream);
     CHECK(frame(f, {e.stream}).lines == e.lines);
     CHECK(f.framing_errors() == 1);
@@ -169,30 +174,30 @@ TEST_CASE("a malformed length ends octet counting for the connection, losing no 
 }
 
 TEST_CASE("a length split across pieces is rewritten whole on a framing error", "[detail][octet_framing]") {
-    octet_framing f;
+    octet_framing f(syslog_framing::octet_counting);
     CHECK(frame(f, {"3 abc12", "34", "x\n"}).lines == std::vector<std::string>{"abc", "1234x"});
     CHECK(f.framing_errors() == 1);
 }
 
 TEST_CASE("octet_framing cuts a frame longer than max_line and reads the next one", "[detail][octet_framing]") {
-    octet_framing f(syslog_framing::automatic, 4);
+    octet_framing f(syslog_framing::octet_counting, 4);
     const run r = frame(f, {"10 0123456789", "3 abc", "4 wx", "yz"});
     CHECK(r.lines == std::vector<std::string>{"0123", "abc", "wxyz"}); // the last one fits, in two pieces
     CHECK(f.truncated() == 1);
-    f = octet_framing(syslog_framing::automatic, 4);
+    f = octet_framing(syslog_framing::octet_counting, 4);
     CHECK(frame(f, {"10 01234", "56789", "1 z"}).lines == std::vector<std::string>{"0123", "z"});
     CHECK(f.truncated() == 1);
 }
 
 TEST_CASE("octet_framing never cuts inside a #012", "[detail][octet_framing]") {
-    octet_framing f(syslog_framing::automatic, 5);
+    octet_framing f(syslog_framing::octet_counting, 5);
     CHECK(frame(f, {"6 ab\ncde"}).lines == std::vector<std::string>{"ab"});
     CHECK(f.truncated() == 1);
 }
 
 TEST_CASE("octet_framing skips a huge frame by its count without holding it", "[detail][octet_framing]") {
     constexpr std::size_t max_line = 1024;
-    octet_framing f(syslog_framing::automatic, max_line);
+    octet_framing f(syslog_framing::octet_counting, max_line);
     const std::string chunk(64 * 1024, 'x');
     std::size_t lines = 0;
     std::size_t longest = 0;
@@ -215,28 +220,28 @@ TEST_CASE("octet_framing skips a huge frame by its count without holding it", "[
 }
 
 TEST_CASE("a newline-framed line longer than max_line is cut too", "[detail][octet_framing]") {
-    octet_framing f(syslog_framing::automatic, 3);
+    octet_framing f(syslog_framing::octet_counting, 3);
     CHECK(frame(f, {"abcdef\nxy\n"}).lines == std::vector<std::string>{"abc", "xy"});
     CHECK(f.truncated() == 1);
 }
 
 TEST_CASE("octet_framing hands on a frame cut short by the end of the stream", "[detail][octet_framing]") {
-    octet_framing f;
+    octet_framing f(syslog_framing::octet_counting);
     CHECK(frame(f, {"3 abc10 hal"}).lines == std::vector<std::string>{"abc", "hal"});
     CHECK(f.truncated() == 1);
     CHECK(f.carried() == 0);
 
-    octet_framing g;
+    octet_framing g(syslog_framing::octet_counting);
     CHECK(frame(g, {"3 abc", "42"}).lines == std::vector<std::string>{"abc", "42"});
     CHECK(g.framing_errors() == 1);
 
-    octet_framing h;
+    octet_framing h(syslog_framing::octet_counting);
     CHECK(frame(h, {"3 abc", "4 "}).lines == std::vector<std::string>{"abc", ""});
     CHECK(h.truncated() == 1);
 }
 
 TEST_CASE("octet_framing stops when the consumer does", "[detail][octet_framing]") {
-    octet_framing f;
+    octet_framing f(syslog_framing::octet_counting);
     std::vector<std::string> lines;
     auto first_only = [&](std::string_view line) {
         lines.emplace_back(line);
@@ -245,7 +250,7 @@ TEST_CASE("octet_framing stops when the consumer does", "[detail][octet_framing]
     CHECK_FALSE(f.feed("1 a1 b1 c", first_only));
     CHECK(lines == std::vector<std::string>{"a"});
 
-    octet_framing g;
+    octet_framing g(syslog_framing::octet_counting);
     lines.clear();
     CHECK_FALSE(g.feed("3 a\n\n1 b", first_only));
     CHECK(lines == std::vector<std::string>{"a#012"});

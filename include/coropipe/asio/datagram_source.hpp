@@ -5,6 +5,7 @@
 
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/error.hpp>
+#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/socket_base.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/system/system_error.hpp>
@@ -23,8 +24,8 @@ namespace coropipe::asio {
 ///   the thread's scratch buffer: no buffer is held while idle. A datagram
 ///   longer than 65,535 bytes (possible only on unix sockets) is cut there
 ///   by the kernel.
-/// - Datagrams have no end: the run ends only by cancellation (or when its
-///   stages finish). Receive errors throw `system_error`. While the
+/// - Datagrams have no end: the run ends by cancellation, by `stop()`, or
+///   when its stages finish. Receive errors throw `system_error`. While the
 ///   pipeline is busy the kernel queues datagrams and, when its queue is
 ///   full, drops them (that is UDP).
 /// - References `socket`, which must outlive the pipeline.
@@ -49,14 +50,30 @@ public:
             if (ec && ec != net::error::would_block && ec != net::error::try_again) {
                 throw boost::system::system_error(ec, "coropipe: receive");
             }
+            if (ec && stopped_) {
+                co_return std::string_view{}; // what was queued is read: the end
+            }
             if (ec) {
-                co_await socket_->async_wait(Socket::wait_read, net::use_awaitable);
+                boost::system::error_code wait_ec;
+                co_await socket_->async_wait(Socket::wait_read, net::redirect_error(net::use_awaitable, wait_ec));
+                if (wait_ec && !stopped_) {
+                    throw boost::system::system_error(wait_ec, "coropipe: receive");
+                }
             }
         }
     }
 
+    /// Ends the input once the datagrams already queued in the socket are
+    /// read (nothing received is lost). Call it on the run's executor.
+    void stop() {
+        stopped_ = true;
+        boost::system::error_code ignored;
+        socket_->cancel(ignored);
+    }
+
 private:
     Socket* socket_;
+    bool stopped_ = false;
 };
 
 } // namespace coropipe::asio

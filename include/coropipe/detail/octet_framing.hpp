@@ -12,7 +12,7 @@ namespace coropipe::detail {
 
 /// How a syslog stream over TCP separates its messages.
 enum class syslog_framing : std::uint8_t {
-    automatic,      ///< decided by the first byte: a digit is octet counting, anything else newline
+    automatic,      ///< decided by the first bytes: `LEN SP <` is octet counting, anything else newline
     newline,        ///< RFC 6587 non-transparent framing: each message ends with '\n'
     octet_counting, ///< RFC 6587 octet counting: `LEN SP MSG`, LEN the decimal byte count of MSG
 };
@@ -23,7 +23,9 @@ enum class syslog_framing : std::uint8_t {
 /// `on_line(std::string_view)` returns false to stop.
 ///
 /// - Framing is per connection (one `octet_framing` per stream): `automatic`
-///   looks at the first byte only. Newline framing is `line_splitter`
+///   looks at the first bytes of the first piece: `LEN SP <` (a count, a
+///   space, a syslog PRI) is octet counting; anything else (a line that
+///   starts with a number, say) newline framing. Newline framing is `line_splitter`
 ///   itself, byte-exact (only '\n' stripped).
 /// - Octet counting: each MSG comes out as one line. A '\n' inside MSG is
 ///   written `#012` (rsyslog's escape of control characters on receive), so

@@ -1,0 +1,159 @@
+#pragma once
+// coropiped's configuration file (TOML): [daemon] settings, [source.NAME],
+// [pipeline.NAME] and [sink.NAME] tables, read and fully validated before the
+// daemon acts on any of it. Every key, default and message is documented in
+// docs/coropiped-config.md.
+//
+// No coroutine in here, on purpose: the fuzz target fuzz_daemon_config
+// compiles config.cpp with clang's fuzzer coverage, which clang 14 cannot
+// apply to coroutine bodies.
+
+#include <coropipe/error.hpp>
+#include <coropipe/pipeline_text.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace coropiped {
+
+/// A network address as written in the file: `host:port`, `[v6]:port`.
+/// `host` is a hostname, an IPv4 address or an IPv6 address (without the
+/// brackets); resolving it is left to the daemon.
+struct endpoint {
+    std::string host;
+    std::uint16_t port = 0;
+    bool operator==(const endpoint&) const = default;
+};
+
+/// `[source.NAME]`: where lines come from.
+struct source_config {
+    enum class kind { tcp, udp, unix_stream, stdin_, file }; // "tcp" "udp" "unix" "stdin" "file"
+    enum class framing { newline, octet, automatic };        // "newline" "octet" "auto"
+    enum class position { end, beginning };                  // "end" "beginning"
+
+    std::string name;
+    kind type = kind::tcp;
+    endpoint listen;            ///< tcp, udp
+    std::filesystem::path path; ///< unix: the socket; file: the file tailed
+    framing frames = framing::newline;
+    std::size_t max_line = 0;        ///< bytes; a longer line is truncated and counted
+    std::size_t max_connections = 0; ///< tcp, unix: open connections at once
+    std::size_t buffer_bytes = 0;    ///< lines read but not yet taken by the pipelines
+    position start = position::end;  ///< file: where to start without a saved offset
+    bool operator==(const source_config&) const = default;
+};
+
+/// `[pipeline.NAME]`: lines of the `from` sources through `run` to the `to` sinks.
+struct pipeline_config {
+    std::string name;
+    std::vector<std::string> from;            ///< source names, each once, in the file's order
+    std::string run;                          ///< the pipeline text, as written
+    std::vector<coropipe::stage_spec> stages; ///< `run`, parsed and checked
+    std::vector<std::string> to;              ///< sink names, each once, in the file's order
+    std::size_t buffer_bytes = 0;             ///< input lines queued for this pipeline
+    bool operator==(const pipeline_config&) const = default;
+};
+
+/// `[sink.NAME]`: where a pipeline's output goes.
+struct sink_config {
+    enum class kind { file, stdout_, tcp }; // "file" "stdout" "tcp"
+
+    std::string name;
+    kind type = kind::file;
+    std::filesystem::path path;               ///< file: appended to, reopened on SIGHUP/SIGUSR1
+    endpoint address;                         ///< tcp: the peer
+    std::size_t buffer_bytes = 0;             ///< output queued (tcp: held while disconnected)
+    std::chrono::milliseconds backoff_min{0}; ///< tcp: first reconnect delay, doubled up to backoff_max
+    std::chrono::milliseconds backoff_max{0};
+    bool operator==(const sink_config&) const = default;
+};
+
+/// The whole file. Sources, pipelines and sinks are sorted by name.
+/// Relative paths in the file are resolved against the file's directory.
+struct daemon_config {
+    std::filesystem::path file; ///< as given to load_config / parse_config
+
+    // [daemon]
+    unsigned threads = 0; ///< io_context threads; 0: one per core
+    std::chrono::milliseconds shutdown_timeout{10'000};
+    bool metrics_enabled = false;     ///< metrics_listen given
+    endpoint metrics_listen;          ///< /metrics and /health
+    std::filesystem::path state_file; ///< file sources' offsets; empty: not saved
+    // defaults for the tables below
+    std::size_t max_line = 64 * 1024;
+    std::size_t max_connections = 1024;
+    std::size_t source_buffer = 1 << 20;
+    std::size_t pipeline_buffer = 1 << 20;
+    std::size_t sink_buffer = 4 << 20;
+
+    std::vector<source_config> sources;
+    std::vector<pipeline_config> pipelines;
+    std::vector<sink_config> sinks;
+
+    /// `FILE:LINE:COL: warning: KEY: what`, one per item, for things that are
+    /// allowed but probably wrong (a source or sink no pipeline uses).
+    std::vector<std::string> warnings;
+};
+
+/// One problem found in a configuration file.
+struct config_diagnostic {
+    std::string file;
+    std::uint32_t line = 0;   ///< 1-based; 0 when the file could not be read
+    std::uint32_t column = 0; ///< 1-based, in code points as toml++ counts them
+    std::string key;          ///< dotted: `source.app.listen`; empty for a TOML syntax error
+    std::string message;
+
+    /// `FILE:LINE:COL: KEY: message` (`FILE:LINE:COL: message` without a key).
+    std::string to_string() const;
+};
+
+/// A configuration file that cannot be used. what() is every problem found,
+/// one line each (`FILE:LINE:COL: KEY: what`), in file order; `errors()`
+/// holds them one by one. Validation goes on after a bad value to report all
+/// of them at once; a TOML syntax error stops at the first (toml++ does).
+class config_error : public coropipe::error {
+public:
+    explicit config_error(std::vector<config_diagnostic> errors);
+    const std::vector<config_diagnostic>& errors() const noexcept { return errors_; }
+
+private:
+    std::vector<config_diagnostic> errors_;
+};
+
+/// An extra check of each pipeline whose `run` text parsed, for what the
+/// parser cannot see (the daemon builds the stages: a regex RE2 refuses). A
+/// `coropipe::pipeline_text_error` it throws is reported like a parse error,
+/// at its place in the file; any other exception goes through unchanged.
+using run_check = std::function<void(const pipeline_config&)>;
+
+/// Reads and validates `file`. Throws `config_error` for a file that cannot be
+/// read (`FILE: cannot read: REASON`) and for every problem in it; nothing else
+/// but `std::bad_alloc` (and what `check` throws). Eager, pure apart from
+/// reading the file and calling `check`: nothing is opened, bound or resolved.
+daemon_config load_config(const std::filesystem::path& file, const run_check& check = {});
+
+/// Validates `text` as if read from `file_name`, which names the file in
+/// messages and is the base of relative paths. Throws as load_config.
+daemon_config parse_config(std::string_view text, std::string file_name, const run_check& check = {});
+
+/// Parses a size: a non-negative integer of bytes or a string, a decimal
+/// integer and a unit B, KB, MB, GB (10^3...), KiB, MiB, GiB (2^10...),
+/// case-insensitive, optional blanks between: "64KiB", "1 MB". Throws
+/// coropipe::error saying what is wrong.
+std::size_t parse_size(std::string_view text);
+
+/// Parses a duration: a decimal integer and a unit ms, s, m or h: "250ms".
+/// Throws coropipe::error saying what is wrong.
+std::chrono::milliseconds parse_duration(std::string_view text);
+
+/// Parses `host:port` or `[v6]:port`. Port 0 only if `allow_port_zero`
+/// (a listening address: the kernel picks one). Throws coropipe::error.
+endpoint parse_endpoint(std::string_view text, bool allow_port_zero);
+
+} // namespace coropiped

@@ -1,0 +1,194 @@
+// coropiped: the log-filtering daemon. Sources → pipelines (the coropipe
+// pipeline text) → sinks, on a multi-threaded io_context. See docs/coropiped.md.
+//
+//   coropiped [--threads N] CONFIG      run
+//   coropiped --check CONFIG            validate and exit (0 valid, 2 not)
+#include "build.hpp"
+#include "config.hpp"
+#include "daemon.hpp"
+
+#include <coropipe/pipeline_text.hpp>
+
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <string>
+#include <vector>
+
+namespace {
+
+constexpr int exit_ok = 0;
+constexpr int exit_failure = 1;
+constexpr int exit_usage = 2;
+
+const char* usage_text =
+    "Usage: coropiped [OPTIONS] CONFIG\n"
+    "       coropiped --check CONFIG\n"
+    "\n"
+    "The coropipe log daemon: receives and tails logs (TCP and UDP syslog, unix\n"
+    "sockets, stdin, followed files), runs them through pipelines written in the\n"
+    "coropipe pipeline text, and writes them to files, stdout or TCP peers.\n"
+    "\n"
+    "Options:\n"
+    "  --check          validate CONFIG (syntax, keys, pipelines) and exit\n"
+    "  --threads N      io_context threads (overrides [daemon] threads; 0: one per core)\n"
+    "  -h, --help       this text\n"
+    "  --version        the version\n"
+    "\n"
+    "Signals: SIGTERM/SIGINT stop accepting, drain every buffer and exit 0;\n"
+    "SIGHUP reloads CONFIG (a bad one is reported, the running one stays) and\n"
+    "reopens files; SIGUSR1 reopens files.\n"
+    "Exit status: 0 stopped cleanly, 1 runtime failure or shutdown deadline\n"
+    "passed, 2 bad usage or configuration.\n"
+    "See docs/coropiped.md and docs/coropiped-config.md.\n";
+
+std::string address(const coropiped::endpoint& e) {
+    return e.host.find(':') != std::string::npos ? "[" + e.host + "]:" + std::to_string(e.port)
+                                                 : e.host + ":" + std::to_string(e.port);
+}
+
+/// The configuration, loaded, validated, and with every pipeline built once
+/// (so a stage argument the library refuses is a config error too).
+coropiped::settings load(const std::string& path, unsigned threads_override, bool override_threads) {
+    // Each pipeline is built once while loading: what the library refuses (a
+    // bad regex) is reported at its place in the file.
+    const coropiped::daemon_config c = coropiped::load_config(
+        path, [](const coropiped::pipeline_config& p) { (void)coropipe::cli::build_pipeline(p.stages); });
+    for (const std::string& w : c.warnings) {
+        std::fprintf(stderr, "coropiped: %s\n", w.c_str());
+    }
+    coropiped::settings s;
+    s.threads = override_threads ? threads_override : c.threads;
+    s.shutdown_timeout = c.shutdown_timeout;
+    if (c.metrics_enabled) {
+        s.metrics_listen = address(c.metrics_listen);
+    }
+    s.state_file = c.state_file.string();
+    using sk = coropiped::source_config::kind;
+    using tk = coropiped::settings::source::kind;
+    for (const coropiped::source_config& in : c.sources) {
+        coropiped::settings::source out;
+        out.name = in.name;
+        switch (in.type) {
+        case sk::tcp: out.type = tk::tcp; out.listen = address(in.listen); break;
+        case sk::udp: out.type = tk::udp; out.listen = address(in.listen); break;
+        case sk::unix_stream: out.type = tk::unix_stream; out.listen = in.path.string(); break;
+        case sk::stdin_: out.type = tk::stdin_; break;
+        case sk::file: out.type = tk::file; out.path = in.path.string(); break;
+        }
+        using fk = coropiped::source_config::framing;
+        using ff = coropiped::settings::source::framing;
+        out.frames = in.frames == fk::newline ? ff::newline : in.frames == fk::octet ? ff::octet : ff::automatic;
+        out.max_line = in.max_line;
+        out.max_connections = in.max_connections;
+        out.start_at_end = in.start == coropiped::source_config::position::end;
+        s.sources.push_back(std::move(out));
+    }
+    for (const coropiped::pipeline_config& in : c.pipelines) {
+        s.pipelines.push_back({in.name, in.from, in.run, in.to});
+    }
+    for (const coropiped::sink_config& in : c.sinks) {
+        coropiped::sink_options out;
+        out.name = in.name;
+        using kk = coropiped::sink_config::kind;
+        out.type = in.type == kk::file ? coropiped::sink_options::kind::file
+                   : in.type == kk::stdout_ ? coropiped::sink_options::kind::stdout_
+                                             : coropiped::sink_options::kind::tcp;
+        out.path = in.path.string();
+        out.address = address(in.address);
+        out.buffer_bytes = in.buffer_bytes;
+        out.backoff_min = in.backoff_min;
+        out.backoff_max = in.backoff_max;
+        s.sinks.push_back(std::move(out));
+    }
+    return s;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    std::signal(SIGPIPE, SIG_IGN); // a closed peer is an EPIPE error, handled where it happens
+    std::vector<std::string> args(argv + 1, argv + argc);
+    bool check = false;
+    bool override_threads = false;
+    unsigned threads = 0;
+    std::string config;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const std::string& a = args[i];
+        if (a == "-h" || a == "--help") {
+            std::fputs(usage_text, stdout);
+            return exit_ok;
+        }
+        if (a == "--version") {
+            std::printf("coropiped %s\n", COROPIPE_VERSION);
+            return exit_ok;
+        }
+        if (a == "--check") {
+            check = true;
+        } else if (a == "--threads" || a.starts_with("--threads=")) {
+            std::string value;
+            if (a == "--threads") {
+                if (i + 1 == args.size()) {
+                    std::fprintf(stderr, "coropiped: --threads needs a number\n");
+                    return exit_usage;
+                }
+                value = args[++i];
+            } else {
+                value = a.substr(std::strlen("--threads="));
+            }
+            try {
+                std::size_t used = 0;
+                const unsigned long n = std::stoul(value, &used);
+                if (used != value.size() || n > 1024) {
+                    throw std::invalid_argument(value);
+                }
+                threads = static_cast<unsigned>(n);
+                override_threads = true;
+            } catch (const std::exception&) {
+                std::fprintf(stderr, "coropiped: --threads: '%s' is not a number from 0 to 1024\n", value.c_str());
+                return exit_usage;
+            }
+        } else if (a == "-c" || a == "--config") {
+            if (i + 1 == args.size()) {
+                std::fprintf(stderr, "coropiped: %s needs a file\n", a.c_str());
+                return exit_usage;
+            }
+            config = args[++i];
+        } else if (a.starts_with("-") && a != "-") {
+            std::fprintf(stderr, "coropiped: unknown option '%s' (see coropiped --help)\n", a.c_str());
+            return exit_usage;
+        } else if (config.empty()) {
+            config = a;
+        } else {
+            std::fprintf(stderr, "coropiped: one CONFIG only, got '%s' and '%s'\n", config.c_str(), a.c_str());
+            return exit_usage;
+        }
+    }
+    if (config.empty()) {
+        std::fprintf(stderr, "coropiped: no CONFIG given (see coropiped --help)\n");
+        return exit_usage;
+    }
+    coropiped::settings initial;
+    try {
+        initial = load(config, threads, override_threads);
+    } catch (const coropipe::pipeline_text_error& e) {
+        std::fprintf(stderr, "coropiped: %s: %s\n", config.c_str(), e.what());
+        return exit_usage;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "%s\n", e.what());
+        return exit_usage;
+    }
+    if (check) {
+        std::printf("%s: ok\n", config.c_str());
+        return exit_ok;
+    }
+    try {
+        return coropiped::run_daemon(std::move(initial), config, [threads, override_threads](const std::string& path) {
+            return load(path, threads, override_threads);
+        });
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "coropiped: error: %s\n", e.what());
+        return exit_failure;
+    }
+}

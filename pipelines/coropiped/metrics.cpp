@@ -1,0 +1,85 @@
+#include "metrics.hpp"
+
+namespace coropiped {
+
+counters& metrics_registry::get(const std::string& kind, const std::string& name) {
+    std::lock_guard lock(mutex_);
+    for (entry& e : entries_) {
+        if (e.kind == kind && e.name == name) {
+            return e.c;
+        }
+    }
+    entries_.emplace_back();
+    entries_.back().kind = kind;
+    entries_.back().name = name;
+    return entries_.back().c;
+}
+
+namespace {
+
+std::string escape_label(const std::string& s) {
+    std::string out;
+    for (char c : s) {
+        if (c == '\\' || c == '"') {
+            out += '\\';
+            out += c;
+        } else if (c == '\n') {
+            out += "\\n";
+        } else {
+            out += c;
+        }
+    }
+    return out;
+}
+
+} // namespace
+
+std::string metrics_registry::prometheus() const {
+    struct metric {
+        const char* name;
+        const char* type;
+        const char* help;
+        std::int64_t (*read)(const counters&);
+    };
+    static const metric all[] = {
+        {"coropiped_lines_in_total", "counter", "Lines taken in by a component.",
+         [](const counters& c) { return static_cast<std::int64_t>(c.lines_in.load()); }},
+        {"coropiped_bytes_in_total", "counter", "Bytes taken in by a component.",
+         [](const counters& c) { return static_cast<std::int64_t>(c.bytes_in.load()); }},
+        {"coropiped_lines_out_total", "counter", "Lines passed on (pipelines) or written (sinks).",
+         [](const counters& c) { return static_cast<std::int64_t>(c.lines_out.load()); }},
+        {"coropiped_bytes_out_total", "counter", "Bytes passed on (pipelines) or written (sinks).",
+         [](const counters& c) { return static_cast<std::int64_t>(c.bytes_out.load()); }},
+        {"coropiped_lines_dropped_total", "counter", "Lines dropped because a buffer was full (UDP only).",
+         [](const counters& c) { return static_cast<std::int64_t>(c.dropped.load()); }},
+        {"coropiped_lines_truncated_total", "counter", "Lines cut to max_line.",
+         [](const counters& c) { return static_cast<std::int64_t>(c.truncated.load()); }},
+        {"coropiped_buffer_bytes", "gauge", "Bytes waiting in a component's buffer.",
+         [](const counters& c) { return static_cast<std::int64_t>(c.buffer_bytes.load()); }},
+        {"coropiped_connections", "gauge", "Open connections of a source.",
+         [](const counters& c) { return static_cast<std::int64_t>(c.connections.load()); }},
+        {"coropiped_connections_rejected_total", "counter", "Connections closed at once, over max_connections.",
+         [](const counters& c) { return static_cast<std::int64_t>(c.rejected.load()); }},
+        {"coropiped_errors_total", "counter", "I/O errors (failed writes, reconnects, bad frames).",
+         [](const counters& c) { return static_cast<std::int64_t>(c.errors.load()); }},
+    };
+    std::string out;
+    std::lock_guard lock(mutex_);
+    for (const metric& m : all) {
+        out += std::string("# HELP ") + m.name + " " + m.help + "\n";
+        out += std::string("# TYPE ") + m.name + " " + m.type + "\n";
+        for (const entry& e : entries_) {
+            out += std::string(m.name) + "{kind=\"" + escape_label(e.kind) + "\",name=\"" + escape_label(e.name) +
+                   "\"} " + std::to_string(m.read(e.c)) + "\n";
+        }
+    }
+    out += "# HELP coropiped_reloads_total Configuration reloads that took effect.\n"
+           "# TYPE coropiped_reloads_total counter\n"
+           "coropiped_reloads_total " + std::to_string(reloads.load()) + "\n";
+    out += "# HELP coropiped_reload_failures_total Reloads refused because the new configuration was invalid.\n"
+           "# TYPE coropiped_reload_failures_total counter\n"
+           "coropiped_reload_failures_total " + std::to_string(reload_failures.load()) + "\n";
+    return out;
+}
+
+} // namespace coropiped

@@ -1,0 +1,237 @@
+#include "sink.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <system_error>
+
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace coropiped {
+
+namespace {
+
+constexpr std::size_t batch_estimate = 64 * 1024;
+
+int open_append(const std::string& path) {
+    int fd = -1;
+    do {
+        fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    } while (fd < 0 && errno == EINTR);
+    if (fd < 0) {
+        throw std::system_error(errno, std::system_category(), "cannot open '" + path + "'");
+    }
+    return fd;
+}
+
+void write_all(int fd, std::string_view bytes, const std::string& what) {
+    while (!bytes.empty()) {
+        const ssize_t n = ::write(fd, bytes.data(), bytes.size());
+        if (n < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            throw std::system_error(errno, std::system_category(), "cannot write " + what);
+        }
+        bytes.remove_prefix(static_cast<std::size_t>(n));
+    }
+}
+
+/// The peer has shut down or reset: a peek finds EOF or an error.
+bool peer_closed(net::ip::tcp::socket& socket) {
+    char byte = 0;
+    const ssize_t n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+}
+
+} // namespace
+
+struct sink_runner::tcp_state {
+    explicit tcp_state(net::any_io_executor ex) : socket(ex), timer(ex) {}
+    net::ip::tcp::socket socket;
+    net::steady_timer timer;
+    bool connected = false;
+};
+
+sink_runner::sink_runner(net::any_io_executor executor, sink_options options, counters& metrics)
+    : executor_(executor),
+      options_(std::move(options)),
+      metrics_(metrics),
+      // The bound in bytes, as batches of up to ~64 KiB.
+      channel_(executor, std::max<std::size_t>(1, options_.buffer_bytes / batch_estimate)) {}
+
+void sink_runner::start(std::function<void()> on_done) {
+    on_done_ = std::move(on_done);
+    switch (options_.type) {
+    case sink_options::kind::file:
+        fd_ = open_append(options_.path);
+        own_fd_ = true;
+        break;
+    case sink_options::kind::stdout_:
+        fd_ = 1;
+        break;
+    case sink_options::kind::tcp:
+        tcp_ = std::make_shared<tcp_state>(executor_);
+        break;
+    }
+    net::co_spawn(executor_, writer(), [self = shared_from_this()](std::exception_ptr e) {
+        if (e) {
+            try {
+                std::rethrow_exception(e);
+            } catch (const std::exception& x) {
+                std::fprintf(stderr, "coropiped: error: sink %s: %s\n", self->options_.name.c_str(), x.what());
+            }
+        }
+        if (self->own_fd_) {
+            ::close(self->fd_);
+            self->own_fd_ = false;
+        }
+        if (self->on_done_) {
+            self->on_done_();
+        }
+    });
+}
+
+net::awaitable<void> sink_runner::send(std::string batch, std::size_t lines) {
+    metrics_.buffer_bytes += static_cast<std::int64_t>(batch.size());
+    const std::size_t size = batch.size();
+    auto [ec] = co_await channel_.async_send(boost::system::error_code{}, std::move(batch), lines,
+                                             net::as_tuple(net::use_awaitable));
+    if (ec) { // closed at the shutdown deadline
+        metrics_.buffer_bytes -= static_cast<std::int64_t>(size);
+        metrics_.dropped += lines;
+    }
+}
+
+bool sink_runner::try_send(std::string batch, std::size_t lines) {
+    const auto size = static_cast<std::int64_t>(batch.size());
+    if (!channel_.try_send(boost::system::error_code{}, std::move(batch), lines)) {
+        metrics_.dropped += lines;
+        return false;
+    }
+    metrics_.buffer_bytes += size;
+    return true;
+}
+
+void sink_runner::finish() {
+    // The end mark: an empty batch, queued behind everything sent before.
+    net::co_spawn(
+        executor_,
+        [](std::shared_ptr<sink_runner> self) -> net::awaitable<void> {
+            co_await self->channel_.async_send(boost::system::error_code{}, std::string{}, 0,
+                                               net::as_tuple(net::use_awaitable));
+        }(shared_from_this()),
+        [](std::exception_ptr) {});
+}
+
+void sink_runner::abandon() {
+    abandoned_ = true;
+    net::post(executor_, [self = shared_from_this()] {
+        self->channel_.close();
+        if (self->tcp_) {
+            boost::system::error_code ignored;
+            self->tcp_->timer.cancel();
+            self->tcp_->socket.close(ignored);
+        }
+    });
+}
+
+net::awaitable<void> sink_runner::writer() {
+    for (;;) {
+        auto [ec, batch, lines] = co_await channel_.async_receive(net::as_tuple(net::use_awaitable));
+        if (ec || batch.empty()) {
+            break; // abandoned, or the end mark: everything before it is written
+        }
+        metrics_.buffer_bytes -= static_cast<std::int64_t>(batch.size());
+        switch (options_.type) {
+        case sink_options::kind::file:
+            if (reopen_.exchange(false)) {
+                const int fd = open_append(options_.path);
+                ::close(fd_);
+                fd_ = fd;
+            }
+            write_all(fd_, batch, "'" + options_.path + "'");
+            break;
+        case sink_options::kind::stdout_:
+            write_all(fd_, batch, "stdout");
+            break;
+        case sink_options::kind::tcp:
+            co_await write_tcp(batch);
+            break;
+        }
+        if (abandoned_) {
+            break;
+        }
+        metrics_.lines_out += lines;
+        metrics_.bytes_out += batch.size();
+    }
+}
+
+// Writes to the peer, reconnecting with exponential backoff until it works:
+// meanwhile the channel fills and its producers wait (backpressure).
+// A batch cut by a broken connection is sent again whole: at least once.
+net::awaitable<void> sink_runner::write_tcp(std::string_view bytes) {
+    tcp_state& t = *tcp_;
+    std::chrono::milliseconds backoff = options_.backoff_min;
+    const auto colon = options_.address.rfind(':');
+    std::string host = options_.address.substr(0, colon);
+    const std::string port = options_.address.substr(colon + 1);
+    if (host.size() >= 2 && host.front() == '[') {
+        host = host.substr(1, host.size() - 2);
+    }
+    while (!abandoned_) {
+        boost::system::error_code ec;
+        if (t.connected && peer_closed(t.socket)) {
+            // Found before writing into a connection the peer has closed,
+            // where the bytes would be lost.
+            t.connected = false;
+            boost::system::error_code ignored;
+            t.socket.close(ignored);
+        }
+        if (!t.connected) {
+            net::ip::tcp::resolver resolver(executor_);
+            auto [rec, endpoints] = co_await resolver.async_resolve(host, port, net::as_tuple(net::use_awaitable));
+            ec = rec;
+            if (!ec) {
+                t.socket = net::ip::tcp::socket(executor_);
+                std::tie(ec, std::ignore) =
+                    co_await net::async_connect(t.socket, endpoints, net::as_tuple(net::use_awaitable));
+            }
+            if (!ec) {
+                t.connected = true;
+                backoff = options_.backoff_min;
+                std::fprintf(stderr, "coropiped: info: sink %s: connected to %s\n", options_.name.c_str(),
+                             options_.address.c_str());
+            }
+        }
+        if (!ec) {
+            std::tie(ec, std::ignore) = co_await net::async_write(t.socket, net::buffer(bytes.data(), bytes.size()),
+                                                                  net::as_tuple(net::use_awaitable));
+            if (!ec) {
+                co_return;
+            }
+            t.connected = false;
+            boost::system::error_code ignored;
+            t.socket.close(ignored);
+        }
+        ++metrics_.errors;
+        std::fprintf(stderr, "coropiped: warning: sink %s: %s: %s; retrying in %lld ms\n", options_.name.c_str(),
+                     options_.address.c_str(), ec.message().c_str(), static_cast<long long>(backoff.count()));
+        t.timer.expires_after(backoff);
+        co_await t.timer.async_wait(net::as_tuple(net::use_awaitable));
+        backoff = std::min(backoff * 2, options_.backoff_max);
+    }
+}
+
+} // namespace coropiped

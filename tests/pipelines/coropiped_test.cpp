@@ -1,0 +1,578 @@
+// The real daemon on loopback: a test sender and util-linux `logger` send,
+// the daemon filters and writes files, signals stop and reload it. Every
+// wait is on the daemon's own output (its log on stderr, the output file)
+// with a deadline; no sleeps.
+#include "child_process.hpp"
+#include "running_child.hpp"
+#include "temp_dir.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <chrono>
+#include <cstdint>
+#include <fstream>
+#include <iterator>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+using coropipe::test::process_result;
+using coropipe::test::run_process;
+using coropipe::test::running_child;
+using coropipe::test::temp_dir;
+
+namespace {
+
+const std::string daemon_binary = COROPIPE_BINARY_DIR "/pipelines/coropiped";
+
+std::string read_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), {}};
+}
+
+/// A config with one TCP source on an ephemeral port, one pipeline, one file sink.
+std::string tcp_config(const std::string& out, const std::string& run = "grep keep", const std::string& extra = "") {
+    return "[daemon]\nshutdown_timeout = \"20s\"\n" + extra +
+           "\n[source.app]\ntype = \"tcp\"\nlisten = \"127.0.0.1:0\"\n"
+           "\n[pipeline.keep]\nfrom = [\"app\"]\nrun = \"" + run + "\"\nto = [\"out\"]\n"
+           "\n[sink.out]\ntype = \"file\"\npath = \"" + out + "\"\n";
+}
+
+/// The daemon, started and ready (it said so on stderr).
+struct running_daemon {
+    running_child child;
+    explicit running_daemon(const std::string& config) : child({daemon_binary, config}) {
+        child.wait_for_err("ready:");
+    }
+    /// The port a source listens on, from the daemon's log.
+    std::uint16_t port(const std::string& source, const std::string& kind = "tcp") {
+        const std::string marker = "source " + source + ": listening on " + kind + " 127.0.0.1:";
+        const auto at = child.err.find(marker);
+        REQUIRE(at != std::string::npos);
+        std::uint16_t port = 0;
+        const char* first = child.err.data() + at + marker.size();
+        std::from_chars(first, child.err.data() + child.err.size(), port);
+        return port;
+    }
+    /// The number the daemon logs at exit: "source NAME: N lines".
+    std::uint64_t lines_in(const std::string& source) const {
+        const std::string marker = "source " + source + ": ";
+        std::uint64_t n = 0;
+        for (auto at = child.err.find(marker); at != std::string::npos; at = child.err.find(marker, at + 1)) {
+            const char* first = child.err.data() + at + marker.size();
+            std::uint64_t v = 0;
+            auto [end, ec] = std::from_chars(first, child.err.data() + child.err.size(), v);
+            if (ec == std::errc() && std::string_view(end, 7) == " lines,") {
+                n = v;
+            }
+        }
+        return n;
+    }
+};
+
+/// A blocking loopback TCP client.
+struct client {
+    int fd = -1;
+    explicit client(std::uint16_t port) {
+        fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        REQUIRE(fd >= 0);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_port = htons(port);
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    }
+    client(const client&) = delete;
+    ~client() {
+        if (fd >= 0) {
+            ::close(fd);
+        }
+    }
+    /// Sends everything; false once the peer is gone.
+    bool send_all(std::string_view bytes) {
+        while (!bytes.empty()) {
+            const ssize_t n = ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+            if (n <= 0) {
+                return false;
+            }
+            bytes.remove_prefix(static_cast<std::size_t>(n));
+        }
+        return true;
+    }
+    void close() {
+        ::close(fd);
+        fd = -1;
+    }
+};
+
+/// Lines "N keep" (and every tenth "N drop"), numbered from `from`.
+std::string numbered(std::uint64_t from, std::uint64_t count) {
+    std::string s;
+    for (std::uint64_t i = from; i < from + count; ++i) {
+        s += std::to_string(i) + (i % 10 == 0 ? " drop\n" : " keep\n");
+    }
+    return s;
+}
+std::string kept(std::uint64_t from, std::uint64_t count) {
+    std::string s;
+    for (std::uint64_t i = from; i < from + count; ++i) {
+        if (i % 10 != 0) {
+            s += std::to_string(i) + " keep\n";
+        }
+    }
+    return s;
+}
+
+} // namespace
+
+TEST_CASE("coropiped --check accepts a good config and names the file, line and key of a bad one",
+          "[pipelines][coropiped]") {
+    temp_dir dir;
+    const std::string good = dir.write("good.toml", tcp_config(dir.path("out.log")));
+    const process_result ok = run_process({daemon_binary, "--check", good});
+    CHECK(ok.status == 0);
+    CHECK(ok.out == good + ": ok\n");
+
+    const std::string bad = dir.write("bad.toml", "[source.app]\ntype = \"tcp\"\nlisten = \"127.0.0.1:99999\"\n");
+    const process_result refused = run_process({daemon_binary, "--check", bad});
+    CHECK(refused.status == 2);
+    CHECK_THAT(refused.err, Catch::Contains(bad + ":3:") && Catch::Contains("source.app.listen"));
+
+    const process_result usage = run_process({daemon_binary});
+    CHECK(usage.status == 2);
+    CHECK_THAT(usage.err, Catch::Contains("no CONFIG"));
+    const process_result help = run_process({daemon_binary, "--help"});
+    CHECK(help.status == 0);
+    CHECK_THAT(help.out, Catch::Contains("Usage: coropiped"));
+}
+
+TEST_CASE("Lines sent over TCP go through the pipeline into the file, and SIGTERM loses none it accepted",
+          "[pipelines][coropiped][shutdown]") {
+    temp_dir dir;
+    const std::string out = dir.path("out.log");
+    running_daemon d(dir.write("d.toml", tcp_config(out)));
+    client c(d.port("app"));
+
+    // 1,000,000 lines, sent as fast as the daemon takes them; SIGTERM once
+    // a third of them went out.
+    constexpr std::uint64_t total = 1'000'000;
+    std::atomic<std::uint64_t> sent_lines{0};
+    std::thread sender([&] {
+        for (std::uint64_t i = 1; i <= total; i += 10'000) {
+            if (!c.send_all(numbered(i, 10'000))) {
+                return; // the daemon stopped reading and went
+            }
+            sent_lines = i + 9'999;
+            sent_lines.notify_all();
+        }
+    });
+    for (std::uint64_t seen = sent_lines.load(); seen < total / 3; seen = sent_lines.load()) {
+        sent_lines.wait(seen);
+    }
+    d.child.signal(SIGTERM);
+    CHECK(d.child.wait_exit() == 0);
+    c.close(); // unblocks the sender if the daemon's buffers kept it waiting
+    sender.join();
+
+    // Every accepted line once, in order, none lost: the output is exactly
+    // the kept lines among the first `accepted` (the last one accepted may be
+    // a partial line, which grep then drops or keeps whole).
+    const std::uint64_t accepted = d.lines_in("app");
+    INFO(d.child.err);
+    CHECK(accepted >= total / 3);
+    const std::string got = read_file(out);
+    const bool exact = got == kept(1, accepted) || got == kept(1, accepted - 1);
+    CHECK(exact);
+    CHECK_THAT(d.child.err, Catch::Contains("every buffered line was written"));
+}
+
+TEST_CASE("SIGHUP reloads mid-stream: the connection stays up and no line is lost", "[pipelines][coropiped][reload]") {
+    temp_dir dir;
+    const std::string out = dir.path("out.log");
+    const std::string config = dir.write("d.toml", tcp_config(out));
+    running_daemon d(config);
+    client c(d.port("app"));
+    REQUIRE(c.send_all(numbered(1, 50'000)));
+    d.child.signal(SIGHUP);
+    d.child.wait_for_err("reloaded");
+    REQUIRE(c.send_all(numbered(50'001, 50'000)));
+
+    // A bad config on the next SIGHUP is refused; the running one stays.
+    dir.write("d.toml", "[source.app\n");
+    d.child.signal(SIGHUP);
+    d.child.wait_for_err("reload refused");
+    REQUIRE(c.send_all(numbered(100'001, 50'000)));
+    c.close();
+    d.child.wait_for_err("connection closed");
+    d.child.signal(SIGTERM);
+    CHECK(d.child.wait_exit() == 0);
+    CHECK(read_file(out) == kept(1, 150'000));
+    CHECK_THAT(d.child.err, Catch::Contains(config + ":1:"));
+}
+
+TEST_CASE("A thousand concurrent connections each get every line through", "[pipelines][coropiped][load]") {
+    temp_dir dir;
+    const std::string out = dir.path("out.log");
+    running_daemon d(dir.write("d.toml", tcp_config(out, "grep keep", "threads = 2\n")));
+    const std::uint16_t port = d.port("app");
+    constexpr int connections = 1000;
+    std::vector<std::unique_ptr<client>> clients;
+    for (int i = 0; i < connections; ++i) {
+        clients.push_back(std::make_unique<client>(port));
+    }
+    // Every connection sends 20 lines tagged with its number, interleaved.
+    for (int round = 0; round < 20; ++round) {
+        for (int i = 0; i < connections; ++i) {
+            REQUIRE(clients[i]->send_all("c" + std::to_string(i) + " r" + std::to_string(round) + " keep\n"));
+        }
+    }
+    for (auto& c : clients) {
+        c->close();
+    }
+    d.child.wait_for_err("connection closed", connections);
+    d.child.signal(SIGTERM);
+    CHECK(d.child.wait_exit() == 0);
+    // Each connection's lines arrive whole and in its own order.
+    std::istringstream got(read_file(out));
+    std::vector<int> next_round(connections, 0);
+    std::size_t lines = 0;
+    for (std::string line; std::getline(got, line); ++lines) {
+        int c = -1, r = -1;
+        REQUIRE(std::sscanf(line.c_str(), "c%d r%d keep", &c, &r) == 2);
+        REQUIRE(c >= 0);
+        REQUIRE(c < connections);
+        CHECK(r == next_round[c]);
+        next_round[c] = r + 1;
+    }
+    CHECK(lines == connections * 20);
+}
+
+TEST_CASE("Garbage bytes and a 100 MB line neither crash the daemon nor grow it past its line limit",
+          "[pipelines][coropiped][limits]") {
+    temp_dir dir;
+    const std::string out = dir.path("out.log");
+    running_daemon d(dir.write("d.toml", tcp_config(out, "grep -v nothing-matches-this")));
+    {
+        client garbage(d.port("app"));
+        std::string bytes;
+        for (std::uint32_t i = 0; i < (1u << 20); ++i) {
+            bytes += static_cast<char>((i * 7919u) % 256u); // NULs, invalid UTF-8, '\n's, everything
+        }
+        REQUIRE(garbage.send_all(bytes));
+    }
+    {
+        client huge(d.port("app"));
+        const std::string block(1 << 20, 'x');
+        for (int i = 0; i < 100; ++i) {
+            REQUIRE(huge.send_all(block));
+        }
+        REQUIRE(huge.send_all("\nafter the long line\n"));
+    }
+    d.child.wait_for_err("connection closed", 2);
+    d.child.signal(SIGTERM);
+    CHECK(d.child.wait_exit() == 0);
+    const std::string got = read_file(out);
+    // The long line is cut to max_line (64 KiB by default) and counted; the
+    // line after it is intact.
+    CHECK(got.find(std::string(64 * 1024, 'x') + "\nafter the long line\n") != std::string::npos);
+    CHECK(got.find(std::string(64 * 1024 + 1, 'x')) == std::string::npos);
+    CHECK_THAT(d.child.err, Catch::Contains("1 truncated") || Catch::Contains("2 truncated"));
+}
+
+TEST_CASE("/metrics serves the counters in the Prometheus format and /health says ok",
+          "[pipelines][coropiped][metrics]") {
+    temp_dir dir;
+    const std::string out = dir.path("out.log");
+    running_daemon d(dir.write("d.toml", tcp_config(out, "grep keep", "metrics_listen = \"127.0.0.1:0\"\n")));
+    {
+        client c(d.port("app"));
+        REQUIRE(c.send_all(numbered(1, 100)));
+    }
+    d.child.wait_for_err("connection closed");
+    const std::string marker = "metrics on http://127.0.0.1:";
+    const auto at = d.child.err.find(marker);
+    REQUIRE(at != std::string::npos);
+    std::uint16_t port = 0;
+    std::from_chars(d.child.err.data() + at + marker.size(), d.child.err.data() + d.child.err.size(), port);
+    auto get = [&](const std::string& target) {
+        client http(port);
+        REQUIRE(http.send_all("GET " + target + " HTTP/1.1\r\nHost: localhost\r\n\r\n"));
+        std::string response;
+        char buffer[4096];
+        for (ssize_t n; (n = ::recv(http.fd, buffer, sizeof buffer, 0)) > 0;) {
+            response.append(buffer, static_cast<std::size_t>(n));
+        }
+        return response;
+    };
+    const std::string metrics = get("/metrics");
+    CHECK_THAT(metrics, Catch::StartsWith("HTTP/1.1 200"));
+    CHECK_THAT(metrics, Catch::Contains("coropiped_lines_in_total{kind=\"source\",name=\"app\"} 100\n"));
+    CHECK_THAT(metrics, Catch::Contains("coropiped_lines_out_total{kind=\"pipeline\",name=\"keep\"} 90\n"));
+    CHECK_THAT(metrics, Catch::Contains("# TYPE coropiped_buffer_bytes gauge"));
+    CHECK_THAT(get("/health"), Catch::StartsWith("HTTP/1.1 200") && Catch::EndsWith("ok\n"));
+    CHECK_THAT(get("/nope"), Catch::StartsWith("HTTP/1.1 404"));
+    d.child.signal(SIGTERM);
+    CHECK(d.child.wait_exit() == 0);
+}
+
+namespace {
+
+/// Waits until `done()` holds, looking again every 10 ms, for at most 20 s:
+/// for what the daemon does not announce (a file's content).
+bool eventually(const std::function<bool()>& done) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (!done()) {
+        if (std::chrono::steady_clock::now() > deadline) {
+            return false;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return true;
+}
+
+/// A loopback listener the test controls, standing in for a TCP sink's peer.
+struct peer {
+    int listener = -1;
+    std::uint16_t port = 0;
+    explicit peer(std::uint16_t at = 0) {
+        listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        const int one = 1;
+        ::setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_port = htons(at);
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+        REQUIRE(::listen(listener, 16) == 0);
+        socklen_t len = sizeof a;
+        ::getsockname(listener, reinterpret_cast<sockaddr*>(&a), &len);
+        port = ntohs(a.sin_port);
+    }
+    ~peer() { ::close(listener); }
+    /// Accepts one connection and reads from it until `text` holds `expected`
+    /// bytes (or 20 s pass); returns the connection.
+    int accept_and_read(std::string& text, std::size_t expected) {
+        pollfd p{listener, POLLIN, 0};
+        REQUIRE(::poll(&p, 1, 20'000) == 1);
+        const int fd = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
+        REQUIRE(fd >= 0);
+        char buffer[65536];
+        while (text.size() < expected) {
+            pollfd q{fd, POLLIN, 0};
+            REQUIRE(::poll(&q, 1, 20'000) == 1);
+            const ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
+            REQUIRE(n > 0);
+            text.append(buffer, static_cast<std::size_t>(n));
+        }
+        return fd;
+    }
+};
+
+} // namespace
+
+TEST_CASE("util-linux logger's messages arrive over TCP, with octet counting, and over UDP",
+          "[pipelines][coropiped][syslog]") {
+    temp_dir dir;
+    const std::string out = dir.path("out.log");
+    const std::string config = dir.write("d.toml", "[source.tcp]\ntype = \"tcp\"\nlisten = \"127.0.0.1:0\"\n"
+                                                   "framing = \"auto\"\n"
+                                                   "[source.udp]\ntype = \"udp\"\nlisten = \"127.0.0.1:0\"\n"
+                                                   "[pipeline.test]\nfrom = [\"tcp\", \"udp\"]\n"
+                                                   "run = \"grep coropiped-test | app tester\"\nto = [\"out\"]\n"
+                                                   "[sink.out]\ntype = \"file\"\npath = \"" + out + "\"\n");
+    running_daemon d(config);
+    const std::string tcp_port = std::to_string(d.port("tcp"));
+    const std::string udp_port = std::to_string(d.port("udp", "udp"));
+    auto logger = [](std::vector<std::string> args) {
+        args.insert(args.begin(), {"logger", "-n", "127.0.0.1", "-t", "tester"});
+        const process_result r = run_process(args);
+        REQUIRE(r.status == 0);
+    };
+    logger({"-P", tcp_port, "-T", "--rfc5424", "coropiped-test tcp newline"});
+    logger({"-P", tcp_port, "-T", "--octet-count", "--rfc5424", "coropiped-test tcp octet"});
+    logger({"-P", tcp_port, "-T", "--octet-count", "--rfc3164", "coropiped-test tcp 3164"});
+    logger({"-P", udp_port, "-d", "--rfc3164", "coropiped-test udp"});
+    logger({"-P", tcp_port, "-T", "-t", "someone-else", "coropiped-test other app"});
+    d.child.wait_for_err("connection closed", 4);
+    d.child.signal(SIGTERM);
+    REQUIRE(d.child.wait_exit() == 0);
+    const std::string got = read_file(out);
+    std::istringstream lines(got);
+    std::vector<std::string> all;
+    for (std::string line; std::getline(lines, line);) {
+        all.push_back(line);
+    }
+    REQUIRE(all.size() == 4);
+    // Each is one whole syslog message, without an octet count before it.
+    for (const std::string& line : all) {
+        CHECK(line.starts_with("<13>"));
+        CHECK(line.find("tester") != std::string::npos);
+    }
+    CHECK(got.find("coropiped-test tcp newline") != std::string::npos);
+    CHECK(got.find("coropiped-test tcp octet") != std::string::npos);
+    CHECK(got.find("coropiped-test tcp 3164") != std::string::npos);
+    CHECK(got.find("coropiped-test udp") != std::string::npos);
+    CHECK(got.find("other app") == std::string::npos);
+}
+
+TEST_CASE("A TCP sink's peer going away loses nothing: lines wait, then backpressure reaches the sender",
+          "[pipelines][coropiped][tcp-sink]") {
+    temp_dir dir;
+    auto downstream = std::make_unique<peer>();
+    const std::uint16_t peer_port = downstream->port;
+    const std::string config = dir.write(
+        "d.toml", "[source.app]\ntype = \"tcp\"\nlisten = \"127.0.0.1:0\"\n"
+                  "[pipeline.fwd]\nfrom = [\"app\"]\nrun = \"grep keep\"\nto = [\"next\"]\n"
+                  "[sink.next]\ntype = \"tcp\"\naddress = \"127.0.0.1:" + std::to_string(peer_port) +
+                      "\"\nbuffer_bytes = \"1MiB\"\nbackoff_min = \"20ms\"\nbackoff_max = \"200ms\"\n");
+    running_daemon d(config);
+    client c(d.port("app"));
+
+    REQUIRE(c.send_all(numbered(1, 1000)));
+    std::string received;
+    int connection = downstream->accept_and_read(received, kept(1, 1000).size());
+    CHECK(received == kept(1, 1000));
+
+    // The peer goes away: its connection and its listener.
+    ::close(connection);
+    downstream.reset();
+
+    // The sender goes on; the daemon holds what it accepted (up to its
+    // buffer limits), then stops reading: the sender's writes block.
+    ::fcntl(c.fd, F_SETFL, O_NONBLOCK);
+    std::uint64_t next = 1001;
+    std::string pending;
+    bool blocked = false;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (!blocked && std::chrono::steady_clock::now() < deadline) {
+        if (pending.empty()) {
+            pending = numbered(next, 1000);
+            next += 1000;
+        }
+        const ssize_t n = ::send(c.fd, pending.data(), pending.size(), MSG_NOSIGNAL);
+        if (n > 0) {
+            pending.erase(0, static_cast<std::size_t>(n));
+        } else if (errno == EAGAIN) {
+            // Blocked: wait a little for room; still none means backpressure.
+            pollfd p{c.fd, POLLOUT, 0};
+            blocked = ::poll(&p, 1, 500) == 0;
+        } else {
+            FAIL("send failed: " << std::strerror(errno));
+        }
+    }
+    REQUIRE(blocked);
+    const std::uint64_t sent_before_block = next - 1; // the last batch may be partly sent
+    INFO("sent about " << sent_before_block << " lines before the sender blocked");
+    CHECK(sent_before_block < 2'000'000); // bounded, not everything buffered
+
+    // The peer comes back on the same port: every line arrives, once, in order.
+    peer back(peer_port);
+    ::fcntl(c.fd, F_SETFL, 0);
+    std::thread finish_sending([&] {
+        c.send_all(pending);
+        ::shutdown(c.fd, SHUT_WR);
+    });
+    std::string rest;
+    const std::string expected_rest = kept(1001, next - 1001);
+    const int again = back.accept_and_read(rest, expected_rest.size());
+    finish_sending.join();
+    CHECK(rest.size() == expected_rest.size());
+    CHECK(rest == expected_rest);
+    ::close(again);
+    d.child.wait_for_err("connection closed");
+    d.child.signal(SIGTERM);
+    CHECK(d.child.wait_exit() == 0);
+}
+
+TEST_CASE("A tailed file's lines arrive once each across rotation, truncation and a daemon restart",
+          "[pipelines][coropiped][file]") {
+    temp_dir dir;
+    const std::string log = dir.path("app.log");
+    const std::string out = dir.path("out.log");
+    const std::string config = dir.write(
+        "d.toml", "[daemon]\nstate_file = \"" + dir.path("state") + "\"\n"
+                  "[source.app]\ntype = \"file\"\npath = \"" + log + "\"\nstart = \"beginning\"\n"
+                  "[pipeline.keep]\nfrom = [\"app\"]\nrun = \"grep keep\"\nto = [\"out\"]\n"
+                  "[sink.out]\ntype = \"file\"\npath = \"" + out + "\"\n");
+    auto append = [&](const std::string& path, std::uint64_t from, std::uint64_t count) {
+        std::ofstream(path, std::ios::app | std::ios::binary) << numbered(from, count);
+    };
+    auto output_is = [&](std::uint64_t last) { return eventually([&] { return read_file(out) == kept(1, last); }); };
+    append(log, 1, 100);
+    {
+        running_daemon d(config);
+        REQUIRE(output_is(100));
+        append(log, 101, 100); // growth
+        REQUIRE(output_is(200));
+        std::rename(log.c_str(), dir.path("app.log.1").c_str()); // rename + create
+        append(dir.path("app.log.1"), 201, 50);
+        append(log, 251, 50);
+        REQUIRE(output_is(300));
+        std::filesystem::copy_file(log, dir.path("app.log.2")); // copytruncate
+        std::filesystem::resize_file(log, 0);
+        d.child.wait_for_err("truncated");
+        append(log, 301, 50);
+        REQUIRE(output_is(350));
+        d.child.signal(SIGTERM);
+        REQUIRE(d.child.wait_exit() == 0);
+    }
+    append(log, 351, 50); // written while the daemon is down
+    {
+        running_daemon d(config);
+        REQUIRE(output_is(400)); // from the saved offset: none again, none lost
+        append(log, 401, 50);
+        REQUIRE(output_is(450));
+        d.child.signal(SIGTERM);
+        REQUIRE(d.child.wait_exit() == 0);
+    }
+    CHECK(read_file(out) == kept(1, 450));
+}
+
+TEST_CASE("The daemon tells systemd (NOTIFY_SOCKET) when it is ready, reloading and stopping",
+          "[pipelines][coropiped][systemd]") {
+    temp_dir dir;
+    const std::string socket_path = dir.path("notify");
+    const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    REQUIRE(fd >= 0);
+    sockaddr_un a{};
+    a.sun_family = AF_UNIX;
+    std::memcpy(a.sun_path, socket_path.c_str(), socket_path.size() + 1);
+    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    auto next_state = [&] {
+        pollfd p{fd, POLLIN, 0};
+        REQUIRE(::poll(&p, 1, 20'000) == 1);
+        char buffer[256];
+        const ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
+        REQUIRE(n > 0);
+        return std::string(buffer, static_cast<std::size_t>(n));
+    };
+    ::setenv("NOTIFY_SOCKET", socket_path.c_str(), 1);
+    running_daemon d(dir.write("d.toml", tcp_config(dir.path("out.log"))));
+    ::unsetenv("NOTIFY_SOCKET");
+    CHECK(next_state() == "READY=1");
+    d.child.signal(SIGHUP);
+    CHECK(next_state() == "RELOADING=1");
+    CHECK(next_state() == "READY=1");
+    d.child.signal(SIGTERM);
+    CHECK(next_state() == "STOPPING=1");
+    CHECK(d.child.wait_exit() == 0);
+    ::close(fd);
+}
