@@ -2,6 +2,7 @@
 // process with real files and pipes.
 
 #include "child_process.hpp"
+#include "run_coropipe.hpp"
 #include "temp_dir.hpp"
 
 #include <catch2/catch.hpp>
@@ -14,25 +15,12 @@
 using coropipe::test::process_result;
 using coropipe::test::run_options;
 using coropipe::test::run_process;
+using coropipe::test::coropipe_stdin;
+using coropipe::test::run_coropipe;
 using coropipe::test::temp_dir;
 
 namespace {
 
-const std::string binary = COROPIPE_BINARY_DIR "/pipelines/coropipe";
-
-process_result run_coropipe(std::vector<std::string> args, const run_options& options = {}) {
-    if (::access(binary.c_str(), X_OK) != 0) {
-        FAIL("no program at " << binary << ": build the target coropipe_cli first");
-    }
-    args.insert(args.begin(), binary);
-    return run_process(args, options);
-}
-
-process_result coropipe_stdin(std::vector<std::string> args, std::string input) {
-    run_options options;
-    options.input = std::move(input);
-    return run_coropipe(std::move(args), options);
-}
 
 const std::string log_text = "t=1 INFO start latency_ms=187\n"
                              "t=2 DEBUG poll latency_ms=12.5\n"
