@@ -15,6 +15,7 @@
 #include <coropipe/stages/tee.hpp>
 #include <coropipe/stages/uniq.hpp>
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cstddef>
@@ -165,6 +166,37 @@ std::vector<detail::line_filter_spec> leading_filters(const std::vector<stage_sp
     }
     *count = filters.size();
     return filters;
+}
+
+std::optional<detail::field_fold_spec> fused_fold(const std::vector<stage_spec>& specs, std::size_t first) {
+    using kind = detail::field_fold_spec::kind;
+    const std::size_t n = specs.size() - std::min(first, specs.size());
+    if (n == 0 || n > 2 || (n == 2 && (specs.back().name != "print" || !specs.back().operands.empty()))) {
+        return std::nullopt;
+    }
+    const stage_spec& spec = specs[first];
+    detail::field_fold_spec fold;
+    fold.final_only = spec.final_only;
+    if (spec.name == "count") {
+        fold.what = kind::count;
+        return fold;
+    }
+    if (spec.name == "min") {
+        fold.what = kind::min;
+    } else if (spec.name == "max") {
+        fold.what = kind::max;
+    } else if (spec.name == "sum") {
+        fold.what = kind::sum;
+    } else if (spec.name == "avg") {
+        fold.what = kind::avg;
+    } else {
+        return std::nullopt;
+    }
+    if (spec.operands.at(0).starts_with('$')) {
+        return std::nullopt; // a column: the stages do it
+    }
+    fold.key = spec.operands.at(0);
+    return fold;
 }
 
 std::optional<text_stage> build_pipeline(const std::vector<stage_spec>& specs) {

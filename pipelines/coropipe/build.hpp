@@ -1,5 +1,6 @@
 #pragma once
 
+#include <coropipe/detail/field_scan.hpp>
 #include <coropipe/detail/line_filter.hpp>
 #include <coropipe/pipeline_text.hpp>
 #include <coropipe/stage.hpp>
@@ -33,5 +34,12 @@ std::optional<text_stage> build_pipeline(const std::vector<stage_spec>& specs);
 /// many specs they are. Checked as `build_stage` checks them: an invalid
 /// regex throws `pipeline_text_error`.
 std::vector<detail::line_filter_spec> leading_filters(const std::vector<stage_spec>& specs, std::size_t* count);
+
+/// The whole-buffer fold for `specs[first..]` (the stages after the leading
+/// filters), when they are one `min`, `max`, `sum` or `avg` over a `key`
+/// (not a `$N` column) or one `count`, optionally followed by a plain
+/// `print`: what `detail::field_fold` computes in place of those stages.
+/// Empty for any other pipeline.
+std::optional<detail::field_fold_spec> fused_fold(const std::vector<stage_spec>& specs, std::size_t first);
 
 } // namespace coropipe::cli

@@ -1,5 +1,6 @@
 #include "input.hpp"
 
+#include <coropipe/detail/field_scan.hpp>
 #include <coropipe/detail/line_reader.hpp>
 #include <coropipe/stages/follow.hpp>
 #include <coropipe/stages/lines.hpp>
@@ -82,6 +83,36 @@ void for_each_run(std::vector<std::string> files, const detail::line_filter& fil
             if (!emit(*run, n)) {
                 return;
             }
+        }
+    }
+}
+
+void for_each_block(std::vector<std::string> files, input_status* status,
+                    const std::function<void(std::string_view block)>& emit) {
+    if (files.empty()) {
+        files.emplace_back("-");
+    }
+    for (const std::string& file : files) {
+        std::optional<detail::line_reader> reader;
+        try {
+            reader.emplace(open_input(file));
+        } catch (const std::system_error& e) {
+            report(file, e.code(), status);
+            continue;
+        }
+        detail::line_blocks blocks(*reader);
+        for (;;) {
+            std::optional<std::string_view> block;
+            try {
+                block = blocks.next();
+            } catch (const std::system_error& e) {
+                report(file, e.code(), status);
+                break;
+            }
+            if (!block) {
+                break;
+            }
+            emit(*block);
         }
     }
 }

@@ -36,6 +36,14 @@ generator<std::string_view> concatenated_lines(std::vector<std::string> files, i
 void for_each_run(std::vector<std::string> files, const detail::line_filter& filter, input_status* status,
                   const std::function<bool(std::string_view run, std::size_t n)>& emit);
 
+/// Eager: calls `emit(block)` for each block of whole lines of `files` in
+/// turn (`detail::line_blocks`: a view into the input buffer, each line with
+/// its '\n' but a last line of a file without one), for whole-buffer folds
+/// (`detail::field_fold`). Input errors are told and recorded as in
+/// `concatenated_lines`; what `emit` throws passes through.
+void for_each_block(std::vector<std::string> files, input_status* status,
+                    const std::function<void(std::string_view block)>& emit);
+
 /// -f: the lines of `file` as it grows (`coropipe::follow`, from the start),
 /// until `stop_fd` is readable. A missing file, rotation and truncation are
 /// told on stderr as `coropipe: FILE: <what>`; a read error as in

@@ -9,6 +9,7 @@
 #include "input.hpp"
 #include "options.hpp"
 
+#include <coropipe/detail/field_scan.hpp>
 #include <coropipe/detail/line_filter.hpp>
 #include <coropipe/detail/output_buffer.hpp>
 #include <coropipe/pipe.hpp>
@@ -108,6 +109,21 @@ std::size_t drive_runs(const options& o, const detail::line_filter& filter, inpu
     return n;
 }
 
+/// `drive` for a pipeline of grep/prefix stages (or none) then one min,
+/// max, sum, avg or count (`fused_fold`): the fold searches whole blocks of
+/// lines for the field and writes each running value straight into the
+/// output buffer, with no stage per line. Not for -q or -c (`drive` does those).
+std::size_t drive_fold(const options& o, const detail::line_filter& filter, const detail::field_fold_spec& spec,
+                       input_status* status) {
+    detail::output_buffer out(1, o.line_buffered);
+    detail::field_fold fold(spec);
+    std::size_t n = 0;
+    for_each_block(o.files, status, [&](std::string_view block) { n += fold.feed(block, filter, out); });
+    n += fold.finish(out);
+    out.flush();
+    return n;
+}
+
 /// Writes help or version text; a failed write (but a closed pipe) is an error.
 int write_out(const std::string& text) {
     if (std::fputs(text.c_str(), stdout) == EOF || std::fflush(stdout) == EOF) {
@@ -153,11 +169,15 @@ int stop_on_signals() {
 int run(const options& o) {
     std::optional<text_stage> chain;
     std::vector<detail::line_filter_spec> filters; // the leading grep/prefix stages, but with -f
+    std::optional<detail::field_fold_spec> fold;   // and a min/max/sum/avg/count after them
     try {
         const std::vector<stage_spec> specs = parse_pipeline(o.text);
         std::size_t lead = 0;
         if (!o.follow) {
             filters = leading_filters(specs, &lead);
+            if (!o.quiet && !o.count) {
+                fold = fused_fold(specs, lead);
+            }
         }
         chain = build_pipeline(std::vector<stage_spec>(specs.begin() + static_cast<std::ptrdiff_t>(lead), specs.end()));
     } catch (const pipeline_text_error& e) {
@@ -181,7 +201,9 @@ int run(const options& o) {
             following ? followed_lines(o.files[0], stop_on_signals(), flush_when_idle, &status)
                       : concatenated_lines(o.files, &status, &filter);
         std::function<void()>* flush_hook = following ? &flush_output : nullptr;
-        if (chain) {
+        if (fold) {
+            n = drive_fold(o, filter, *fold, &status);
+        } else if (chain) {
             pipeline<std::string_view> p = std::move(source) | std::move(*chain);
             n = drive(p, o, flush_hook);
         } else {
