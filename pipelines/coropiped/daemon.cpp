@@ -132,8 +132,8 @@ private:
     void unregister_stopper(std::uint64_t id);
     void source_ended();
 
-    net::awaitable<void> accept_tcp(settings::source src, std::shared_ptr<tcp::acceptor> acceptor);
-    net::awaitable<void> accept_unix(settings::source src, std::shared_ptr<unix_stream::acceptor> acceptor);
+    template <class Acceptor>
+    net::awaitable<void> accept_loop(settings::source src, std::shared_ptr<Acceptor> acceptor);
     template <class Socket>
     net::awaitable<void> serve_stream(settings::source src, std::shared_ptr<Socket> socket);
 
@@ -141,6 +141,11 @@ private:
     /// a followed file's, re-read after a restart).
     template <class Source>
     net::awaitable<std::size_t> pump(Source& source, settings::source src, bool lossy, bool hold_partial = false);
+    /// `pump`, with a stopper that calls `source->stop()` or `close()` on the
+    /// source's executor; `keep` is what the source references.
+    template <class Source>
+    net::awaitable<std::size_t> pump_until_stopped(std::shared_ptr<Source> source, std::shared_ptr<void> keep,
+                                                   settings::source src, bool lossy, bool hold_partial = false);
 
     // ---- file sources' positions (the state file) ------------------------------
     void load_state();
@@ -350,7 +355,7 @@ void daemon_state::start_source(const settings::source& src) {
         auto acceptor = std::make_shared<tcp::acceptor>(strand, resolve_listen<tcp::endpoint>(io_, src.listen));
         log("info", "source " + src.name + ": listening on tcp " + to_text(acceptor->local_endpoint()));
         ++live_sources_;
-        net::co_spawn(strand, accept_tcp(src, acceptor), done);
+        net::co_spawn(strand, accept_loop(src, acceptor), done);
         break;
     }
     case kind::unix_stream: {
@@ -359,7 +364,7 @@ void daemon_state::start_source(const settings::source& src) {
         auto acceptor = std::make_shared<unix_stream::acceptor>(strand, unix_stream::endpoint(src.listen));
         log("info", "source " + src.name + ": listening on unix " + src.listen);
         ++live_sources_;
-        net::co_spawn(strand, accept_unix(src, acceptor), done);
+        net::co_spawn(strand, accept_loop(src, acceptor), done);
         break;
     }
     case kind::udp: {
@@ -372,11 +377,7 @@ void daemon_state::start_source(const settings::source& src) {
             [](std::shared_ptr<daemon_state> d, settings::source s,
                std::shared_ptr<udp::socket> sock) -> net::awaitable<void> {
                 auto source = std::make_shared<coropipe::asio::datagram_source<udp::socket>>(*sock);
-                const auto id = d->register_stopper(s.name, [sock, source] {
-                    net::post(sock->get_executor(), [source] { source->stop(); });
-                });
-                co_await d->pump(*source, s, /*lossy=*/true);
-                d->unregister_stopper(id);
+                co_await d->pump_until_stopped(source, sock, s, /*lossy=*/true);
             }(self, src, socket),
             done);
         break;
@@ -389,11 +390,7 @@ void daemon_state::start_source(const settings::source& src) {
             [](std::shared_ptr<daemon_state> d, settings::source s,
                net::any_io_executor ex) -> net::awaitable<void> {
                 auto source = std::make_shared<coropipe::asio::descriptor_source>(ex, 0);
-                const auto id = d->register_stopper(s.name, [source, ex] {
-                    net::post(ex, [source] { source->close(); });
-                });
-                co_await d->pump(*source, s, false);
-                d->unregister_stopper(id);
+                co_await d->pump_until_stopped(source, nullptr, s, /*lossy=*/false);
             }(self, src, strand),
             done);
         break;
@@ -418,18 +415,13 @@ void daemon_state::start_source(const settings::source& src) {
                     }
                 }
                 auto source = std::make_shared<coropipe::asio::followed_file>(ex, s.path, std::move(options));
-                const auto id = d->register_stopper(s.name, [source, ex] {
-                    net::post(ex, [source] { source->stop(); });
-                });
-                const std::size_t held = co_await d->pump(*source, s, false, /*hold_partial=*/true);
+                const std::size_t held =
+                    co_await d->pump_until_stopped(source, nullptr, s, /*lossy=*/false, /*hold_partial=*/true);
                 // Where the next run starts: after the last whole line.
                 coropipe::file_position at = source->follower().position();
                 at.offset -= static_cast<std::int64_t>(std::min<std::size_t>(held, static_cast<std::size_t>(at.offset)));
-                {
-                    std::lock_guard lock(d->mutex_);
-                    d->positions_[name] = at;
-                }
-                d->unregister_stopper(id);
+                std::lock_guard lock(d->mutex_);
+                d->positions_[name] = at;
             }(self, src, strand),
             done);
         break;
@@ -486,7 +478,9 @@ void daemon_state::save_state() {
     }
 }
 
-net::awaitable<void> daemon_state::accept_tcp(settings::source src, std::shared_ptr<tcp::acceptor> acceptor) {
+template <class Acceptor>
+net::awaitable<void> daemon_state::accept_loop(settings::source src, std::shared_ptr<Acceptor> acceptor) {
+    using socket_type = typename Acceptor::protocol_type::socket;
     const auto id = register_stopper(src.name, [acceptor] {
         net::post(acceptor->get_executor(), [acceptor] {
             boost::system::error_code ignored;
@@ -495,7 +489,7 @@ net::awaitable<void> daemon_state::accept_tcp(settings::source src, std::shared_
     });
     counters& m = metrics_.get("source", src.name);
     for (;;) {
-        auto socket = std::make_shared<tcp::socket>(net::make_strand(io_));
+        auto socket = std::make_shared<socket_type>(net::make_strand(io_));
         boost::system::error_code ec;
         co_await acceptor->async_accept(*socket, net::redirect_error(net::use_awaitable, ec));
         if (ec) {
@@ -503,37 +497,11 @@ net::awaitable<void> daemon_state::accept_tcp(settings::source src, std::shared_
         }
         if (static_cast<std::size_t>(m.connections.load()) >= src.max_connections) {
             ++m.rejected;
+            log("warning", "source " + src.name + ": over max_connections (" + std::to_string(src.max_connections) +
+                               "), a connection refused");
             continue; // closed as it goes out of scope
         }
-        ++live_sources_;
-        auto self = shared_from_this();
-        net::co_spawn(socket->get_executor(), serve_stream(src, socket), [self](std::exception_ptr) {
-            self->source_ended();
-        });
-    }
-    unregister_stopper(id);
-}
-
-net::awaitable<void> daemon_state::accept_unix(settings::source src,
-                                               std::shared_ptr<unix_stream::acceptor> acceptor) {
-    const auto id = register_stopper(src.name, [acceptor] {
-        net::post(acceptor->get_executor(), [acceptor] {
-            boost::system::error_code ignored;
-            acceptor->close(ignored);
-        });
-    });
-    counters& m = metrics_.get("source", src.name);
-    for (;;) {
-        auto socket = std::make_shared<unix_stream::socket>(net::make_strand(io_));
-        boost::system::error_code ec;
-        co_await acceptor->async_accept(*socket, net::redirect_error(net::use_awaitable, ec));
-        if (ec) {
-            break;
-        }
-        if (static_cast<std::size_t>(m.connections.load()) >= src.max_connections) {
-            ++m.rejected;
-            continue;
-        }
+        ++m.connections; // here, not in the connection: the next accept sees it
         ++live_sources_;
         auto self = shared_from_this();
         net::co_spawn(socket->get_executor(), serve_stream(src, socket), [self](std::exception_ptr) {
@@ -546,8 +514,7 @@ net::awaitable<void> daemon_state::accept_unix(settings::source src,
 template <class Socket>
 net::awaitable<void> daemon_state::serve_stream(settings::source src, std::shared_ptr<Socket> socket) {
     counters& m = metrics_.get("source", src.name);
-    ++m.connections;
-    // Stopping shuts the receiving side: the next read sees the end, after
+    // (counted in by the acceptor) Stopping shuts the receiving side: the next read sees the end, after
     // everything read so far went through. Only reads are affected.
     const auto id = register_stopper(src.name, [socket] {
         net::post(socket->get_executor(), [socket] {
@@ -708,6 +675,24 @@ net::awaitable<std::size_t> daemon_state::pump(Source& source, settings::source 
             lanes = make_lanes(*r, src.name);
         }
     }
+}
+
+template <class Source>
+net::awaitable<std::size_t> daemon_state::pump_until_stopped(std::shared_ptr<Source> source, std::shared_ptr<void> keep,
+                                                             settings::source src, bool lossy, bool hold_partial) {
+    const net::any_io_executor ex = co_await net::this_coro::executor;
+    const auto id = register_stopper(src.name, [source, keep, ex] {
+        net::post(ex, [source, keep] {
+            if constexpr (requires { source->stop(); }) {
+                source->stop();
+            } else {
+                source->close();
+            }
+        });
+    });
+    const std::size_t held = co_await pump(*source, src, lossy, hold_partial);
+    unregister_stopper(id);
+    co_return held;
 }
 
 // ---- signals, shutdown ---------------------------------------------------------
