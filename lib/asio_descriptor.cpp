@@ -33,16 +33,13 @@ descriptor_source::descriptor_source(const net::any_io_executor& executor, int f
     stream_.non_blocking(true);
 }
 
-net::awaitable<std::string_view> descriptor_source::read_chunk() {
-    stream_source<net::posix::stream_descriptor> reader(stream_);
-    co_return co_await reader.read_chunk();
-}
+std::optional<std::string_view> descriptor_source::try_read_chunk() { return detail::try_read_some(stream_); }
 
 descriptor_sink::descriptor_sink(const net::any_io_executor& executor, int fd)
     : stream_(executor, dup_or_throw(fd)) {}
 
 net::awaitable<void> descriptor_sink::write(std::string_view bytes) {
-    co_await net::async_write(stream_, net::buffer(bytes.data(), bytes.size()), net::use_awaitable);
+    co_await async_write(bytes, net::use_awaitable);
 }
 
 } // namespace coropipe::asio

@@ -1,13 +1,13 @@
 #include <coropipe/asio/file_source.hpp>
 #include <coropipe/detail/line_splitter.hpp>
 
-#include <boost/asio/redirect_error.hpp>
-#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/error.hpp>
 #include <boost/system/system_error.hpp>
 
 #include <cerrno>
-#include <chrono>
+#include <span>
 #include <system_error>
+#include <utility>
 
 #include <fcntl.h>
 
@@ -28,31 +28,34 @@ followed_file::followed_file(const net::any_io_executor& executor, std::filesyst
     }
 }
 
-net::awaitable<std::string_view> followed_file::read_chunk() {
-    for (;;) {
-        const std::span<char> scratch = coropipe::detail::read_scratch();
-        const std::size_t n = follower_->read_available(scratch.data(), scratch.size());
-        if (n != 0) {
-            co_return std::string_view(scratch.data(), n);
-        }
-        if (stopped_) {
-            co_return std::string_view{};
-        }
-        boost::system::error_code ec;
-        if (events_.is_open()) {
-            co_await events_.async_wait(net::posix::stream_descriptor::wait_read,
-                                        net::redirect_error(net::use_awaitable, ec));
-            if (!ec) {
-                follower_->drain_events();
-            }
-        } else {
-            timer_.expires_after(std::chrono::milliseconds(coropipe::detail::file_follower::poll_interval_ms));
-            co_await timer_.async_wait(net::redirect_error(net::use_awaitable, ec));
-        }
-        if (ec && !stopped_) {
-            throw boost::system::system_error(ec, "coropipe: following " + follower_->path().string());
-        }
+std::optional<std::string_view> followed_file::try_read_chunk() {
+    if (wait_error_) {
+        const boost::system::error_code ec = std::exchange(wait_error_, {});
+        throw boost::system::system_error(ec, "coropipe: following " + follower_->path().string());
     }
+    const std::span<char> scratch = coropipe::detail::read_scratch();
+    const std::size_t n = follower_->read_available(scratch.data(), scratch.size());
+    if (n != 0) {
+        return std::string_view(scratch.data(), n);
+    }
+    if (stopped_) {
+        return std::string_view{};
+    }
+    return std::nullopt;
+}
+
+boost::system::error_code followed_file::after_wait(boost::system::error_code ec) {
+    if (!ec && events_.is_open()) {
+        follower_->drain_events();
+    }
+    if (stopped_) {
+        return {}; // stop() cancelled the wait: read what is left, then the end
+    }
+    if (ec == net::error::operation_aborted) {
+        return ec; // the run is cancelled
+    }
+    wait_error_ = ec;
+    return {};
 }
 
 void followed_file::stop() {

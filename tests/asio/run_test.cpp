@@ -1,7 +1,10 @@
 // coropipe/asio/run.hpp: pipelines driven by an io_context over real sockets,
 // pipes and files.
 #include <coropipe/asio/channel.hpp>
+#include <coropipe/asio/datagram_source.hpp>
+#include <coropipe/asio/descriptor.hpp>
 #include <coropipe/asio/file_sink.hpp>
+#include <coropipe/asio/file_source.hpp>
 #include <coropipe/asio/run.hpp>
 #include <coropipe/asio/stream_sink.hpp>
 #include <coropipe/asio/stream_source.hpp>
@@ -15,11 +18,15 @@
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/deferred.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/udp.hpp>
 #include <boost/asio/local/connect_pair.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/strand.hpp>
@@ -40,6 +47,7 @@
 #include <string>
 #include <vector>
 
+#include <fcntl.h>
 #include <unistd.h>
 
 namespace net = boost::asio;
@@ -98,6 +106,16 @@ struct outcome {
             stats = s;
         };
     }
+    /// Whether the run completed with operation_aborted.
+    bool aborted() const {
+        try {
+            std::rethrow_exception(error);
+        } catch (const boost::system::system_error& e) {
+            return e.code() == net::error::operation_aborted;
+        } catch (...) {
+        }
+        return false;
+    }
 };
 
 /// Writes `text` into `socket` and shuts its sending side, as a coroutine.
@@ -125,6 +143,43 @@ stage<std::string_view> holding_counted() {
         co_yield *line;
     }
 }
+
+/// A source with only the coroutine interface: hands out its chunks one at
+/// a time, each after a turn of the executor, then the end (or an error).
+struct coroutine_source {
+    std::vector<std::string> chunks;
+    bool fail_at_end = false;
+    std::size_t next = 0;
+
+    net::awaitable<std::string_view> read_chunk() {
+        const auto executor = co_await net::this_coro::executor;
+        co_await net::post(executor, net::use_awaitable);
+        if (next == chunks.size()) {
+            if (fail_at_end) {
+                throw std::runtime_error("the source broke");
+            }
+            co_return std::string_view{};
+        }
+        co_return std::string_view(chunks[next++]);
+    }
+};
+
+/// A sink with only the coroutine interface, that takes a turn of the
+/// executor before each batch is taken.
+struct coroutine_sink {
+    std::string* out;
+    bool* finished;
+
+    net::awaitable<void> write(std::string_view bytes) {
+        const auto executor = co_await net::this_coro::executor;
+        co_await net::post(executor, net::use_awaitable);
+        out->append(bytes);
+    }
+    net::awaitable<void> finish() {
+        *finished = true;
+        co_return;
+    }
+};
 
 stage<std::string_view> fails_at(std::string bad) {
     while (std::string_view* line = co_await input) {
@@ -297,11 +352,7 @@ TEST_CASE("Cancelling a run mid-stream flushes what was accepted and reports ope
     io.run();
     REQUIRE(result.called);
     REQUIRE(result.error);
-    try {
-        std::rethrow_exception(result.error);
-    } catch (const boost::system::system_error& e) {
-        CHECK(e.code() == net::error::operation_aborted);
-    }
+    CHECK(result.aborted());
     CHECK(out.read() == only_kept(text));
     CHECK(result.stats->lines_in == 0); // not delivered with an error
 }
@@ -402,4 +453,140 @@ TEST_CASE("Two segments joined by a bounded channel run concurrently on a thread
         c = static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
     }
     CHECK(out.read() == expected);
+}
+
+TEST_CASE("The sources and sinks given wait without a coroutine: they have the callback level",
+          "[asio][run][concept]") {
+    using channel_source = asio::channel_source<asio::line_channel>;
+    STATIC_REQUIRE(asio::waiting_source<asio::stream_source<unix_socket>>);
+    STATIC_REQUIRE(asio::waiting_source<asio::datagram_source<net::ip::udp::socket>>);
+    STATIC_REQUIRE(asio::waiting_source<asio::descriptor_source>);
+    STATIC_REQUIRE(asio::waiting_source<asio::followed_file>);
+    STATIC_REQUIRE(asio::waiting_source<channel_source>);
+    STATIC_REQUIRE(asio::async_source<channel_source>);
+    STATIC_REQUIRE(asio::async_source<coroutine_source>);
+    STATIC_REQUIRE_FALSE(asio::waiting_source<coroutine_source>);
+    STATIC_REQUIRE(asio::async_sink<asio::stream_sink<unix_socket>>);
+    STATIC_REQUIRE(asio::async_sink<asio::channel_sink<asio::line_channel>>);
+    STATIC_REQUIRE(asio::async_sink<asio::file_sink>);
+    STATIC_REQUIRE(asio::async_sink<asio::descriptor_sink>);
+    STATIC_REQUIRE(asio::async_sink<coroutine_sink>);
+}
+
+TEST_CASE("A source and a sink that only offer coroutines give the same lines", "[asio][run]") {
+    net::io_context io;
+    std::string out;
+    bool finished = false;
+    outcome result;
+    // Lines cut across chunks, and a last line without its '\n'.
+    async_run(io.get_executor(), coroutine_source{{"a ke", "ep\nb\nc keep\n", "d kee", "p"}, false}, grep("keep"),
+              coroutine_sink{&out, &finished}, result.handler());
+    io.run();
+    REQUIRE(result.called);
+    CHECK_FALSE(result.error);
+    CHECK(out == "a keep\nc keep\nd keep\n");
+    CHECK(finished);
+    CHECK(result.stats->lines_in == 4);
+    CHECK(result.stats->lines_out == 3);
+    CHECK(result.stats->bytes_in == 22);
+}
+
+TEST_CASE("An error from the source completes the run with it, after the lines before it are written",
+          "[asio][run][error]") {
+    net::io_context io;
+    std::string out;
+    bool finished = false;
+    outcome result;
+    async_run(io.get_executor(), coroutine_source{{"a keep\nb\n", "c keep\nd"}, true}, grep("keep"),
+              coroutine_sink{&out, &finished}, result.handler());
+    io.run();
+    REQUIRE(result.called);
+    REQUIRE(result.error);
+    CHECK_THROWS_AS(std::rethrow_exception(result.error), std::runtime_error);
+    CHECK(out == "a keep\nc keep\n"); // "d" never ended
+    CHECK(finished);
+}
+
+TEST_CASE("The completion handler never runs inside async_run, even when there is nothing to read",
+          "[asio][run]") {
+    net::io_context io;
+    temp_file in;
+    temp_file out;
+    const int fd = ::open(in.path.c_str(), O_RDONLY | O_CLOEXEC);
+    REQUIRE(fd >= 0);
+    outcome result;
+    net::post(io, [&] { // inside the io_context's thread, as from a handler
+        async_run(io.get_executor(), asio::descriptor_source(io.get_executor(), fd), grep("keep"),
+                  asio::file_sink(out.path), result.handler());
+        CHECK_FALSE(result.called);
+    });
+    io.run();
+    ::close(fd);
+    REQUIRE(result.called);
+    CHECK_FALSE(result.error);
+    CHECK(result.stats->lines_in == 0);
+}
+
+TEST_CASE("With use_awaitable a run returns its stats to the awaiting coroutine", "[asio][run]") {
+    net::io_context io;
+    unix_socket in(io), peer(io);
+    net::local::connect_pair(in, peer);
+    temp_file out;
+    struct awaiting {
+        static net::awaitable<void> run(unix_socket& in, std::string path, std::optional<run_stats>* stats) {
+            *stats = co_await async_run(co_await net::this_coro::executor, asio::stream_source(in), grep("keep"),
+                                        asio::file_sink(path), net::use_awaitable);
+        }
+    };
+    std::optional<run_stats> stats;
+    net::co_spawn(io, send_all(peer, numbered(30)), net::detached);
+    net::co_spawn(io, awaiting::run(in, out.path, &stats), net::detached);
+    io.run();
+    REQUIRE(stats);
+    CHECK(stats->lines_in == 30);
+    CHECK(stats->lines_out == 10);
+    CHECK(out.read() == only_kept(numbered(30)));
+}
+
+TEST_CASE("With deferred a run reads nothing until the deferred operation is started", "[asio][run]") {
+    net::io_context io;
+    unix_socket in(io), peer(io);
+    net::local::connect_pair(in, peer);
+    temp_file out;
+    outcome result;
+    auto run = async_run(io.get_executor(), asio::stream_source(in), grep("keep"), asio::file_sink(out.path),
+                         net::deferred);
+    net::co_spawn(io, send_all(peer, numbered(30)), net::detached);
+    while (io.poll() != 0) {
+    }
+    CHECK(out.read().empty());
+    io.restart();
+    std::move(run)(result.handler());
+    io.run();
+    REQUIRE(result.called);
+    CHECK_FALSE(result.error);
+    CHECK(out.read() == only_kept(numbered(30)));
+}
+
+TEST_CASE("Cancelling a run waiting on a channel writes what was accepted and reports operation_aborted",
+          "[asio][run][cancel][channel]") {
+    const auto type = GENERATE(net::cancellation_type::terminal, net::cancellation_type::partial);
+    net::io_context io;
+    asio::line_channel channel(io, 1);
+    temp_file out;
+    net::cancellation_signal cancel;
+    outcome result;
+    REQUIRE(channel.try_send(boost::system::error_code{}, std::string("x keep\ny\nz ke")));
+    async_run(io.get_executor(), asio::channel_source(channel), grep("keep"), asio::file_sink(out.path),
+              net::bind_cancellation_slot(cancel.slot(), result.handler()));
+    while (io.poll() != 0) {
+    }
+    REQUIRE_FALSE(result.called);
+    CHECK(out.read() == "x keep\n");
+    cancel.emit(type);
+    io.run();
+    REQUIRE(result.called);
+    REQUIRE(result.error);
+    CHECK(result.aborted());
+    CHECK(out.read() == "x keep\n"); // the partial line "z ke" is not a line
 }

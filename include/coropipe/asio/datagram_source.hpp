@@ -3,15 +3,16 @@
 #include <coropipe/asio/run.hpp>
 #include <coropipe/detail/line_splitter.hpp>
 
+#include <boost/asio/async_result.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/error.hpp>
-#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/socket_base.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/system/system_error.hpp>
 
+#include <optional>
 #include <span>
 #include <string_view>
+#include <utility>
 
 namespace coropipe::asio {
 
@@ -34,7 +35,19 @@ class datagram_source {
 public:
     explicit datagram_source(Socket& socket) : socket_(&socket) { socket_->non_blocking(true); }
 
-    net::awaitable<std::string_view> read_chunk() {
+    net::awaitable<std::string_view> read_chunk() { return detail::read_chunk_of(this); }
+
+    /// Ends the input once the datagrams already queued in the socket are
+    /// read (nothing received is lost). Call it on the run's executor.
+    void stop() {
+        stopped_ = true;
+        boost::system::error_code ignored;
+        socket_->cancel(ignored);
+    }
+
+    /// The callback level (`waiting_source`): the next datagram if one is
+    /// queued, and a wait for readability.
+    std::optional<std::string_view> try_read_chunk() {
         for (;;) {
             const std::span<char> scratch = coropipe::detail::read_scratch();
             boost::system::error_code ec;
@@ -43,32 +56,32 @@ public:
             if (!ec && n != 0) {
                 if (scratch[n - 1] != '\n') {
                     scratch[n] = '\n';
-                    co_return std::string_view(scratch.data(), n + 1);
+                    return std::string_view(scratch.data(), n + 1);
                 }
-                co_return std::string_view(scratch.data(), n);
+                return std::string_view(scratch.data(), n);
             }
             if (ec && ec != net::error::would_block && ec != net::error::try_again) {
                 throw boost::system::system_error(ec, "coropipe: receive");
             }
-            if (ec && stopped_) {
-                co_return std::string_view{}; // what was queued is read: the end
-            }
             if (ec) {
-                boost::system::error_code wait_ec;
-                co_await socket_->async_wait(Socket::wait_read, net::redirect_error(net::use_awaitable, wait_ec));
-                if (wait_ec && !stopped_) {
-                    throw boost::system::system_error(wait_ec, "coropipe: receive");
-                }
+                // What was queued is read: the end if stopped, else wait.
+                return stopped_ ? std::optional<std::string_view>(std::string_view{}) : std::nullopt;
             }
         }
     }
-
-    /// Ends the input once the datagrams already queued in the socket are
-    /// read (nothing received is lost). Call it on the run's executor.
-    void stop() {
-        stopped_ = true;
-        boost::system::error_code ignored;
-        socket_->cancel(ignored);
+    template <class Token>
+    auto async_wait_chunk(Token&& token) {
+        return net::async_initiate<Token, void(boost::system::error_code)>(
+            [this](auto handler) {
+                // A wait that stop() cancelled is not an error: read the rest.
+                auto after_stop = [this](boost::system::error_code ec) {
+                    return stopped_ ? boost::system::error_code{} : ec;
+                };
+                socket_->async_wait(Socket::wait_read,
+                                    detail::adapted_handler<decltype(handler), decltype(after_stop)>{
+                                        std::move(handler), after_stop});
+            },
+            token);
     }
 
 private:

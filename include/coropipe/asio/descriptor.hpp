@@ -3,9 +3,13 @@
 #include <coropipe/asio/run.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/buffer.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/write.hpp>
 
+#include <optional>
 #include <string_view>
+#include <utility>
 
 namespace coropipe::asio {
 
@@ -24,7 +28,14 @@ public:
     descriptor_source& operator=(descriptor_source&&) noexcept = default;
     ~descriptor_source() = default;
 
-    net::awaitable<std::string_view> read_chunk();
+    net::awaitable<std::string_view> read_chunk() { return detail::read_chunk_of(this); }
+
+    /// The callback level (`waiting_source`), as `stream_source`'s.
+    std::optional<std::string_view> try_read_chunk();
+    template <class Token>
+    auto async_wait_chunk(Token&& token) {
+        return stream_.async_wait(net::posix::stream_descriptor::wait_read, std::forward<Token>(token));
+    }
 
     /// Ends the input: a pending read ends with `operation_aborted`, later
     /// ones with `bad_descriptor`. Call it on the run's executor.
@@ -53,6 +64,14 @@ public:
 
     net::awaitable<void> write(std::string_view bytes);
     net::awaitable<void> finish() { co_return; }
+
+    /// The callback level `async_run` uses: one `async_write`, completing
+    /// with `void(error_code, std::size_t)`; nothing to do at the end.
+    template <class Token>
+    auto async_write(std::string_view bytes, Token&& token) {
+        return net::async_write(stream_, net::buffer(bytes.data(), bytes.size()), std::forward<Token>(token));
+    }
+    void finish_now() noexcept {}
 
 private:
     net::posix::stream_descriptor stream_;

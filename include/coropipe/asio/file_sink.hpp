@@ -35,8 +35,9 @@ public:
     }
     net::awaitable<void> finish() { co_return; }
 
-    /// Writes `bytes` now; for callers outside a coroutine.
+    /// Writes `bytes` now (what `async_run` calls: no coroutine frame).
     void write_now(std::string_view bytes);
+    void finish_now() noexcept {}
     /// Closes and opens the path again (after a rotation). Only for a sink
     /// made from a path.
     void reopen();

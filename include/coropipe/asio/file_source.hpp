@@ -5,12 +5,17 @@
 #include <coropipe/stages/follow.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/async_result.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/system/error_code.hpp>
 
+#include <chrono>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string_view>
+#include <utility>
 
 namespace coropipe::asio {
 
@@ -31,7 +36,27 @@ class followed_file {
 public:
     followed_file(const net::any_io_executor& executor, std::filesystem::path path, follow_options options = {});
 
-    net::awaitable<std::string_view> read_chunk();
+    net::awaitable<std::string_view> read_chunk() { return detail::read_chunk_of(this); }
+
+    /// The callback level (`waiting_source`): what the file has now, and a
+    /// wait for inotify events (or the polling timer).
+    std::optional<std::string_view> try_read_chunk();
+    template <class Token>
+    auto async_wait_chunk(Token&& token) {
+        return net::async_initiate<Token, void(boost::system::error_code)>(
+            [this](auto handler) {
+                auto after = [this](boost::system::error_code ec) { return after_wait(ec); };
+                detail::adapted_handler<decltype(handler), decltype(after)> waiter{std::move(handler), after};
+                if (events_.is_open()) {
+                    events_.async_wait(net::posix::stream_descriptor::wait_read, std::move(waiter));
+                } else {
+                    timer_.expires_after(
+                        std::chrono::milliseconds(coropipe::detail::file_follower::poll_interval_ms));
+                    timer_.async_wait(std::move(waiter));
+                }
+            },
+            token);
+    }
 
     /// Ends the input: what is there now is still read, then `read_chunk`
     /// returns empty instead of waiting. Call it on the run's executor.
@@ -41,10 +66,14 @@ public:
     coropipe::detail::file_follower& follower() noexcept { return *follower_; }
 
 private:
+    /// Drains the events; keeps an error for `try_read_chunk` to throw.
+    boost::system::error_code after_wait(boost::system::error_code ec);
+
     std::unique_ptr<coropipe::detail::file_follower> follower_;
     net::posix::stream_descriptor events_; // a dup of the inotify descriptor
     net::steady_timer timer_;             // without inotify
     bool stopped_ = false;
+    boost::system::error_code wait_error_; // thrown, naming the file, by the next read
 };
 
 } // namespace coropipe::asio

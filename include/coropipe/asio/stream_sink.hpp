@@ -7,6 +7,7 @@
 #include <boost/asio/write.hpp>
 
 #include <string_view>
+#include <utility>
 
 namespace coropipe::asio {
 
@@ -25,18 +26,26 @@ public:
     explicit stream_sink(Stream& stream, bool shutdown_at_end = false) noexcept
         : stream_(&stream), shutdown_(shutdown_at_end) {}
 
-    net::awaitable<void> write(std::string_view bytes) {
-        co_await net::async_write(*stream_, net::buffer(bytes.data(), bytes.size()), net::use_awaitable);
-    }
+    net::awaitable<void> write(std::string_view bytes) { co_await async_write(bytes, net::use_awaitable); }
 
     net::awaitable<void> finish() {
+        finish_now();
+        co_return;
+    }
+
+    /// The callback level `async_run` uses: one `async_write`, completing
+    /// with `void(error_code, std::size_t)`, and the shutdown at the end.
+    template <class Token>
+    auto async_write(std::string_view bytes, Token&& token) {
+        return net::async_write(*stream_, net::buffer(bytes.data(), bytes.size()), std::forward<Token>(token));
+    }
+    void finish_now() noexcept {
         if constexpr (requires { stream_->shutdown(Stream::shutdown_send); }) {
             if (shutdown_) {
                 boost::system::error_code ignored; // the peer may be gone already
                 stream_->shutdown(Stream::shutdown_send, ignored);
             }
         }
-        co_return;
     }
 
 private:
