@@ -12,23 +12,26 @@ namespace {
 constexpr std::uint8_t max_digits = 9; // lengths below 10^9 fit in 32 bits
 constexpr std::string_view escaped_newline = "#012";
 /// `LEN SP <`: a count, a space and a syslog PRI. Plain lines that start
-/// with a number ("12 requests") are not taken for frames. A piece too short
-/// to tell (only digits) is taken as octet counting.
-bool looks_octet_counted(std::string_view piece) {
+/// with a number ("12 requests") are not taken for frames. `automatic`
+/// while the bytes so far are a prefix of both (`12`, `12 `).
+syslog_framing detect(std::string_view start) {
     std::size_t i = 0;
-    while (i < piece.size() && i < max_digits && piece[i] >= '0' && piece[i] <= '9') {
+    while (i < start.size() && i < max_digits && start[i] >= '0' && start[i] <= '9') {
         ++i;
     }
-    if (i == 0 || piece[0] == '0') {
-        return false;
+    if (i == 0 || start[0] == '0') {
+        return syslog_framing::newline;
     }
-    if (i == piece.size()) {
-        return true;
+    if (i == start.size()) {
+        return i == max_digits ? syslog_framing::newline : syslog_framing::automatic;
     }
-    if (piece[i] != ' ') {
-        return false;
+    if (start[i] != ' ') {
+        return syslog_framing::newline;
     }
-    return i + 1 == piece.size() || piece[i + 1] == '<';
+    if (i + 1 == start.size()) {
+        return syslog_framing::automatic;
+    }
+    return start[i + 1] == '<' ? syslog_framing::octet_counting : syslog_framing::newline;
 }
 
 } // namespace
@@ -39,8 +42,25 @@ bool octet_framing::feed(std::string_view piece, callback on_line) {
     }
     const char* p = piece.data();
     const char* const end = p + piece.size();
-    if (framing_ == syslog_framing::automatic && p != end) {
-        framing_ = looks_octet_counted(piece) ? syslog_framing::octet_counting : syslog_framing::newline;
+    if (framing_ == syslog_framing::automatic) {
+        // Decided on the stream's first bytes, however they are split into
+        // pieces: the few that cannot tell yet are held back.
+        if (undecided_.empty()) {
+            framing_ = detect(piece);
+            if (framing_ == syslog_framing::automatic) {
+                undecided_.assign(piece);
+                return true;
+            }
+        } else {
+            undecided_.append(piece);
+            framing_ = detect(undecided_);
+            if (framing_ == syslog_framing::automatic) {
+                return true;
+            }
+            const std::string held = std::move(undecided_);
+            undecided_.clear();
+            return feed(held, on_line);
+        }
     }
     if (framing_ != syslog_framing::octet_counting) {
         return splitter_.feed(piece, on_line);
@@ -147,6 +167,15 @@ bool octet_framing::end_frame(callback on_line) {
 }
 
 bool octet_framing::finish(callback on_line) {
+    if (framing_ == syslog_framing::automatic && !undecided_.empty()) {
+        // The stream ended before it could tell: it was not a frame.
+        framing_ = syslog_framing::newline;
+        const std::string held = std::move(undecided_);
+        undecided_.clear();
+        if (!splitter_.feed(held, on_line)) {
+            return false;
+        }
+    }
     if (framing_ != syslog_framing::octet_counting) {
         return splitter_.finish(on_line);
     }

@@ -141,7 +141,30 @@ TEST_CASE("automatic framing decides on the first bytes, not on an empty piece",
     frame(f, {""}, false);
     CHECK(f.framing() == syslog_framing::automatic);
     frame(f, {"1"}, false);
+    CHECK(f.framing() == syslog_framing::automatic); // "1" starts a frame and a plain line alike
+    frame(f, {"1 "}, false);
+    CHECK(f.framing() == syslog_framing::automatic);
+    frame(f, {"<"}, false);
     CHECK(f.framing() == syslog_framing::octet_counting);
+}
+
+TEST_CASE("automatic framing decides the same however the first bytes are split", "[detail][octet_framing]") {
+    for (const std::string stream : {"11 <13>1 - x\n12 plain\n", "12 plain\n", "1", "12 ", "7 <13>abc"}) {
+        const std::vector<std::string> whole = frame_lines(stream, syslog_framing::automatic);
+        for (std::size_t cut = 0; cut <= stream.size(); ++cut) {
+            octet_framing f;
+            std::vector<std::string> lines;
+            auto keep = [&](std::string_view line) {
+                lines.emplace_back(line);
+                return true;
+            };
+            f.feed(std::string_view(stream).substr(0, cut), keep);
+            f.feed(std::string_view(stream).substr(cut), keep);
+            f.finish(keep);
+            CAPTURE(stream, cut);
+            CHECK(lines == whole);
+        }
+    }
 }
 
 TEST_CASE("a framing chosen up front is kept", "[detail][octet_framing]") {

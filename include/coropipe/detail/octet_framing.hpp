@@ -69,15 +69,15 @@ public:
         return finish(callback{&on_line, &call<OnLine>});
     }
 
-    /// `newline` or `octet_counting` once known; `automatic` before the
-    /// first byte in automatic mode. A framing error turns it to `newline`.
+    /// `newline` or `octet_counting` once known; `automatic` in automatic
+    /// mode until the first bytes tell (up to `LEN SP <`). A framing error turns it to `newline`.
     syslog_framing framing() const noexcept { return framing_; }
     /// Lines cut to `max_line`, and frames cut short by the end of the stream.
     std::size_t truncated() const noexcept { return truncated_ + splitter_.truncated(); }
     /// Malformed length fields (each one ends octet counting for the stream).
     std::size_t framing_errors() const noexcept { return framing_errors_; }
     /// Bytes held until the rest of their message arrives.
-    std::size_t carried() const noexcept { return carry_.size() + splitter_.carried(); }
+    std::size_t carried() const noexcept { return carry_.size() + undecided_.size() + splitter_.carried(); }
 
 private:
     // A type-erased `on_line`, so that the framing itself is compiled once.
@@ -100,6 +100,7 @@ private:
 
     line_splitter splitter_; // newline framing, and the fallback
     std::string carry_;      // the message of a frame being received
+    std::string undecided_;  // automatic: the first bytes, while they cannot tell the framing
     std::size_t max_line_;
     std::size_t remaining_ = 0; // bytes of the current frame still to come; 0: reading a length
     std::size_t truncated_ = 0;
