@@ -10,6 +10,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/udp.hpp>
 
+#include "temp_file.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <cstdio>
@@ -23,23 +25,9 @@ namespace net = boost::asio;
 using udp = net::ip::udp;
 using namespace coropipe;
 
-namespace {
+using coropipe::test::temp_file;
 
-struct temp_file {
-    std::string path;
-    temp_file() {
-        char name[] = "/tmp/coropipe-udp-XXXXXX";
-        const int fd = ::mkstemp(name);
-        REQUIRE(fd >= 0);
-        ::close(fd);
-        path = name;
-    }
-    ~temp_file() { std::remove(path.c_str()); }
-    std::string read() const {
-        std::ifstream in(path, std::ios::binary);
-        return {std::istreambuf_iterator<char>(in), {}};
-    }
-};
+namespace {
 
 struct bound_pair {
     net::io_context io;

@@ -13,6 +13,8 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/write.hpp>
 
+#include "temp_file.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <cstdio>
@@ -26,24 +28,9 @@
 namespace net = boost::asio;
 using namespace coropipe;
 
-namespace {
+using coropipe::test::temp_file;
 
-struct temp_file {
-    std::string path;
-    explicit temp_file(const std::string& content = "") {
-        char name[] = "/tmp/coropipe-fd-XXXXXX";
-        const int fd = ::mkstemp(name);
-        REQUIRE(fd >= 0);
-        REQUIRE(::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size()));
-        ::close(fd);
-        path = name;
-    }
-    ~temp_file() { std::remove(path.c_str()); }
-    std::string read() const {
-        std::ifstream in(path, std::ios::binary);
-        return {std::istreambuf_iterator<char>(in), {}};
-    }
-};
+namespace {
 
 std::string numbered(int n) {
     std::string s;

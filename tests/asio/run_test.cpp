@@ -14,6 +14,7 @@
 
 #include "collect.hpp"
 #include "counted.hpp"
+#include "temp_file.hpp"
 
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
@@ -56,6 +57,8 @@ using namespace coropipe;
 using coropipe::asio::async_run;
 using coropipe::asio::run_stats;
 
+using coropipe::test::temp_file;
+
 namespace {
 
 /// "line 1 keep\nline 2\n..." — every third line has "keep".
@@ -77,22 +80,6 @@ std::string only_kept(const std::string& text) {
     }
     return out;
 }
-
-struct temp_file {
-    std::string path;
-    temp_file() {
-        char name[] = "/tmp/coropipe-asio-XXXXXX";
-        const int fd = ::mkstemp(name);
-        REQUIRE(fd >= 0);
-        ::close(fd);
-        path = name;
-    }
-    ~temp_file() { std::remove(path.c_str()); }
-    std::string read() const {
-        std::ifstream in(path, std::ios::binary);
-        return {std::istreambuf_iterator<char>(in), {}};
-    }
-};
 
 /// What a completion handler got.
 struct outcome {
