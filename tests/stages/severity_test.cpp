@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 #include <collect.hpp>
 #include <counted.hpp>
+#include <line_source.hpp>
 
 #include <stdexcept>
 #include <string>
@@ -36,15 +37,7 @@ const std::vector<std::string_view> lines{
 // Yields `lines` from one reused buffer, with a counted object in scope;
 // throws instead of yielding line `throw_at`.
 coropipe::generator<std::string_view> source(int throw_at = -1) {
-    coropipe::test::counted in_scope;
-    std::string buffer;
-    for (int i = 0; i < static_cast<int>(lines.size()); ++i) {
-        if (i == throw_at) {
-            throw std::out_of_range("source failed");
-        }
-        buffer.assign(lines[static_cast<std::size_t>(i)]);
-        co_yield std::string_view(buffer);
-    }
+    return coropipe::test::copied_lines(lines, throw_at);
 }
 
 // A sink that copies each line into `*out`.

@@ -32,6 +32,21 @@ inline generator<std::string_view> numbered_lines(int n, int* pulls = nullptr, i
     }
 }
 
+/// Yields copies of `lines` (each in a buffer of its own, as a reader's,
+/// reused for the next line) with a counted object in scope, and throws
+/// std::out_of_range instead of line `throw_at`.
+inline generator<std::string_view> copied_lines(std::vector<std::string_view> lines, int throw_at = -1) {
+    counted in_scope;
+    std::string buffer;
+    for (int i = 0; i < static_cast<int>(lines.size()); ++i) {
+        if (i == throw_at) {
+            throw std::out_of_range("source failed");
+        }
+        buffer.assign(lines[static_cast<std::size_t>(i)]);
+        co_yield std::string_view(buffer);
+    }
+}
+
 /// A sink that copies every line it receives into `*out`.
 inline sink<std::string_view> append_to(std::vector<std::string>* out) {
     while (std::string_view* line = co_await input) {
