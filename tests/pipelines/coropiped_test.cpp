@@ -616,3 +616,46 @@ TEST_CASE("Idle and half-line clients starve nobody, and connections over the li
     CHECK(d.child.wait_exit() == 0);
     CHECK(read_file(out) == kept(1, 1000) + "1 keep but never end\n");
 }
+
+TEST_CASE("A unix socket source feeds a file sink reopened on SIGUSR1 and a stdout sink",
+          "[pipelines][coropiped][unix]") {
+    temp_dir dir;
+    const std::string out = dir.path("out.log");
+    const std::string socket_path = dir.path("in.sock");
+    running_daemon d(dir.write(
+        "d.toml", "[source.local]\ntype = \"unix\"\npath = \"" + socket_path + "\"\n"
+                  "[source.input]\ntype = \"stdin\"\n" // /dev/null here: it ends at once, the rest goes on
+                  "[pipeline.keep]\nfrom = [\"local\", \"input\"]\nrun = \"grep keep\"\nto = [\"file\", \"console\"]\n"
+                  "[sink.file]\ntype = \"file\"\npath = \"" + out + "\"\n"
+                  "[sink.console]\ntype = \"stdout\"\n"));
+    auto send_unix = [&](const std::string& text) {
+        const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        REQUIRE(fd >= 0);
+        sockaddr_un a{};
+        a.sun_family = AF_UNIX;
+        std::memcpy(a.sun_path, socket_path.c_str(), socket_path.size() + 1);
+        REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+        std::string_view rest = text;
+        while (!rest.empty()) {
+            const ssize_t n = ::send(fd, rest.data(), rest.size(), MSG_NOSIGNAL);
+            REQUIRE(n > 0);
+            rest.remove_prefix(static_cast<std::size_t>(n));
+        }
+        ::close(fd);
+    };
+    send_unix(numbered(1, 100));
+    d.child.wait_for_err("connection closed");
+    REQUIRE(eventually([&] { return read_file(out) == kept(1, 100); }));
+
+    // logrotate: move the file away, then SIGUSR1; the next lines go to a new file.
+    std::filesystem::rename(out, dir.path("out.log.1"));
+    d.child.signal(SIGUSR1);
+    d.child.wait_for_err("reopening files");
+    send_unix(numbered(101, 100));
+    d.child.wait_for_err("connection closed", 2);
+    d.child.signal(SIGTERM);
+    CHECK(d.child.wait_exit() == 0);
+    CHECK(read_file(dir.path("out.log.1")) == kept(1, 100));
+    CHECK(read_file(out) == kept(101, 100));
+    CHECK(d.child.out == kept(1, 200)); // the stdout sink got both
+}
