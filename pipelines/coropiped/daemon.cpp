@@ -31,6 +31,7 @@
 #include <csignal>
 #include <cstring>
 #include <cstdio>
+#include <cstdlib>
 #include <mutex>
 #include <thread>
 #include <unistd.h>
@@ -173,7 +174,6 @@ private:
     std::mutex mutex_;
     std::shared_ptr<const routing> routing_;
     std::map<std::string, std::shared_ptr<sink_runner>> sinks_; // users' references (see make_sinks)
-    std::vector<std::shared_ptr<sink_runner>> all_runners_;      // every runner started, for abandon
     struct stopper {
         std::string source;
         std::function<void()> stop;
@@ -220,10 +220,6 @@ std::map<std::string, std::shared_ptr<sink_runner>> daemon_state::make_sinks(con
             throw;
         }
         started.push_back(runner);
-        {
-            std::lock_guard lock(mutex_);
-            all_runners_.push_back(runner);
-        }
         out[o.name] = std::shared_ptr<sink_runner>(runner.get(), [runner](sink_runner*) { runner->finish(); });
     }
     return out;
@@ -703,8 +699,8 @@ net::awaitable<void> daemon_state::handle_signals() {
         if (sig == SIGHUP) {
             reload();
         } else if (sig == SIGUSR1) {
+            reopen_files(); // before saying so: a writer after the message writes to the new file
             log("info", "reopening files");
-            reopen_files();
         } else {
             log("info", std::string("stopping on ") + (sig == SIGTERM ? "SIGTERM" : "SIGINT"));
             shutdown();
@@ -725,16 +721,16 @@ void daemon_state::shutdown() {
             return; // finished in time
         }
         self->clean_ = false;
-        log("error", "shutdown deadline passed with data still buffered; giving up on it");
-        std::vector<std::shared_ptr<sink_runner>> runners;
-        {
-            std::lock_guard lock(self->mutex_);
-            runners = self->all_runners_;
+        std::int64_t buffered = 0;
+        for (const sink_options& o : self->settings_.sinks) {
+            buffered += self->metrics_.get("sink", o.name).buffer_bytes.load();
         }
-        for (auto& r : runners) {
-            r->abandon();
-        }
-        self->stop_source("");
+        log("error", "shutdown deadline passed with " + std::to_string(buffered) +
+                         " bytes still buffered for the sinks; giving up on them");
+        // Whatever still waits (a sink's dead peer, a source stuck behind
+        // it) is abandoned: the loop stops and the frames are destroyed.
+        self->work_.reset();
+        self->io_.stop();
     });
     stop_source(""); // every listener and connection: their reads end
     if (live_sources_ == 0) {
@@ -818,8 +814,16 @@ int daemon_state::run() {
         log("info", "sink " + o.name + ": " + std::to_string(c.lines_out.load()) + " lines written, " +
                         std::to_string(c.dropped.load()) + " dropped");
     }
-    log("info", clean_ ? "stopped; every buffered line was written" : "stopped after the deadline");
-    return clean_ ? 0 : 1;
+    if (!clean_) {
+        // Given up at the deadline: coroutines still wait in the loop (on a
+        // dead peer, say), holding the daemon's state. Leave now, as the
+        // deadline promised, without unwinding them.
+        log("info", "stopped after the deadline");
+        std::fflush(nullptr);
+        std::_Exit(1);
+    }
+    log("info", "stopped; every buffered line was written");
+    return 0;
 }
 
 int run_daemon(settings initial, std::string config_path, settings_loader load) {

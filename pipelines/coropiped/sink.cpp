@@ -108,7 +108,7 @@ net::awaitable<void> sink_runner::send(std::string batch, std::size_t lines) {
     const std::size_t size = batch.size();
     auto [ec] = co_await channel_.async_send(boost::system::error_code{}, std::move(batch), lines,
                                              net::as_tuple(net::use_awaitable));
-    if (ec) { // closed at the shutdown deadline
+    if (ec) { // (not expected: the channel is never closed while producers run)
         metrics_.buffer_bytes -= static_cast<std::int64_t>(size);
         metrics_.dropped += lines;
     }
@@ -135,23 +135,11 @@ void sink_runner::finish() {
         [](std::exception_ptr) {});
 }
 
-void sink_runner::abandon() {
-    abandoned_ = true;
-    net::post(executor_, [self = shared_from_this()] {
-        self->channel_.close();
-        if (self->tcp_) {
-            boost::system::error_code ignored;
-            self->tcp_->timer.cancel();
-            self->tcp_->socket.close(ignored);
-        }
-    });
-}
-
 net::awaitable<void> sink_runner::writer() {
     for (;;) {
         auto [ec, batch, lines] = co_await channel_.async_receive(net::as_tuple(net::use_awaitable));
         if (ec || batch.empty()) {
-            break; // abandoned, or the end mark: everything before it is written
+            break; // the end mark: everything before it is written
         }
         metrics_.buffer_bytes -= static_cast<std::int64_t>(batch.size());
         switch (options_.type) {
@@ -168,9 +156,6 @@ net::awaitable<void> sink_runner::writer() {
             break;
         case sink_options::kind::tcp:
             co_await write_tcp(batch);
-            break;
-        }
-        if (abandoned_) {
             break;
         }
         metrics_.lines_out += lines;
@@ -190,7 +175,7 @@ net::awaitable<void> sink_runner::write_tcp(std::string_view bytes) {
     if (host.size() >= 2 && host.front() == '[') {
         host = host.substr(1, host.size() - 2);
     }
-    while (!abandoned_) {
+    for (;;) {
         boost::system::error_code ec;
         if (t.connected && peer_closed(t.socket)) {
             // Found before writing into a connection the peer has closed,

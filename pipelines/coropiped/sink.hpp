@@ -51,8 +51,6 @@ public:
     void finish();
     /// Files: reopen by path before the next write (logrotate).
     void reopen() noexcept { reopen_.store(true); }
-    /// Stops a writer stuck on a dead peer at the shutdown deadline.
-    void abandon();
 
     const sink_options& options() const noexcept { return options_; }
 
@@ -67,7 +65,6 @@ private:
     net::experimental::concurrent_channel<void(boost::system::error_code, std::string, std::size_t)> channel_;
     std::function<void()> on_done_;
     std::atomic<bool> reopen_{false};
-    std::atomic<bool> abandoned_{false};
     int fd_ = -1;      // file and stdout
     bool own_fd_ = false;
     struct tcp_state;

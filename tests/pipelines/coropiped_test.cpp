@@ -367,7 +367,11 @@ struct peer {
         ::getsockname(listener, reinterpret_cast<sockaddr*>(&a), &len);
         port = ntohs(a.sin_port);
     }
-    ~peer() { ::close(listener); }
+    ~peer() {
+        if (listener >= 0) {
+            ::close(listener);
+        }
+    }
     /// Accepts one connection and reads from it until `text` holds `expected`
     /// bytes (or 20 s pass); returns the connection.
     int accept_and_read(std::string& text, std::size_t expected) {
@@ -658,4 +662,47 @@ TEST_CASE("A unix socket source feeds a file sink reopened on SIGUSR1 and a stdo
     CHECK(read_file(dir.path("out.log.1")) == kept(1, 100));
     CHECK(read_file(out) == kept(101, 100));
     CHECK(d.child.out == kept(1, 200)); // the stdout sink got both
+}
+
+TEST_CASE("A dead sink holds back only its own sources; at the shutdown deadline the daemon gives up on it",
+          "[pipelines][coropiped][tcp-sink]") {
+    temp_dir dir;
+    const std::string out = dir.path("out.log");
+    peer nobody; // a port with no listener once it is closed
+    const std::uint16_t dead_port = nobody.port;
+    ::close(nobody.listener);
+    nobody.listener = -1;
+    running_daemon d(dir.write(
+        "d.toml", "[daemon]\nshutdown_timeout = \"1s\"\n"
+                  "[source.stuck]\ntype = \"tcp\"\nlisten = \"127.0.0.1:0\"\n"
+                  "[source.fine]\ntype = \"tcp\"\nlisten = \"127.0.0.1:0\"\n"
+                  "[pipeline.to_dead]\nfrom = [\"stuck\"]\nrun = \"grep keep\"\nto = [\"dead\"]\n"
+                  "[pipeline.to_file]\nfrom = [\"fine\"]\nrun = \"grep keep\"\nto = [\"file\"]\n"
+                  "[sink.dead]\ntype = \"tcp\"\naddress = \"127.0.0.1:" + std::to_string(dead_port) +
+                      "\"\nbuffer_bytes = \"64KiB\"\nbackoff_min = \"10ms\"\nbackoff_max = \"50ms\"\n"
+                      "[sink.file]\ntype = \"file\"\npath = \"" + out + "\"\n"));
+    // Fill the dead sink's side until its sender blocks...
+    client stuck(d.port("stuck"));
+    ::fcntl(stuck.fd, F_SETFL, O_NONBLOCK);
+    bool blocked = false;
+    for (std::uint64_t next = 1; !blocked; next += 1000) {
+        const std::string text = numbered(next, 1000);
+        const ssize_t n = ::send(stuck.fd, text.data(), text.size(), MSG_NOSIGNAL);
+        if (n < 0) {
+            REQUIRE(errno == EAGAIN);
+            pollfd p{stuck.fd, POLLOUT, 0};
+            blocked = ::poll(&p, 1, 500) == 0;
+        }
+    }
+    // ...while the other source's lines still go through.
+    {
+        client fine(d.port("fine"));
+        REQUIRE(fine.send_all(numbered(1, 1000)));
+    }
+    d.child.wait_for_err("connection closed");
+    CHECK(eventually([&] { return read_file(out) == kept(1, 1000); }));
+    d.child.signal(SIGTERM);
+    CHECK(d.child.wait_exit() == 1);
+    CHECK_THAT(d.child.err, Catch::Contains("deadline"));
+    CHECK(read_file(out) == kept(1, 1000));
 }
