@@ -706,3 +706,54 @@ TEST_CASE("A dead sink holds back only its own sources; at the shutdown deadline
     CHECK_THAT(d.child.err, Catch::Contains("deadline"));
     CHECK(read_file(out) == kept(1, 1000));
 }
+
+TEST_CASE("UDP lines for a full sink are dropped and counted, never held up", "[pipelines][coropiped][udp]") {
+    temp_dir dir;
+    peer nobody;
+    const std::uint16_t dead_port = nobody.port;
+    ::close(nobody.listener);
+    nobody.listener = -1;
+    running_daemon d(dir.write(
+        "d.toml", "[daemon]\nshutdown_timeout = \"1s\"\nmetrics_listen = \"127.0.0.1:0\"\n"
+                  "[source.udp]\ntype = \"udp\"\nlisten = \"127.0.0.1:0\"\n"
+                  "[pipeline.fwd]\nfrom = [\"udp\"]\nrun = \"grep keep\"\nto = [\"dead\"]\n"
+                  "[sink.dead]\ntype = \"tcp\"\naddress = \"127.0.0.1:" + std::to_string(dead_port) +
+                      "\"\nbuffer_bytes = \"64KiB\"\nbackoff_min = \"10ms\"\nbackoff_max = \"50ms\"\n"));
+    const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    REQUIRE(fd >= 0);
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(d.port("udp", "udp"));
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    const std::string marker = "metrics on http://127.0.0.1:";
+    const auto at = d.child.err.find(marker);
+    REQUIRE(at != std::string::npos);
+    std::uint16_t metrics_port = 0;
+    std::from_chars(d.child.err.data() + at + marker.size(), d.child.err.data() + d.child.err.size(), metrics_port);
+    auto dropped = [&] {
+        client http(metrics_port);
+        REQUIRE(http.send_all("GET /metrics HTTP/1.1\r\nHost: localhost\r\n\r\n"));
+        std::string response;
+        char buffer[4096];
+        for (ssize_t n; (n = ::recv(http.fd, buffer, sizeof buffer, 0)) > 0;) {
+            response.append(buffer, static_cast<std::size_t>(n));
+        }
+        const std::string key = "coropiped_lines_dropped_total{kind=\"sink\",name=\"dead\"} ";
+        const auto k = response.find(key);
+        REQUIRE(k != std::string::npos);
+        return std::stoull(response.substr(k + key.size()));
+    };
+    // The sink holds one batch and its writer another; every datagram after
+    // those is dropped, and the daemon goes on taking datagrams.
+    std::uint64_t sent = 0;
+    CHECK(eventually([&] {
+        for (int i = 0; i < 50; ++i, ++sent) {
+            const std::string line = std::to_string(sent) + " keep";
+            ::sendto(fd, line.data(), line.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof to);
+        }
+        return dropped() > 0;
+    }));
+    ::close(fd);
+    d.child.signal(SIGTERM);
+    CHECK(d.child.wait_exit() == 1); // the dead sink's batches are given up at the deadline
+}
