@@ -40,9 +40,6 @@ public:
 
 class line_reader {
 public:
-    /// An empty reader that reads nothing by itself: feed it with
-    /// `prepare`/`commit`/`set_eof` (an async driver does this).
-    line_reader() noexcept = default;
     /// Reads `fd`, which stays open: the caller owns it.
     explicit line_reader(int fd) noexcept;
     /// Reads `in` with `istream::read`, which blocks until a whole chunk or
@@ -87,16 +84,10 @@ public:
     /// the end of the input, when nothing more was read.
     bool fill();
 
-    // ---- for drivers that read by themselves (async I/O) ----------------------
-    /// Room for at least `chunk_size` more bytes after those buffered (which
-    /// may move). Read into it, then `commit` what was read.
-    std::span<char> prepare();
-    /// Appends the first `n` bytes of the last `prepare()` to the buffer.
-    void commit(std::size_t n) noexcept { end_ += n; }
-    /// Marks the end of the input: the last line may lack its '\n'.
-    void set_eof() noexcept { eof_ = true; }
-    /// The next complete line in the buffer (or, after `set_eof`, the last
-    /// unterminated one), without reading; empty when more input is needed.
+    // ---- for callers that must not split a partial line (coropipe::follow) ----
+    /// The next complete line in the buffer (or, once `fill()` has seen the
+    /// end, the last unterminated one), without reading; empty when more
+    /// input is needed.
     std::optional<std::string_view> next_buffered() {
         const std::size_t size = end_ - pos_;
         if (const void* nl = size != 0 ? std::memchr(buf_.get() + pos_, '\n', size) : nullptr) {
@@ -120,6 +111,8 @@ public:
 
 private:
     std::optional<std::string_view> next_slow();
+    /// Room for `chunk_size` more bytes after those buffered (which may move).
+    std::span<char> prepare();
     std::size_t read_some(char* dest, std::size_t size);
     [[noreturn]] void throw_read_error(int err) const;
     void close_owned() noexcept;
