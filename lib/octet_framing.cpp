@@ -23,7 +23,7 @@ syslog_framing detect(std::string_view start) {
         return syslog_framing::newline;
     }
     if (i == start.size()) {
-        return i == max_digits ? syslog_framing::newline : syslog_framing::automatic;
+        return syslog_framing::automatic; // (a tenth digit, when it comes, says newline)
     }
     if (start[i] != ' ') {
         return syslog_framing::newline;

@@ -149,7 +149,8 @@ TEST_CASE("automatic framing decides on the first bytes, not on an empty piece",
 }
 
 TEST_CASE("automatic framing decides the same however the first bytes are split", "[detail][octet_framing]") {
-    for (const std::string stream : {"11 <13>1 - x\n12 plain\n", "12 plain\n", "1", "12 ", "7 <13>abc"}) {
+    for (const std::string stream :
+         {"11 <13>1 - x\n12 plain\n", "12 plain\n", "1", "12 ", "7 <13>abc", "123456789 <1x", "1234567890 <1x"}) {
         const std::vector<std::string> whole = frame_lines(stream, syslog_framing::automatic);
         for (std::size_t cut = 0; cut <= stream.size(); ++cut) {
             octet_framing f;
