@@ -6,39 +6,51 @@ if(COROPIPE_FUZZ)
     message(FATAL_ERROR "COROPIPE_FUZZ needs clang (libFuzzer): use the fuzz preset")
   endif()
   set(COROPIPE_FUZZ_SECONDS 60 CACHE STRING "How long ctest runs each fuzz target")
-  # Only the parser's sources, not the whole library: clang 14 fails on the
-  # library's coroutine bodies under -fsanitize=fuzzer coverage ("Cannot
-  # represent a difference across sections"), and the parser has none.
-  add_executable(fuzz_pipeline_text
-    ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/pipeline_text_fuzz.cpp
-    ${PROJECT_SOURCE_DIR}/lib/pipeline_text.cpp
-    ${PROJECT_SOURCE_DIR}/lib/format.cpp # print FORMAT is checked with the stage's parser
-    ${PROJECT_SOURCE_DIR}/lib/field.cpp
-    ${PROJECT_SOURCE_DIR}/lib/error.cpp)
-  target_include_directories(fuzz_pipeline_text PRIVATE ${PROJECT_SOURCE_DIR}/include)
-  target_compile_features(fuzz_pipeline_text PRIVATE cxx_std_20)
-  target_compile_options(fuzz_pipeline_text PRIVATE -fsanitize=fuzzer)
-  target_link_options(fuzz_pipeline_text PRIVATE -fsanitize=fuzzer)
-  # A scratch copy of the seed corpus: libFuzzer adds what it finds to it.
-  add_test(NAME "fuzz: pipeline text"
-    COMMAND ${CMAKE_COMMAND} -E env ASAN_OPTIONS=detect_leaks=1
-      sh -c "rm -rf corpus && cp -r '${CMAKE_CURRENT_SOURCE_DIR}/fuzz/corpus/pipeline_text' corpus && '$<TARGET_FILE:fuzz_pipeline_text>' -max_total_time=${COROPIPE_FUZZ_SECONDS} -max_len=4096 -rss_limit_mb=2048 -print_final_stats=1 corpus"
-    WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR})
-  set_tests_properties("fuzz: pipeline text" PROPERTIES TIMEOUT 600)
+  # One libFuzzer target: NAME built from SOURCES (not the whole library:
+  # clang 14 fails on the library's coroutine bodies under -fsanitize=fuzzer
+  # coverage, "Cannot represent a difference across sections", so each target
+  # compiles only coroutine-free sources), and a ctest "fuzz: TEST" that runs
+  # it for COROPIPE_FUZZ_SECONDS over a scratch copy of tests/fuzz/corpus/CORPUS
+  # (libFuzzer adds what it finds to it), with an optional DICT.
+  function(coropipe_add_fuzz_target name)
+    cmake_parse_arguments(PARSE_ARGV 1 arg "" "TEST;CORPUS;DICT" "SOURCES;INCLUDES;OPTIONS")
+    add_executable(${name} ${arg_SOURCES})
+    target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/include ${arg_INCLUDES})
+    target_compile_features(${name} PRIVATE cxx_std_20)
+    target_compile_options(${name} PRIVATE -fsanitize=fuzzer ${arg_OPTIONS})
+    target_link_options(${name} PRIVATE -fsanitize=fuzzer)
+    set(dict "")
+    if(arg_DICT)
+      set(dict "-dict='${arg_DICT}'")
+    endif()
+    set(scratch "corpus-${arg_CORPUS}")
+    add_test(NAME "fuzz: ${arg_TEST}"
+      COMMAND ${CMAKE_COMMAND} -E env ASAN_OPTIONS=detect_leaks=1
+        sh -c "rm -rf ${scratch} && cp -r '${CMAKE_CURRENT_SOURCE_DIR}/fuzz/corpus/${arg_CORPUS}' ${scratch} && '$<TARGET_FILE:${name}>' -max_total_time=${COROPIPE_FUZZ_SECONDS} -max_len=4096 -rss_limit_mb=2048 -print_final_stats=1 ${dict} ${scratch}"
+      WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR})
+    set_tests_properties("fuzz: ${arg_TEST}" PROPERTIES TIMEOUT 600)
+  endfunction()
 
-  # The syslog parser and the RFC 6587 framing, fed raw network bytes: their
-  # sources are coroutine-free for this reason.
-  add_executable(fuzz_syslog
-    ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/syslog_fuzz.cpp
-    ${PROJECT_SOURCE_DIR}/lib/syslog.cpp
-    ${PROJECT_SOURCE_DIR}/lib/octet_framing.cpp)
-  target_include_directories(fuzz_syslog PRIVATE ${PROJECT_SOURCE_DIR}/include)
-  target_compile_features(fuzz_syslog PRIVATE cxx_std_20)
-  target_compile_options(fuzz_syslog PRIVATE -fsanitize=fuzzer)
-  target_link_options(fuzz_syslog PRIVATE -fsanitize=fuzzer)
-  add_test(NAME "fuzz: syslog"
-    COMMAND ${CMAKE_COMMAND} -E env ASAN_OPTIONS=detect_leaks=1
-      sh -c "rm -rf corpus_syslog && cp -r '${CMAKE_CURRENT_SOURCE_DIR}/fuzz/corpus/syslog' corpus_syslog && '$<TARGET_FILE:fuzz_syslog>' -max_total_time=${COROPIPE_FUZZ_SECONDS} -max_len=4096 -rss_limit_mb=2048 -print_final_stats=1 corpus_syslog"
-    WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR})
-  set_tests_properties("fuzz: syslog" PROPERTIES TIMEOUT 600)
+  # The pipeline-text parser (print FORMAT is checked with the format stage's parser).
+  coropipe_add_fuzz_target(fuzz_pipeline_text TEST "pipeline text" CORPUS pipeline_text
+    SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/pipeline_text_fuzz.cpp ${PROJECT_SOURCE_DIR}/lib/pipeline_text.cpp
+            ${PROJECT_SOURCE_DIR}/lib/format.cpp ${PROJECT_SOURCE_DIR}/lib/field.cpp ${PROJECT_SOURCE_DIR}/lib/error.cpp)
+
+  # The syslog parser and the RFC 6587 framing, fed raw network bytes.
+  coropipe_add_fuzz_target(fuzz_syslog TEST syslog CORPUS syslog
+    SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/syslog_fuzz.cpp ${PROJECT_SOURCE_DIR}/lib/syslog.cpp
+            ${PROJECT_SOURCE_DIR}/lib/octet_framing.cpp)
+
+  # coropiped's configuration loader. toml++ is compiled in, header-only, so
+  # its parser is instrumented too (coverage guides the fuzzer through TOML's
+  # syntax, ASan checks it); its assertions are off, as in the library the
+  # daemon links (fuzz/toml_release_asserts.hpp). The dictionary steers
+  # mutations towards the schema's keys.
+  coropipe_add_fuzz_target(fuzz_daemon_config TEST "daemon config" CORPUS daemon_config
+    DICT ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/daemon_config.dict
+    INCLUDES ${PROJECT_SOURCE_DIR}/pipelines/coropiped
+    OPTIONS -include ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/toml_release_asserts.hpp
+    SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/daemon_config_fuzz.cpp ${PROJECT_SOURCE_DIR}/pipelines/coropiped/config.cpp
+            ${PROJECT_SOURCE_DIR}/lib/pipeline_text.cpp ${PROJECT_SOURCE_DIR}/lib/format.cpp
+            ${PROJECT_SOURCE_DIR}/lib/field.cpp ${PROJECT_SOURCE_DIR}/lib/error.cpp)
 endif()
