@@ -20,6 +20,8 @@
 //
 // Run: bench_asio_memory [pipelines] [socket_pipelines] [threads]
 // (defaults 100000 9000 1000; bench/asio_run.sh runs it). Linux, glibc.
+#include "bench_support.hpp"
+
 #include <coropipe/asio/channel.hpp>
 #include <coropipe/asio/run.hpp>
 #include <coropipe/asio/stream_source.hpp>
@@ -53,58 +55,22 @@
 namespace net = boost::asio;
 using unix_socket = net::local::stream_protocol::socket;
 
+using coropipe::bench::clock_type;
+using coropipe::bench::in_child;
+using coropipe::bench::kib_field;
+using coropipe::bench::ns_since;
+using coropipe::bench::process_cpu_ns;
+using coropipe::bench::rss_kib;
+
 namespace {
 
-/// A field of /proc/self/status or /proc/meminfo, in KiB.
-long kib_field(const char* file, const char* key) {
-    std::ifstream in(file);
-    std::string k;
-    while (in >> k) {
-        if (k == key) {
-            long kib = 0;
-            in >> kib;
-            return kib;
-        }
-        in.ignore(4096, '\n');
-    }
-    return -1;
-}
-long rss_kib() { return kib_field("/proc/self/status", "VmRSS:"); }
 long slab_kib() { return kib_field("/proc/meminfo", "Slab:"); }
 
 /// Bytes malloc has handed out and not taken back (chunk headers included).
 std::size_t heap_bytes() { return mallinfo2().uordblks; }
 
-using clock_type = std::chrono::steady_clock;
-double ns_since(clock_type::time_point start) {
-    return std::chrono::duration<double, std::nano>(clock_type::now() - start).count();
-}
-double process_cpu_ns() {
-    timespec ts{};
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return static_cast<double>(ts.tv_sec) * 1e9 + static_cast<double>(ts.tv_nsec);
-}
-
-template <class Measure>
-bool in_child(Measure measure) {
-    std::fflush(stdout);
-    const pid_t pid = fork();
-    if (pid < 0) {
-        std::perror("fork");
-        return false;
-    }
-    if (pid == 0) {
-        const bool ok = measure();
-        std::fflush(stdout);
-        std::_Exit(ok ? 0 : 1);
-    }
-    int status = 0;
-    waitpid(pid, &status, 0);
-    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
-}
-
 void row(const char* what, double value, const char* unit, const char* note) {
-    std::printf("| %-58s | %12.1f | %-6s | %s\n", what, value, unit, note);
+    coropipe::bench::row(what, value, unit, note, 58);
 }
 
 double per(long kib_delta, std::size_t n) { return static_cast<double>(kib_delta) * 1024.0 / static_cast<double>(n); }

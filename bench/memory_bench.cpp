@@ -17,6 +17,8 @@
 #include <coropipe/detail/frame_allocator.hpp>
 
 #include <chrono>
+#include "bench_support.hpp"
+
 #include <cstddef>
 #include <cstdio>
 #include <cstdlib>
@@ -26,40 +28,12 @@
 #include <thread>
 #include <vector>
 
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+using namespace coropipe::bench;
+
 namespace {
-
-/// The calling process's resident set size in KiB, from /proc/self/status.
-long rss_kib() {
-    std::ifstream status("/proc/self/status");
-    std::string key;
-    while (status >> key) {
-        if (key == "VmRSS:") {
-            long kib = 0;
-            status >> kib;
-            return kib;
-        }
-        status.ignore(4096, '\n');
-    }
-    return -1;
-}
-
-using clock_type = std::chrono::steady_clock;
-
-double ns_since(clock_type::time_point start) {
-    return std::chrono::duration<double, std::nano>(clock_type::now() - start).count();
-}
-
-/// CPU time used so far by all the threads of this process, in ns: unlike
-/// wall time, not inflated by waiting for a core on a busy machine.
-double process_cpu_ns() {
-    timespec ts{};
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return static_cast<double>(ts.tv_sec) * 1e9 + static_cast<double>(ts.tv_nsec);
-}
 
 coropipe::generator<int> count_from(int start) {
     for (int i = start;; ++i) {
@@ -77,29 +51,6 @@ coropipe::stage<int> running_min_stage() {
         }
         co_yield m;
     }
-}
-
-/// Runs `measure` in a child process and waits for it; false if it failed.
-template <class Measure>
-bool in_child(Measure measure) {
-    std::fflush(stdout);
-    const pid_t pid = fork();
-    if (pid < 0) {
-        std::perror("fork");
-        return false;
-    }
-    if (pid == 0) {
-        measure();
-        std::fflush(stdout);
-        std::_Exit(0);
-    }
-    int status = 0;
-    waitpid(pid, &status, 0);
-    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
-}
-
-void row(const char* what, double value, const char* unit, const char* note) {
-    std::printf("| %-46s | %12.1f | %-6s | %s\n", what, value, unit, note);
 }
 
 } // namespace
