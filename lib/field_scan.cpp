@@ -244,13 +244,13 @@ struct field_fold::state {
             break;
         }
         case kind::sum:
-            out.append_number(sum.current);
+            out.append_number(sum.current());
             break;
         case kind::avg:
-            out.append_number(avg.current);
+            out.append_number(avg.current());
             break;
         case kind::count:
-            out.append_number(count.current);
+            out.append_number(count.current());
             break;
         }
         out.end_line();
@@ -312,7 +312,7 @@ std::size_t field_fold::feed(std::string_view text, const line_filter& filter, o
     // count: every line.
     if (s.final_only) {
         const auto newlines = static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
-        s.count.current += newlines + (!text.empty() && text.back() != '\n' ? 1 : 0);
+        s.count.current() += newlines + (!text.empty() && text.back() != '\n' ? 1 : 0);
         return 0;
     }
     for (std::size_t pos = 0; pos < text.size();) {

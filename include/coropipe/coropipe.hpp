@@ -4,6 +4,7 @@
 
 #include <coropipe/coroutine.hpp>
 #include <coropipe/error.hpp>
+#include <coropipe/fused.hpp>
 #include <coropipe/generator.hpp>
 #include <coropipe/pipe.hpp>
 #include <coropipe/stage.hpp>
@@ -12,6 +13,7 @@
 #include <coropipe/stages/broadcast.hpp>
 #include <coropipe/stages/facility.hpp>
 #include <coropipe/stages/field.hpp>
+#include <coropipe/stages/filter.hpp>
 #include <coropipe/stages/follow.hpp>
 #include <coropipe/stages/format.hpp>
 #include <coropipe/stages/grep.hpp>
@@ -23,5 +25,6 @@
 #include <coropipe/stages/severity.hpp>
 #include <coropipe/stages/take.hpp>
 #include <coropipe/stages/tee.hpp>
+#include <coropipe/stages/transform.hpp>
 #include <coropipe/stages/uniq.hpp>
 #include <coropipe/syslog.hpp>

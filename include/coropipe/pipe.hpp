@@ -100,11 +100,23 @@ struct stage_closure {
 template <class Make>
 stage_closure(Make) -> stage_closure<Make>;
 
+// The closures and the range of fused element stages (fused.hpp).
+template <class MakeStep>
+struct step_closure;
+template <class View, class Step>
+class fused_pipeline;
+
 namespace detail {
 template <class T>
 inline constexpr bool is_closure = false;
 template <class M>
 inline constexpr bool is_closure<stage_closure<M>> = true;
+template <class M>
+inline constexpr bool is_closure<step_closure<M>> = true;
+template <class T>
+inline constexpr bool is_step_closure = false;
+template <class M>
+inline constexpr bool is_step_closure<step_closure<M>> = true;
 } // namespace detail
 
 /// Makes a pipeable closure from a generic factory:

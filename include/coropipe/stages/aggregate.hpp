@@ -1,8 +1,6 @@
 #pragma once
 
-#include <coropipe/pipe.hpp>
-#include <coropipe/stage.hpp>
-#include <coropipe/stages/running_min.hpp> // final_only, projection, projected_value_t
+#include <coropipe/stages/running_min.hpp> // final_only, projected_stage_fn, accumulate_step
 
 #include <concepts>
 #include <cstddef>
@@ -24,32 +22,34 @@ std::optional<double> as_number(const V& v) {
     return static_cast<double>(v);
 }
 
-// The accumulators: `offer(projected)` takes an input and says whether it
-// counted; `current` is the running value, yielded in place (no copy in the
-// frame); `has_final()` whether `final_only` yields it at the end.
+// The accumulators (see accumulate_step): `offer(projected)` takes an input
+// and says whether it counted; `current()` is the running value, yielded in
+// place; `has_final()` whether `final_only` yields it at the end.
 
 /// Counts every input.
 struct count_accumulator {
-    std::size_t current = 0;
+    std::size_t total = 0;
     template <class V>
     bool offer(const V&) noexcept {
-        ++current;
+        ++total;
         return true;
     }
+    std::size_t& current() noexcept { return total; }
     bool has_final() const noexcept { return true; }
 };
 
 /// Adds up the values; empty ones are skipped. The sum of nothing is 0.
 struct sum_accumulator {
-    double current = 0;
+    double total = 0;
     template <class V>
     bool offer(const V& v) {
         const std::optional<double> x = as_number(v);
         if (x) {
-            current += *x;
+            total += *x;
         }
         return x.has_value();
     }
+    double& current() noexcept { return total; }
     bool has_final() const noexcept { return true; }
 };
 
@@ -57,47 +57,30 @@ struct sum_accumulator {
 /// cannot overflow where the sum would); empty ones are skipped. No mean of
 /// nothing.
 struct avg_accumulator {
-    double current = 0;
+    double mean = 0;
     std::size_t n = 0;
     template <class V>
     bool offer(const V& v) {
         const std::optional<double> x = as_number(v);
         if (x) {
             ++n;
-            current += (*x - current) / static_cast<double>(n);
+            mean += (*x - mean) / static_cast<double>(n);
         }
         return x.has_value();
     }
+    double& current() noexcept { return mean; }
     bool has_final() const noexcept { return n != 0; }
 };
-
-/// One output per input that counts (or only the final value, at the end,
-/// with `FinalOnly`: a template parameter, as in `running_best_stage`, to
-/// keep the frame small).
-template <class In, class Proj, class Acc, bool FinalOnly>
-    requires std::invocable<Proj&, In&> stage<In, decltype(Acc::current)> accumulate_stage(Proj proj) {
-        Acc acc;
-        while (In* x = co_await input) {
-            if (acc.offer(std::invoke(proj, *x)) && !FinalOnly) {
-                co_yield acc.current;
-            }
-        }
-        if (FinalOnly && acc.has_final()) {
-            co_yield acc.current;
-        }
-    }
 
 /// The stage forms of `sum` and `avg`: `(proj[, final_only])`, and with a
 /// source first, `source | (proj[, final_only])` (shared with running_min).
 template <class Acc>
-struct accumulate_factory {
-    template <class In, class Proj, bool FinalOnly>
-    static auto make(Proj proj) {
-        return accumulate_stage<In, Proj, Acc, FinalOnly>(std::move(proj));
-    }
+struct same_accumulator {
+    template <class V>
+    using type = Acc;
 };
 template <class Acc>
-using accumulate_fn = projected_stage_fn<accumulate_factory<Acc>>;
+using accumulate_fn = projected_stage_fn<same_accumulator<Acc>>;
 
 /// `count`: counts every input, so it needs no projection.
 struct count_fn {

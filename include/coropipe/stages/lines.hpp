@@ -63,16 +63,16 @@ public:
     /// Lazy, like `lines`; read errors surface at `begin`/`++`. If the
     /// source has already been iterated, the filter is applied line by line
     /// to what is left (the generic path).
-    friend line_source operator|(line_source&& source, detail::line_filter_stage&& filter) {
+    friend line_source operator|(line_source&& source, detail::line_filter_stage&& filter_stage) {
         if (source.state_ == nullptr || source.state_->started) {
             auto state = source.state_ != nullptr ? source.state_ : std::make_shared<detail::line_source_state>();
             state->started = true;
             return line_source(detail::yield_all(static_cast<generator<std::string_view>&&>(source) |
-                                                 static_cast<stage<std::string_view>&&>(filter)),
+                                                 static_cast<stage<std::string_view>&&>(filter_stage)),
                                std::move(state));
         }
         auto state = std::make_shared<detail::line_source_state>(*source.state_);
-        state->filters.push_back(filter.spec());
+        state->filters.push_back(filter_stage.spec());
         return line_source(std::move(state));
     }
 

@@ -1,11 +1,11 @@
 #pragma once
 
 #include <coropipe/coroutine.hpp>
-#include <coropipe/pipe.hpp>
-#include <coropipe/stage.hpp>
+#include <coropipe/fused.hpp>
 
 #include <concepts>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <type_traits>
 #include <utility>
@@ -50,6 +50,9 @@ struct best_so_far {
     }
     /// An empty optional is no candidate: returns false.
     bool offer(std::optional<V> v) { return v && offer(std::move(*v)); }
+
+    V& current() noexcept { return *best; }
+    bool has_final() const noexcept { return best.has_value(); }
 };
 
 /// Two-way form: receives values by `send`, yields the best so far.
@@ -66,33 +69,85 @@ coroutine<T, T> running_best() {
     }
 }
 
-/// Stage form: one output per input whose projection is a value (or only
-/// the last one, at the end, with `final_only`).
-// FinalOnly is a template parameter rather than a runtime flag: one bool less
-// in the frame keeps it within 128 bytes.
-template <class In, class Proj, class Better, bool FinalOnly>
-    requires std::invocable<Proj&, In&>
-stage<In, projected_value_t<Proj, In>> running_best_stage(Proj proj) {
-    constexpr bool final_only = FinalOnly;
-    best_so_far<projected_value_t<Proj, In>, Better> state;
+/// The step of the stages over a projection (`running_min`, `sum`, ...): it
+/// offers `proj(x)` to the accumulator `Acc` and yields the accumulator's
+/// current value in place (no copy) when it counted, or, with `final_only`,
+/// only once, at the end (if `has_final()`). `Acc` has `offer(projected) ->
+/// bool`, `current()` and `has_final()`.
+template <class In, class Proj, class Acc>
+struct accumulate_step {
+    using input_type = In;
+    using output_type = std::remove_reference_t<decltype(std::declval<Acc&>().current())>;
+    enum class mode : unsigned char { every, final_pending, final_given };
+
+    [[no_unique_address]] Proj proj;
+    Acc acc;
+    mode when;
+
+    output_type* operator()(In& x) {
+        if (acc.offer(std::invoke(proj, x)) && when == mode::every) {
+            return std::addressof(acc.current());
+        }
+        return nullptr;
+    }
+    bool done() const noexcept { return false; }
+    output_type* finish() {
+        if (when != mode::final_pending || !acc.has_final()) {
+            return nullptr;
+        }
+        when = mode::final_given;
+        return std::addressof(acc.current());
+    }
+};
+
+/// The coroutine form of `accumulate_step` (after a coroutine stage, in push
+/// mode, under type erasure). FinalOnly is a template parameter rather than
+/// the step's runtime mode, and the accumulator lives in the frame rather
+/// than in a step: that keeps the frame within 128 bytes.
+template <class In, class Proj, class Acc, bool FinalOnly>
+stage<In, typename accumulate_step<In, Proj, Acc>::output_type> accumulate_stage(Proj proj) {
+    Acc acc;
     while (In* x = co_await input) {
-        if (state.offer(std::invoke(proj, *x)) && !final_only) {
-            co_yield *state.best;
+        if (acc.offer(std::invoke(proj, *x)) && !FinalOnly) {
+            co_yield acc.current();
         }
     }
-    if (final_only && state.best) {
-        co_yield *state.best;
+    if (FinalOnly && acc.has_final()) {
+        co_yield acc.current();
     }
 }
+
+/// Makes the step (fused) or the stage (a frame of its own) of a stage over
+/// a projection, for input type `In`.
+template <class Proj, class AccOf>
+struct accumulate_maker {
+    Proj proj;
+    bool final_only;
+
+    template <class In>
+    using acc = typename AccOf::template type<projected_value_t<Proj, In>>;
+
+    template <class In>
+    auto operator()() const {
+        static_assert(std::invocable<Proj&, In&>, "coropipe: proj(x) must be callable on the input elements");
+        using step = accumulate_step<In, Proj, acc<In>>;
+        return step{proj, acc<In>{}, final_only ? step::mode::final_pending : step::mode::every};
+    }
+    template <class In>
+    auto stage() const {
+        return final_only ? accumulate_stage<In, Proj, acc<In>, true>(proj)
+                          : accumulate_stage<In, Proj, acc<In>, false>(proj);
+    }
+};
 
 template <class Proj>
 concept projection = std::copy_constructible<Proj> && !std::same_as<std::remove_cvref_t<Proj>, final_only_t>;
 
 /// The call forms shared by stages over a projection (`running_min`,
 /// `sum`, ...): `(proj[, final_only])` makes a pipeable closure and
-/// `(source, proj[, final_only])` pipes a source into it. `Factory::template
-/// make<In, Proj, FinalOnly>(proj)` builds the stage for input type `In`.
-template <class Factory>
+/// `(source, proj[, final_only])` pipes a source into it.
+/// `AccOf::template type<V>` is the accumulator for projected values `V`.
+template <class AccOf>
 struct projected_stage_fn {
     template <projection Proj>
     auto operator()(Proj proj) const {
@@ -108,27 +163,22 @@ struct projected_stage_fn {
         return std::forward<Source>(source) | (*this)(std::forward<Args>(args)...);
     }
 
-    // The closure picks the stage for the input type and for `final_only`.
+    // A fused element stage (fused.hpp).
     template <class Proj>
     static auto closure(Proj proj, bool final_only) {
-        return make_closure([proj = std::move(proj), final_only]<class In>() {
-            return final_only ? Factory::template make<In, Proj, true>(proj)
-                              : Factory::template make<In, Proj, false>(proj);
-        });
+        return step_closure{accumulate_maker<Proj, AccOf>{std::move(proj), final_only}};
     }
 };
 
-/// The stage forms of `running_min` (`Better = std::less<>`) and
+/// The accumulator of `running_min` (`Better = std::less<>`) and
 /// `running_max` (`std::greater<>`).
 template <class Better>
-struct running_best_factory {
-    template <class In, class Proj, bool FinalOnly>
-    static auto make(Proj proj) {
-        return running_best_stage<In, Proj, Better, FinalOnly>(std::move(proj));
-    }
+struct best_of {
+    template <class V>
+    using type = best_so_far<V, Better>;
 };
 template <class Better>
-using running_best_fn = projected_stage_fn<running_best_factory<Better>>;
+using running_best_fn = projected_stage_fn<best_of<Better>>;
 
 } // namespace detail
 

@@ -1,0 +1,330 @@
+#pragma once
+
+#include <coropipe/pipe.hpp>
+#include <coropipe/stage.hpp>
+
+#include <concepts>
+#include <cstddef>
+#include <iterator>
+#include <memory>
+#include <optional>
+#include <ranges>
+#include <type_traits>
+#include <utility>
+
+// Fused element stages: the built-in stages that do a fixed thing with each
+// element (`filter`, `transform`, `take`, `running_min`, `running_max`) are
+// *steps*, plain function objects, rather than coroutines. Piped after a
+// source they run inline in the consumer's loop, so `gen | filter(p) |
+// running_min(f)` costs one resume per element (the generator's), not three.
+// Anywhere else (after a coroutine stage, in push mode, under a type-erased
+// `stage<...>`) a step runs inside one small coroutine, `step_stage`, with the
+// same observable behaviour. See docs/stream_protocol.md, "Fused stages".
+
+namespace coropipe {
+
+namespace detail {
+
+/// A step is a stage body without a frame, for input type `input_type`:
+/// - `s(x)`: takes one input (an lvalue, which it may modify or point into);
+///   returns a pointer to its output for it, valid until the next call, or
+///   null when `x` yields nothing;
+/// - `s.done()`: true once it takes no more input (`take` after n); checked
+///   before each pull, so upstream is not resumed once it holds;
+/// - `s.finish()`: called at the end of input (or once `done()`), again and
+///   again until it returns null: the outputs a stage yields after its input
+///   (`running_min(.., final_only)`).
+/// At most one output per input; stages that yield more stay coroutines.
+template <class S>
+concept step = requires(S& s, typename S::input_type& x, const S& cs) {
+    typename S::output_type;
+    { s(x) } -> std::same_as<typename S::output_type*>;
+    { cs.done() } -> std::same_as<bool>;
+    { s.finish() } -> std::same_as<typename S::output_type*>;
+};
+
+/// `a` then `b`: `b` takes each output of `a`, then `a`'s final outputs.
+template <step A, step B>
+    requires std::same_as<typename A::output_type, typename B::input_type>
+struct composed_step {
+    using input_type = typename A::input_type;
+    using output_type = typename B::output_type;
+
+    [[no_unique_address]] A a;
+    [[no_unique_address]] B b;
+    bool a_finished = false;
+
+    output_type* operator()(input_type& x) {
+        if (auto* mid = a(x)) {
+            return b(*mid);
+        }
+        return nullptr;
+    }
+    bool done() const noexcept { return a.done() || b.done(); }
+    output_type* finish() {
+        while (!a_finished) {
+            auto* mid = b.done() ? nullptr : a.finish();
+            if (mid == nullptr) {
+                a_finished = true;
+                break;
+            }
+            if (auto* out = b(*mid)) {
+                return out;
+            }
+        }
+        return b.finish();
+    }
+};
+
+/// A step as a stage: the form it takes after a coroutine stage, in push
+/// mode and under type erasure. One frame, whatever the number of steps
+/// fused into it.
+template <class In, step Step>
+    requires std::same_as<typename Step::input_type, In>
+stage<In, typename Step::output_type> step_stage(Step s) {
+    while (!s.done()) {
+        In* x = co_await input;
+        if (x == nullptr) {
+            break;
+        }
+        if (auto* out = s(*x)) {
+            co_yield *out;
+        }
+    }
+    while (auto* out = s.finish()) {
+        co_yield *out;
+    }
+}
+
+template <class T>
+inline constexpr bool is_fused = false;
+template <class V, class S>
+inline constexpr bool is_fused<fused_pipeline<V, S>> = true;
+
+} // namespace detail
+
+/// A pipeable closure over a step: `filter(p)` before its input type is
+/// known. `make.template operator()<In>()` builds the step for input `In`.
+/// It is a stage closure too: `build<In>()` makes its `step_stage`, or
+/// `make.template stage<In>()` if the maker has one.
+template <class MakeStep>
+struct step_closure {
+    MakeStep make;
+
+    template <class In>
+    auto step() {
+        return make.template operator()<In>();
+    }
+    template <class In>
+    auto build() {
+        if constexpr (requires { make.template stage<In>(); }) {
+            return make.template stage<In>(); // a coroutine of its own, smaller than step_stage's
+        } else {
+            return detail::step_stage<In>(step<In>());
+        }
+    }
+};
+
+template <class MakeStep>
+step_closure(MakeStep) -> step_closure<MakeStep>;
+
+/// A source run through fused steps: an input range of the steps' outputs,
+/// like `pipeline`, with no coroutine of its own.
+///
+/// Made by `range | step_closure` (e.g. `gen | filter(p) | take(3)`). Lazy:
+/// nothing runs until `begin()`; each increment pulls from the source only
+/// as far as the next output, and not at all once a step is done (`take`).
+/// `*it` is valid until the next increment. An exception from the source or
+/// a step surfaces from `begin()` or `++` with its own type, and ends the
+/// range. Destroying it destroys the source (a generator where it waits).
+/// Move-only, one pass: a view, like `generator` (pipe it on as an rvalue).
+template <class View, class Step>
+class [[nodiscard]] fused_pipeline : public std::ranges::view_base {
+    using in = typename Step::input_type;
+    using out = typename Step::output_type;
+    using source_reference = std::ranges::range_reference_t<View>;
+    // Hand the source's element to the step by address when it is a
+    // non-const lvalue of the step's input type; otherwise as a copy.
+    static constexpr bool by_address = std::is_lvalue_reference_v<source_reference> &&
+                                       std::is_same_v<std::remove_reference_t<source_reference>, in>;
+
+public:
+    using value_type = std::remove_cv_t<out>;
+
+    class iterator {
+    public:
+        using iterator_category = std::input_iterator_tag;
+        using iterator_concept = std::input_iterator_tag;
+        using difference_type = std::ptrdiff_t;
+        using value_type = fused_pipeline::value_type;
+        using reference = out&;
+
+        iterator() noexcept = default;
+        reference operator*() const noexcept { return *value_; }
+        out* operator->() const noexcept { return value_; }
+        iterator& operator++() {
+            value_ = p_->advance();
+            return *this;
+        }
+        void operator++(int) { ++*this; }
+        friend bool operator==(const iterator& it, std::default_sentinel_t) noexcept { return it.value_ == nullptr; }
+
+    private:
+        friend class fused_pipeline;
+        iterator(fused_pipeline* p, out* v) noexcept : p_(p), value_(v) {}
+        fused_pipeline* p_ = nullptr;
+        out* value_ = nullptr;
+    };
+
+    fused_pipeline(View source, Step s) : source_(std::move(source)), step_(std::move(s)) {}
+    fused_pipeline(fused_pipeline&&) = default;
+    fused_pipeline& operator=(fused_pipeline&&) = default;
+
+    /// Starts the source and runs to the first output. Call once.
+    iterator begin() { return iterator{this, advance()}; }
+    std::default_sentinel_t end() const noexcept { return {}; }
+
+    /// Python's `next()`: the next output, or empty at the end.
+    std::optional<value_type> next() {
+        if (out* v = advance()) {
+            return std::optional<value_type>(std::in_place, *v);
+        }
+        return std::nullopt;
+    }
+
+    /// Runs to the end, discarding the outputs; returns how many there were.
+    std::size_t drain() {
+        std::size_t n = 0;
+        while (advance() != nullptr) {
+            ++n;
+        }
+        return n;
+    }
+
+    /// `fused | step_closure` before it has started: one more step, fused.
+    template <class S2>
+    fused_pipeline<View, detail::composed_step<Step, S2>> then(S2 s2) && {
+        return {std::move(source_), detail::composed_step<Step, S2>{std::move(step_), std::move(s2)}};
+    }
+
+private:
+    enum class phase : unsigned char { fresh, running, finishing, ended };
+
+    // The next output, or null at the end.
+    out* advance() {
+        try {
+            switch (phase_) {
+            case phase::running:
+                if (step_.done()) {
+                    break;
+                }
+                ++*it_;
+                return scan();
+            case phase::fresh:
+                if (step_.done()) {
+                    break; // take(0): the source is never started
+                }
+                phase_ = phase::running;
+                it_.emplace(std::ranges::begin(source_));
+                return scan();
+            case phase::finishing:
+                break;
+            case phase::ended:
+                return nullptr;
+            }
+            return finishing();
+        } catch (...) {
+            phase_ = phase::ended;
+            throw;
+        }
+    }
+
+    // From the source element *it_ (not yet given to the step) on.
+    out* scan() {
+        for (;;) {
+            if (*it_ == std::ranges::end(source_)) {
+                return finishing();
+            }
+            if (out* o = step_(element())) {
+                return o;
+            }
+            if (step_.done()) {
+                return finishing();
+            }
+            ++*it_;
+        }
+    }
+
+    out* finishing() {
+        phase_ = phase::finishing;
+        if (out* o = step_.finish()) {
+            return o;
+        }
+        phase_ = phase::ended;
+        return nullptr;
+    }
+
+    in& element() {
+        if constexpr (by_address) {
+            return **it_;
+        } else {
+            cache_.reset();
+            return cache_.emplace(static_cast<in>(**it_));
+        }
+    }
+
+    View source_;
+    [[no_unique_address]] Step step_;
+    std::optional<std::ranges::iterator_t<View>> it_;
+    [[no_unique_address]] std::conditional_t<by_address, std::nullptr_t, std::optional<in>> cache_{};
+    phase phase_ = phase::fresh;
+};
+
+// ---- composition --------------------------------------------------------------
+
+/// `range | step_closure`: the steps run inline over the range; an lvalue
+/// range is referenced, an rvalue one moved in.
+template <detail::source_range Range, class Make>
+    requires(!detail::is_fused<std::remove_cvref_t<Range>>)
+auto operator|(Range&& range, step_closure<Make> closure) {
+    using view = std::views::all_t<Range>;
+    using s = decltype(closure.template step<detail::element_of_t<Range>>());
+    return fused_pipeline<view, s>{std::views::all(std::forward<Range>(range)),
+                                   closure.template step<detail::element_of_t<Range>>()};
+}
+
+/// `fused | step_closure`: fuses one more step (the pipeline must not have
+/// started).
+template <class View, class Step, class Make>
+auto operator|(fused_pipeline<View, Step>&& left, step_closure<Make> closure) {
+    return std::move(left).then(closure.template step<typename Step::output_type>());
+}
+
+/// `stage | step_closure`: after a coroutine stage, the step runs in its own
+/// frame.
+template <class In, class Out, class Make>
+auto operator|(stage<In, Out>&& left, step_closure<Make> closure) {
+    return std::move(left) | closure.template build<Out>();
+}
+
+/// `step_closure | step_closure`: one step closure, both fused.
+template <class MakeA, class MakeB>
+auto operator|(step_closure<MakeA> left, step_closure<MakeB> right) {
+    return step_closure{[left = std::move(left), right = std::move(right)]<class In>() mutable {
+        auto a = left.template step<In>();
+        auto b = right.template step<typename decltype(a)::output_type>();
+        return detail::composed_step<decltype(a), decltype(b)>{std::move(a), std::move(b)};
+    }};
+}
+
+/// `step_closure | stage` and `step_closure | stage_closure`: a stage closure.
+template <class Make, class Right>
+    requires(detail::is_stage<std::remove_cvref_t<Right>> ||
+             (detail::is_closure<std::remove_cvref_t<Right>> && !detail::is_step_closure<std::remove_cvref_t<Right>>))
+auto operator|(step_closure<Make> left, Right&& right) {
+    return stage_closure{[left = std::move(left), right = std::forward<Right>(right)]<class In>() mutable {
+        return left.template build<In>() | std::move(right);
+    }};
+}
+
+} // namespace coropipe
