@@ -14,14 +14,6 @@
 #include <coropipe/coropipe.hpp>
 #include <coropipe/detail/frame_allocator.hpp>
 
-#if __has_include(<coropipe/stages/grep.hpp>)
-#include <coropipe/stages/grep.hpp>
-#define COROPIPE_BENCH_HAS_GREP 1
-#endif
-#if __has_include(<coropipe/stages/running_min.hpp>)
-#include <coropipe/stages/running_min.hpp>
-#define COROPIPE_BENCH_HAS_RUNNING_MIN 1
-#endif
 
 #include <benchmark/benchmark.h>
 
@@ -187,6 +179,27 @@ void filter_stage_from_vector(benchmark::State& st) {
     set_rate(st);
 }
 
+// The built-in filter: a fused element stage, run inline after the source.
+void filter_builtin(benchmark::State& st) {
+    const auto& data = input_data();
+    for (auto _ : st) {
+        for (int x : source_gen(data) | coropipe::filter(keep_fn)) {
+            benchmark::DoNotOptimize(x);
+        }
+    }
+    set_rate(st);
+}
+
+void filter_builtin_from_vector(benchmark::State& st) {
+    const auto& data = input_data();
+    for (auto _ : st) {
+        for (int x : data | coropipe::filter(keep_fn)) {
+            benchmark::DoNotOptimize(x);
+        }
+    }
+    set_rate(st);
+}
+
 // 3 stages: source -> filter -> running min.
 void three_hand(benchmark::State& st) {
     const auto& data = input_data();
@@ -249,7 +262,41 @@ void three_stages_from_vector(benchmark::State& st) {
     set_rate(st);
 }
 
-#ifdef COROPIPE_BENCH_HAS_RUNNING_MIN
+// The built-in stages: a generator source, then filter and running_min fused
+// into the consumer's loop (fused.hpp).
+void three_builtin(benchmark::State& st) {
+    const auto& data = input_data();
+    for (auto _ : st) {
+        for (int x : source_gen(data) | coropipe::filter(keep_fn) | coropipe::running_min(std::identity{})) {
+            benchmark::DoNotOptimize(x);
+        }
+    }
+    set_rate(st);
+}
+
+void three_builtin_from_vector(benchmark::State& st) {
+    const auto& data = input_data();
+    for (auto _ : st) {
+        for (int x : data | coropipe::filter(keep_fn) | coropipe::running_min(std::identity{})) {
+            benchmark::DoNotOptimize(x);
+        }
+    }
+    set_rate(st);
+}
+
+// The same two built-in stages as a coroutine (their form after a coroutine
+// stage, in push mode or type-erased): both steps share one frame.
+void three_builtin_as_stage(benchmark::State& st) {
+    const auto& data = input_data();
+    for (auto _ : st) {
+        auto fused = (coropipe::filter(keep_fn) | coropipe::running_min(std::identity{})).build<int>();
+        for (int x : source_gen(data) | std::move(fused)) {
+            benchmark::DoNotOptimize(x);
+        }
+    }
+    set_rate(st);
+}
+
 void three_stages_builtin_running_min(benchmark::State& st) {
     const auto& data = input_data();
     for (auto _ : st) {
@@ -259,7 +306,6 @@ void three_stages_builtin_running_min(benchmark::State& st) {
     }
     set_rate(st);
 }
-#endif
 
 BENCHMARK(source_hand);
 BENCHMARK(source_generator);
@@ -267,14 +313,17 @@ BENCHMARK(filter_hand);
 BENCHMARK(filter_range_v3);
 BENCHMARK(filter_generators);
 BENCHMARK(filter_stage_from_vector);
+BENCHMARK(filter_builtin);
+BENCHMARK(filter_builtin_from_vector);
 BENCHMARK(three_hand);
 BENCHMARK(three_range_v3);
 BENCHMARK(three_generators);
 BENCHMARK(three_stages);
 BENCHMARK(three_stages_from_vector);
-#ifdef COROPIPE_BENCH_HAS_RUNNING_MIN
+BENCHMARK(three_builtin);
+BENCHMARK(three_builtin_from_vector);
+BENCHMARK(three_builtin_as_stage);
 BENCHMARK(three_stages_builtin_running_min);
-#endif
 
 // ---- 2. frame bytes -----------------------------------------------------------------
 //
@@ -307,13 +356,15 @@ BENCHMARK_CAPTURE(frame_bytes, user_grep, [] { return user_grep("ERROR"); });
 BENCHMARK_CAPTURE(frame_bytes, user_running_min, [] { return running_min_stage(); });
 BENCHMARK_CAPTURE(frame_bytes, user_filter, [] { return filter_stage(); });
 BENCHMARK_CAPTURE(frame_bytes, generator_source, [] { return source_gen(input_data()); });
-#ifdef COROPIPE_BENCH_HAS_GREP
 BENCHMARK_CAPTURE(frame_bytes, builtin_grep, [] { return coropipe::grep("ERROR"); });
-#endif
-#ifdef COROPIPE_BENCH_HAS_RUNNING_MIN
 BENCHMARK_CAPTURE(frame_bytes, builtin_running_min,
                   [] { return coropipe::running_min(std::identity{}).template build<int>(); });
-#endif
+// The coroutine forms of fused stages (after a coroutine stage, pushed, type-erased);
+// piped after a source they have no frame at all.
+BENCHMARK_CAPTURE(frame_bytes, builtin_filter, [] { return coropipe::filter(keep_fn).template build<int>(); });
+BENCHMARK_CAPTURE(frame_bytes, builtin_filter_running_min, [] {
+    return (coropipe::filter(keep_fn) | coropipe::running_min(std::identity{})).template build<int>();
+});
 
 // ---- 3. create + first resume + destroy -------------------------------------------
 //
@@ -372,9 +423,19 @@ void create_resume_destroy_generators(benchmark::State& st) {
     }
 }
 
+// Source -> filter -> running min with the built-in stages: fused, so the
+// generator is the only frame.
+void create_resume_destroy_fused(benchmark::State& st) {
+    for (auto _ : st) {
+        auto p = source_gen(one_element) | coropipe::filter(keep_fn) | coropipe::running_min(std::identity{});
+        benchmark::DoNotOptimize(*p.begin());
+    }
+}
+
 BENCHMARK(create_resume_destroy_recycled);
 BENCHMARK(create_resume_destroy_plain_new);
 BENCHMARK(create_resume_destroy_generators);
+BENCHMARK(create_resume_destroy_fused);
 
 } // namespace
 

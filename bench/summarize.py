@@ -14,10 +14,12 @@ import sys
 
 GROUPS = {
     "source only": ["source_hand", "source_generator"],
-    "1 stage (filter)": ["filter_hand", "filter_range_v3", "filter_generators", "filter_stage_from_vector"],
+    "1 stage (filter)": ["filter_hand", "filter_range_v3", "filter_generators", "filter_stage_from_vector",
+                         "filter_builtin", "filter_builtin_from_vector"],
     "3 stages (source, filter, running min)": [
         "three_hand", "three_range_v3", "three_generators", "three_stages",
-        "three_stages_from_vector", "three_stages_builtin_running_min"],
+        "three_stages_from_vector", "three_stages_builtin_running_min",
+        "three_builtin", "three_builtin_from_vector", "three_builtin_as_stage"],
 }
 
 
