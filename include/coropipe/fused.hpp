@@ -96,6 +96,22 @@ stage<In, typename Step::output_type> step_stage(Step s) {
     }
 }
 
+/// The call forms of a stage made of one step over a function
+/// (`filter(pred)`, `transform(f)`): `(f)` makes a pipeable closure, and
+/// `(source, f)` is `source | (f)`. `Step<In, F>{f}` is the step for input
+/// type `In`.
+template <template <class, class> class Step>
+struct step_fn {
+    template <std::copy_constructible F>
+    auto operator()(F f) const {
+        return step_closure{[f = std::move(f)]<class In>() { return Step<In, F>{f}; }};
+    }
+    template <source_range Source, std::copy_constructible F>
+    auto operator()(Source&& source, F f) const {
+        return std::forward<Source>(source) | (*this)(std::move(f));
+    }
+};
+
 template <class T>
 inline constexpr bool is_fused = false;
 template <class V, class S>
@@ -131,15 +147,18 @@ step_closure(MakeStep) -> step_closure<MakeStep>;
 /// A source run through fused steps: an input range of the steps' outputs,
 /// like `pipeline`, with no coroutine of its own.
 ///
-/// Made by `range | step_closure` (e.g. `gen | filter(p) | take(3)`). Lazy:
-/// nothing runs until `begin()`; each increment pulls from the source only
+/// Made by `range | step_closure` (e.g. `gen | filter(p) | take(3)`). It has
+/// `begin`/`end`, `next()` and `drain()` like `pipeline`. Lazy: nothing runs
+/// until `begin()`; each increment pulls from the source only
 /// as far as the next output, and not at all once a step is done (`take`).
 /// `*it` is valid until the next increment. An exception from the source or
 /// a step surfaces from `begin()` or `++` with its own type, and ends the
 /// range. Destroying it destroys the source (a generator where it waits).
 /// Move-only, one pass: a view, like `generator` (pipe it on as an rvalue).
 template <class View, class Step>
-class [[nodiscard]] fused_pipeline : public std::ranges::view_base {
+class [[nodiscard]] fused_pipeline
+    : public std::ranges::view_base,
+      public detail::output_range<fused_pipeline<View, Step>, typename Step::output_type> {
     using in = typename Step::input_type;
     using out = typename Step::output_type;
     using source_reference = std::ranges::range_reference_t<View>;
@@ -149,57 +168,9 @@ class [[nodiscard]] fused_pipeline : public std::ranges::view_base {
                                        std::is_same_v<std::remove_reference_t<source_reference>, in>;
 
 public:
-    using value_type = std::remove_cv_t<out>;
-
-    class iterator {
-    public:
-        using iterator_category = std::input_iterator_tag;
-        using iterator_concept = std::input_iterator_tag;
-        using difference_type = std::ptrdiff_t;
-        using value_type = fused_pipeline::value_type;
-        using reference = out&;
-
-        iterator() noexcept = default;
-        reference operator*() const noexcept { return *value_; }
-        out* operator->() const noexcept { return value_; }
-        iterator& operator++() {
-            value_ = p_->advance();
-            return *this;
-        }
-        void operator++(int) { ++*this; }
-        friend bool operator==(const iterator& it, std::default_sentinel_t) noexcept { return it.value_ == nullptr; }
-
-    private:
-        friend class fused_pipeline;
-        iterator(fused_pipeline* p, out* v) noexcept : p_(p), value_(v) {}
-        fused_pipeline* p_ = nullptr;
-        out* value_ = nullptr;
-    };
-
     fused_pipeline(View source, Step s) : source_(std::move(source)), step_(std::move(s)) {}
     fused_pipeline(fused_pipeline&&) = default;
     fused_pipeline& operator=(fused_pipeline&&) = default;
-
-    /// Starts the source and runs to the first output. Call once.
-    iterator begin() { return iterator{this, advance()}; }
-    std::default_sentinel_t end() const noexcept { return {}; }
-
-    /// Python's `next()`: the next output, or empty at the end.
-    std::optional<value_type> next() {
-        if (out* v = advance()) {
-            return std::optional<value_type>(std::in_place, *v);
-        }
-        return std::nullopt;
-    }
-
-    /// Runs to the end, discarding the outputs; returns how many there were.
-    std::size_t drain() {
-        std::size_t n = 0;
-        while (advance() != nullptr) {
-            ++n;
-        }
-        return n;
-    }
 
     /// `fused | step_closure` before it has started: one more step, fused.
     template <class S2>
@@ -208,6 +179,7 @@ public:
     }
 
 private:
+    friend class detail::output_range<fused_pipeline, out>;
     enum class phase : unsigned char { fresh, running, finishing, ended };
 
     // The next output, or null at the end.

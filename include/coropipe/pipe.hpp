@@ -126,15 +126,13 @@ auto make_closure(Make make) {
     return stage_closure<Make>{std::move(make)};
 }
 
-/// A pipeline with a source: an input range of the last stage's outputs.
-///
-/// Made by `range | stage`. Lazy: nothing runs until `begin()`. Each
-/// increment runs the chain until the last stage yields; `*it` refers to that
-/// output, valid until the next increment. An exception from the source or
-/// any stage surfaces from `begin()` or `++`. Destroying the pipeline
-/// destroys every stage where it waits, then the source. Move-only; one pass.
-template <class Out>
-class [[nodiscard]] pipeline {
+namespace detail {
+
+/// What `pipeline` and `fused_pipeline` share: an input range over the `Out`s
+/// that `Derived::advance()` makes one at a time (null at the end). `*it`
+/// refers to the latest, valid until the next increment.
+template <class Derived, class Out>
+class output_range {
 public:
     using value_type = std::remove_cv_t<Out>;
 
@@ -143,37 +141,33 @@ public:
         using iterator_category = std::input_iterator_tag;
         using iterator_concept = std::input_iterator_tag;
         using difference_type = std::ptrdiff_t;
-        using value_type = pipeline::value_type;
+        using value_type = output_range::value_type;
         using reference = Out&;
 
         iterator() noexcept = default;
         reference operator*() const noexcept { return *value_; }
         Out* operator->() const noexcept { return value_; }
         iterator& operator++() {
-            value_ = static_cast<Out*>(chain_->pull_next());
+            value_ = range_->advance();
             return *this;
         }
         void operator++(int) { ++*this; }
         friend bool operator==(const iterator& it, std::default_sentinel_t) noexcept { return it.value_ == nullptr; }
 
     private:
-        friend class pipeline;
-        iterator(detail::chain* c, Out* v) noexcept : chain_(c), value_(v) {}
-        detail::chain* chain_ = nullptr;
+        friend class output_range;
+        iterator(Derived* r, Out* v) noexcept : range_(r), value_(v) {}
+        Derived* range_ = nullptr;
         Out* value_ = nullptr;
     };
 
-    pipeline() noexcept = default;
-    pipeline(pipeline&&) noexcept = default;
-    pipeline& operator=(pipeline&&) noexcept = default;
-
-    /// Starts the chain and runs it to its first output. Call once.
-    iterator begin() { return iterator{&chain_, static_cast<Out*>(chain_.pull_next())}; }
+    /// Starts and runs to the first output. Call once.
+    iterator begin() { return iterator{self(), self()->advance()}; }
     std::default_sentinel_t end() const noexcept { return {}; }
 
     /// Python's `next()`: the next output, or empty at the end.
     std::optional<value_type> next() {
-        if (Out* v = static_cast<Out*>(chain_.pull_next())) {
+        if (Out* v = self()->advance()) {
             return std::optional<value_type>(std::in_place, *v);
         }
         return std::nullopt;
@@ -182,11 +176,32 @@ public:
     /// Runs to the end, discarding the outputs; returns how many there were.
     std::size_t drain() {
         std::size_t n = 0;
-        while (chain_.pull_next() != nullptr) {
+        while (self()->advance() != nullptr) {
             ++n;
         }
         return n;
     }
+
+private:
+    Derived* self() noexcept { return static_cast<Derived*>(this); }
+};
+
+} // namespace detail
+
+/// A pipeline with a source: an input range of the last stage's outputs.
+///
+/// Made by `range | stage`. Lazy: nothing runs until `begin()`. Each
+/// increment runs the chain until the last stage yields; `*it` refers to that
+/// output, valid until the next increment. An exception from the source or
+/// any stage surfaces from `begin()` or `++`. Destroying the pipeline
+/// destroys every stage where it waits, then the source. Move-only; one pass.
+/// `next()` is Python's `next()`; `drain()` runs it to the end.
+template <class Out>
+class [[nodiscard]] pipeline : public detail::output_range<pipeline<Out>, Out> {
+public:
+    pipeline() noexcept = default;
+    pipeline(pipeline&&) noexcept = default;
+    pipeline& operator=(pipeline&&) noexcept = default;
 
     detail::chain& chain() & noexcept { return chain_; }
     detail::chain&& chain() && noexcept { return std::move(chain_); }
@@ -194,6 +209,9 @@ public:
     explicit pipeline(detail::chain c) noexcept : chain_(std::move(c)) {}
 
 private:
+    friend class detail::output_range<pipeline<Out>, Out>;
+    Out* advance() { return static_cast<Out*>(chain_.pull_next()); }
+
     detail::chain chain_;
 };
 

@@ -5,7 +5,6 @@
 #include <concepts>
 #include <functional>
 #include <memory>
-#include <utility>
 
 namespace coropipe {
 
@@ -14,6 +13,8 @@ namespace detail {
 /// The step of `filter(pred)`: passes `x` on (by address) when `pred(x)`.
 template <class In, class Pred>
 struct filter_step {
+    static_assert(std::predicate<Pred&, In&>, "coropipe::filter: pred(x) must be callable and testable");
+
     using input_type = In;
     using output_type = In;
 
@@ -22,24 +23,6 @@ struct filter_step {
     In* operator()(In& x) { return std::invoke(pred, x) ? std::addressof(x) : nullptr; }
     bool done() const noexcept { return false; }
     In* finish() noexcept { return nullptr; }
-};
-
-struct filter_fn {
-    /// `filter(pred)`: a pipeable closure; its element type comes from the left of `|`.
-    template <std::copy_constructible Pred>
-    auto operator()(Pred pred) const {
-        return step_closure{[pred = std::move(pred)]<class In>() {
-            static_assert(std::predicate<Pred&, In&>, "coropipe::filter: pred(x) must be callable and testable");
-            return filter_step<In, Pred>{pred};
-        }};
-    }
-
-    /// `filter(source, pred)` is `source | filter(pred)`.
-    template <source_range Source, std::copy_constructible Pred>
-        requires std::predicate<Pred&, element_of_t<Source>&>
-    auto operator()(Source&& source, Pred pred) const {
-        return std::forward<Source>(source) | (*this)(std::move(pred));
-    }
 };
 
 } // namespace detail
@@ -51,6 +34,9 @@ struct filter_fn {
 /// numbers | coropipe::filter([](int x) { return x % 2 == 0; }) | print(std::cout);
 /// ```
 ///
+/// `filter(pred)` is a pipeable closure, its element type taken from the left
+/// of `|`; `filter(source, pred)` is `source | filter(pred)`.
+///
 /// A fused element stage (see `coropipe/fused.hpp`): right after a source,
 /// or after other fused stages, it runs inline in the consumer's loop, with
 /// no coroutine of its own; elsewhere it runs in one small coroutine frame.
@@ -58,6 +44,6 @@ struct filter_fn {
 /// passes elements on by address (no copy; `pred` gets an lvalue), and an
 /// exception from `pred` or upstream surfaces at the consumer's resume point
 /// with its own type. Destroying the result early destroys upstream.
-inline constexpr detail::filter_fn filter{};
+inline constexpr detail::step_fn<detail::filter_step> filter{};
 
 } // namespace coropipe

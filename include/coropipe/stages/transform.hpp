@@ -17,6 +17,9 @@ namespace detail {
 /// reference is passed on by address; any other is kept until the next call.
 template <class In, class F>
 struct transform_step {
+    static_assert(std::invocable<F&, In&>, "coropipe::transform: f(x) must be callable");
+    static_assert(!std::is_void_v<std::invoke_result_t<F&, In&>>, "coropipe::transform: f(x) returns void");
+
     using result = std::invoke_result_t<F&, In&>;
     static constexpr bool by_reference = std::is_lvalue_reference_v<result>;
 
@@ -38,25 +41,6 @@ struct transform_step {
     output_type* finish() noexcept { return nullptr; }
 };
 
-struct transform_fn {
-    /// `transform(f)`: a pipeable closure; its element type comes from the left of `|`.
-    template <std::copy_constructible F>
-    auto operator()(F f) const {
-        return step_closure{[f = std::move(f)]<class In>() {
-            static_assert(std::invocable<F&, In&>, "coropipe::transform: f(x) must be callable");
-            static_assert(!std::is_void_v<std::invoke_result_t<F&, In&>>, "coropipe::transform: f(x) returns void");
-            return transform_step<In, F>{f};
-        }};
-    }
-
-    /// `transform(source, f)` is `source | transform(f)`.
-    template <source_range Source, std::copy_constructible F>
-        requires std::invocable<F&, element_of_t<Source>&>
-    auto operator()(Source&& source, F f) const {
-        return std::forward<Source>(source) | (*this)(std::move(f));
-    }
-};
-
 } // namespace detail
 
 /// Yields `f(x)` for each element `x` (Python's `map(f, src)`,
@@ -65,6 +49,9 @@ struct transform_fn {
 /// ```
 /// lines(log) | coropipe::transform([](std::string_view l) { return l.size(); }) | running_max(std::identity{});
 /// ```
+///
+/// `transform(f)` is a pipeable closure, its element type taken from the left
+/// of `|`; `transform(source, f)` is `source | transform(f)`.
 ///
 /// A fused element stage (see `coropipe/fused.hpp`): right after a source,
 /// or after other fused stages, it runs inline in the consumer's loop, with
@@ -75,6 +62,6 @@ struct transform_fn {
 /// asks for. An exception from `f` or upstream surfaces at the consumer's
 /// resume point with its own type. Destroying the result early destroys
 /// upstream.
-inline constexpr detail::transform_fn transform{};
+inline constexpr detail::step_fn<detail::transform_step> transform{};
 
 } // namespace coropipe
