@@ -1,6 +1,7 @@
 #include <coropipe/fused.hpp>
 
 #include <coropipe/coroutine.hpp>
+#include <coropipe/error.hpp>
 #include <coropipe/generator.hpp>
 #include <coropipe/stages/aggregate.hpp>
 #include <coropipe/stages/filter.hpp>
@@ -270,4 +271,11 @@ TEST_CASE("next and drain work on a fused pipeline as on any pipeline", "[fused]
     CHECK(p.next() == 4);
     CHECK(p.drain() == 1);
     CHECK_FALSE(p.next().has_value());
+}
+
+TEST_CASE("a fused pipeline that has started refuses more stages with coropipe::error", "[fused]") {
+    std::vector<int> v{1, 2, 3};
+    auto p = v | filter(even);
+    CHECK(p.next() == 2);
+    CHECK_THROWS_AS(std::move(p) | take(1), coropipe::error);
 }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <coropipe/error.hpp>
 #include <coropipe/pipe.hpp>
 #include <coropipe/stage.hpp>
 
@@ -172,9 +173,13 @@ public:
     fused_pipeline(fused_pipeline&&) = default;
     fused_pipeline& operator=(fused_pipeline&&) = default;
 
-    /// `fused | step_closure` before it has started: one more step, fused.
+    /// `fused | step_closure`: one more step, fused. Throws `coropipe::error`
+    /// once the pipeline has started (its source could not go on where it was).
     template <class S2>
     fused_pipeline<View, detail::composed_step<Step, S2>> then(S2 s2) && {
+        if (phase_ != phase::fresh) {
+            detail::throw_error("coropipe: a fused pipeline that has already run cannot take more stages");
+        }
         return {std::move(source_), detail::composed_step<Step, S2>{std::move(step_), std::move(s2)}};
     }
 
@@ -265,8 +270,8 @@ auto operator|(Range&& range, step_closure<Make> closure) {
                                    closure.template step<detail::element_of_t<Range>>()};
 }
 
-/// `fused | step_closure`: fuses one more step (the pipeline must not have
-/// started).
+/// `fused | step_closure`: fuses one more step. The pipeline must not have
+/// started: `coropipe::error` otherwise.
 template <class View, class Step, class Make>
 auto operator|(fused_pipeline<View, Step>&& left, step_closure<Make> closure) {
     return std::move(left).then(closure.template step<typename Step::output_type>());
