@@ -32,21 +32,10 @@ using coropipe::test::collect;
 using coropipe::test::counted;
 using coropipe::test::counted_values;
 using coropipe::test::live_guard;
+using coropipe::test::naturals;
 using coropipe::test::value_of;
 
 namespace {
-
-// 0, 1, 2, ... (n of them, or forever with n < 0), counting what it yields;
-// `*started` tells whether its body ever ran.
-coropipe::generator<int> naturals(int* pulls, int n = -1, bool* started = nullptr) {
-    if (started != nullptr) {
-        *started = true;
-    }
-    for (int i = 0; n < 0 || i < n; ++i) {
-        ++*pulls;
-        co_yield i;
-    }
-}
 
 // A coroutine stage, so that what follows it takes its coroutine form.
 template <class T>
@@ -102,7 +91,7 @@ TEST_CASE("take in a fused pipeline stops pulling once it has n elements", "[fus
 TEST_CASE("take(0) in a fused pipeline never starts the source", "[fused][take]") {
     int pulls = 0;
     bool started = false;
-    CHECK(collect(naturals(&pulls, -1, &started) | transform([](int x) { return x + 1; }) | take(0)).empty());
+    CHECK(collect(naturals(&pulls, -1, -1, &started) | transform([](int x) { return x + 1; }) | take(0)).empty());
     CHECK_FALSE(started);
     CHECK(pulls == 0);
 }

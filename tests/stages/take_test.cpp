@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 #include <collect.hpp>
 #include <counted.hpp>
+#include <counted_source.hpp>
 
 #include <range/v3/view/take.hpp>
 #include <range/v3/view/transform.hpp>
@@ -17,22 +18,10 @@
 
 using coropipe::take;
 using coropipe::test::counted;
+using coropipe::test::naturals;
 
 using coropipe::test::collect;
 namespace {
-
-// 0, 1, 2, ... up to `n` (or forever with n < 0), counting every element
-// pulled out of it; throws instead of yielding `throw_at`.
-coropipe::generator<int> naturals(int* pulls, int n = -1, int throw_at = -1) {
-    counted in_scope;
-    for (int i = 0; n < 0 || i < n; ++i) {
-        if (i == throw_at) {
-            throw std::invalid_argument("bad element");
-        }
-        ++*pulls;
-        co_yield i;
-    }
-}
 
 coropipe::generator<counted> counted_values(int n) {
     for (int i = 0; i < n; ++i) {

@@ -24,6 +24,24 @@ inline generator<counted> counted_values(std::vector<int> values, int throw_at =
     }
 }
 
+/// 0, 1, 2, ... (`n` of them, or forever with n < 0), counting in `*pulls`
+/// every element pulled out of it; throws std::invalid_argument instead of
+/// yielding `throw_at`. Sets `*started` (if given) when its body runs. Holds
+/// a counted local.
+inline generator<int> naturals(int* pulls, int n = -1, int throw_at = -1, bool* started = nullptr) {
+    counted in_scope;
+    if (started != nullptr) {
+        *started = true;
+    }
+    for (int i = 0; n < 0 || i < n; ++i) {
+        if (i == throw_at) {
+            throw std::invalid_argument("bad element");
+        }
+        ++*pulls;
+        co_yield i;
+    }
+}
+
 /// A projection for counted objects.
 inline int value_of(const counted& c) { return c.value; }
 
