@@ -14,13 +14,14 @@
 #include <utility>
 
 // Fused element stages: the built-in stages that do a fixed thing with each
-// element (`filter`, `transform`, `take`, `running_min`, `running_max`) are
-// *steps*, plain function objects, rather than coroutines. Piped after a
+// element (`filter`, `transform`, `take`, `running_min`, `running_max`,
+// `count`, `sum`, `avg`) are *steps*, plain function objects, rather than
+// coroutines. Piped after a
 // source they run inline in the consumer's loop, so `gen | filter(p) |
 // running_min(f)` costs one resume per element (the generator's), not three.
 // Anywhere else (after a coroutine stage, in push mode, under a type-erased
 // `stage<...>`) a step runs inside one small coroutine, `step_stage`, with the
-// same observable behaviour. See docs/stream_protocol.md, "Fused stages".
+// same observable behaviour. See docs/stream_protocol.md, 3.8.
 
 namespace coropipe {
 
@@ -276,6 +277,12 @@ template <class View, class Step, class Make>
 auto operator|(fused_pipeline<View, Step>&& left, step_closure<Make> closure) {
     return std::move(left).then(closure.template step<typename Step::output_type>());
 }
+
+// A fused pipeline is a move-only view, like a generator: write
+// `std::move(p) | ...` (it is not copied, and a reference to it would not
+// fuse).
+template <class View, class Step, class Make>
+void operator|(fused_pipeline<View, Step>&, step_closure<Make>) = delete;
 
 /// `stage | step_closure`: after a coroutine stage, the step runs in its own
 /// frame.
