@@ -1,4 +1,5 @@
 #include <coropipe/pipeline_text.hpp>
+#include <coropipe/detail/edit_distance.hpp>
 
 #include <coropipe/stages/format.hpp>
 #include <coropipe/syslog.hpp>
@@ -173,47 +174,10 @@ std::string quoted(std::string_view word) {
     throw pipeline_text_error(message, position);
 }
 
-// Optimal string alignment distance (Levenshtein plus adjacent
-// transpositions), ASCII case folded: "grpe" and "GREP" are 1 and 0 from "grep".
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-    auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-    std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
-    for (std::size_t i = 0; i <= a.size(); ++i) {
-        d[i][0] = i;
-    }
-    for (std::size_t j = 0; j <= b.size(); ++j) {
-        d[0][j] = j;
-    }
-    for (std::size_t i = 1; i <= a.size(); ++i) {
-        for (std::size_t j = 1; j <= b.size(); ++j) {
-            std::size_t cost = lower(a[i - 1]) == lower(b[j - 1]) ? 0 : 1;
-            d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
-            if (i > 1 && j > 1 && lower(a[i - 1]) == lower(b[j - 2]) && lower(a[i - 2]) == lower(b[j - 1])) {
-                d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
-            }
-        }
-    }
-    return d[a.size()][b.size()];
-}
-
-// "did you mean 'grep'?" for the nearest known name within distance 2 (and
-// less than the typed name's length, so "x" suggests nothing); else empty.
+// "did you mean 'grep'?" for the nearest known stage name; else empty.
 std::string suggestion(std::string_view name) {
-    constexpr std::size_t max_distance = 2;
-    const stage_grammar* best = nullptr;
-    std::size_t best_distance = max_distance + 1;
-    for (const stage_grammar& g : grammar) {
-        std::size_t longer = std::max(name.size(), g.name.size());
-        if (longer - std::min(name.size(), g.name.size()) > max_distance) {
-            continue; // cheap reject, and keeps a 1 MB name from costing 1 MB x 5 cells
-        }
-        std::size_t dist = edit_distance(name, g.name);
-        if (dist < best_distance && dist < name.size()) {
-            best = &g;
-            best_distance = dist;
-        }
-    }
-    return best ? "did you mean '" + std::string(best->name) + "'?" : std::string();
+    const std::string_view best = detail::nearest_name(name, grammar, &stage_grammar::name);
+    return best.empty() ? std::string() : "did you mean '" + std::string(best) + "'?";
 }
 
 [[noreturn]] void unknown_stage(std::string_view name, std::size_t position) {

@@ -34,7 +34,8 @@ if(COROPIPE_FUZZ)
   # The pipeline-text parser (print FORMAT is checked with the format stage's parser).
   coropipe_add_fuzz_target(fuzz_pipeline_text TEST "pipeline text" CORPUS pipeline_text
     SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/pipeline_text_fuzz.cpp ${PROJECT_SOURCE_DIR}/lib/pipeline_text.cpp
-            ${PROJECT_SOURCE_DIR}/lib/format.cpp ${PROJECT_SOURCE_DIR}/lib/field.cpp ${PROJECT_SOURCE_DIR}/lib/error.cpp)
+            ${PROJECT_SOURCE_DIR}/lib/format.cpp ${PROJECT_SOURCE_DIR}/lib/field.cpp ${PROJECT_SOURCE_DIR}/lib/error.cpp
+            ${PROJECT_SOURCE_DIR}/lib/edit_distance.cpp)
 
   # The syslog parser and the RFC 6587 framing, fed raw network bytes.
   coropipe_add_fuzz_target(fuzz_syslog TEST syslog CORPUS syslog
@@ -52,5 +53,6 @@ if(COROPIPE_FUZZ)
     OPTIONS -include ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/toml_release_asserts.hpp
     SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/daemon_config_fuzz.cpp ${PROJECT_SOURCE_DIR}/pipelines/coropiped/config.cpp
             ${PROJECT_SOURCE_DIR}/lib/pipeline_text.cpp ${PROJECT_SOURCE_DIR}/lib/format.cpp
-            ${PROJECT_SOURCE_DIR}/lib/field.cpp ${PROJECT_SOURCE_DIR}/lib/error.cpp)
+            ${PROJECT_SOURCE_DIR}/lib/field.cpp ${PROJECT_SOURCE_DIR}/lib/error.cpp
+            ${PROJECT_SOURCE_DIR}/lib/edit_distance.cpp)
 endif()

@@ -1,5 +1,7 @@
 #include "config.hpp"
 
+#include <coropipe/detail/edit_distance.hpp>
+
 #include <toml++/toml.h>
 
 #include <arpa/inet.h>
@@ -109,45 +111,10 @@ bool iequals(std::string_view a, std::string_view b) {
            std::equal(a.begin(), a.end(), b.begin(), [&](char x, char y) { return lower(x) == lower(y); });
 }
 
-// Optimal string alignment distance, ASCII case folded (as lib/pipeline_text.cpp).
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-    auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-    std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
-    for (std::size_t i = 0; i <= a.size(); ++i) {
-        d[i][0] = i;
-    }
-    for (std::size_t j = 0; j <= b.size(); ++j) {
-        d[0][j] = j;
-    }
-    for (std::size_t i = 1; i <= a.size(); ++i) {
-        for (std::size_t j = 1; j <= b.size(); ++j) {
-            const std::size_t cost = lower(a[i - 1]) == lower(b[j - 1]) ? 0 : 1;
-            d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
-            if (i > 1 && j > 1 && lower(a[i - 1]) == lower(b[j - 2]) && lower(a[i - 2]) == lower(b[j - 1])) {
-                d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
-            }
-        }
-    }
-    return d[a.size()][b.size()];
-}
-
-// " (did you mean 'listen'?)" for the nearest of `known` within distance 2
-// and less than the typed word's length; else empty.
+// " (did you mean 'listen'?)" for the nearest of `known`; else empty.
 template <class Names>
 std::string suggestion(std::string_view typed, const Names& known) {
-    constexpr std::size_t max_distance = 2;
-    std::string_view best;
-    std::size_t best_distance = max_distance + 1;
-    for (std::string_view name : known) {
-        if (std::max(typed.size(), name.size()) - std::min(typed.size(), name.size()) > max_distance) {
-            continue; // cheap reject: a long typo costs nothing
-        }
-        const std::size_t dist = edit_distance(typed, name);
-        if (dist < best_distance && dist < typed.size()) {
-            best = name;
-            best_distance = dist;
-        }
-    }
+    const std::string_view best = coropipe::detail::nearest_name(typed, known);
     return best.empty() ? std::string() : " (did you mean '" + std::string(best) + "'?)";
 }
 
