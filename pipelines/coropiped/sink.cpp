@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <system_error>
 
 #include <fcntl.h>
@@ -23,30 +24,6 @@ namespace coropiped {
 namespace {
 
 constexpr std::size_t batch_estimate = 64 * 1024;
-
-int open_append(const std::string& path) {
-    int fd = -1;
-    do {
-        fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    } while (fd < 0 && errno == EINTR);
-    if (fd < 0) {
-        throw std::system_error(errno, std::system_category(), "cannot open '" + path + "'");
-    }
-    return fd;
-}
-
-void write_all(int fd, std::string_view bytes, const std::string& what) {
-    while (!bytes.empty()) {
-        const ssize_t n = ::write(fd, bytes.data(), bytes.size());
-        if (n < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            throw std::system_error(errno, std::system_category(), "cannot write " + what);
-        }
-        bytes.remove_prefix(static_cast<std::size_t>(n));
-    }
-}
 
 /// The peer has shut down or reset: a peek finds EOF or an error.
 bool peer_closed(net::ip::tcp::socket& socket) {
@@ -75,11 +52,10 @@ void sink_runner::start(std::function<void()> on_done) {
     on_done_ = std::move(on_done);
     switch (options_.type) {
     case sink_options::kind::file:
-        fd_ = open_append(options_.path);
-        own_fd_ = true;
+        file_.emplace(std::filesystem::path(options_.path));
         break;
     case sink_options::kind::stdout_:
-        fd_ = 1;
+        file_.emplace(1);
         break;
     case sink_options::kind::tcp:
         tcp_ = std::make_shared<tcp_state>(executor_);
@@ -93,10 +69,7 @@ void sink_runner::start(std::function<void()> on_done) {
                 std::fprintf(stderr, "coropiped: error: sink %s: %s\n", self->options_.name.c_str(), x.what());
             }
         }
-        if (self->own_fd_) {
-            ::close(self->fd_);
-            self->own_fd_ = false;
-        }
+        self->file_.reset(); // closes a file (not stdout)
         if (self->on_done_) {
             self->on_done_();
         }
@@ -145,14 +118,12 @@ net::awaitable<void> sink_runner::writer() {
         switch (options_.type) {
         case sink_options::kind::file:
             if (reopen_.exchange(false)) {
-                const int fd = open_append(options_.path);
-                ::close(fd_);
-                fd_ = fd;
+                file_->reopen(); // the old file stays if the path cannot be opened
             }
-            write_all(fd_, batch, "'" + options_.path + "'");
+            file_->write_now(batch);
             break;
         case sink_options::kind::stdout_:
-            write_all(fd_, batch, "stdout");
+            file_->write_now(batch);
             break;
         case sink_options::kind::tcp:
             co_await write_tcp(batch);

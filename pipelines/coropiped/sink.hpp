@@ -3,6 +3,8 @@
 // pipelines) write batches of lines into, and one writer that drains it to
 // a file, stdout or a TCP peer.
 
+#include <coropipe/asio/file_sink.hpp>
+
 #include "metrics.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
@@ -14,6 +16,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace coropiped {
@@ -65,8 +68,7 @@ private:
     net::experimental::concurrent_channel<void(boost::system::error_code, std::string, std::size_t)> channel_;
     std::function<void()> on_done_;
     std::atomic<bool> reopen_{false};
-    int fd_ = -1;      // file and stdout
-    bool own_fd_ = false;
+    std::optional<coropipe::asio::file_sink> file_; // file and stdout
     struct tcp_state;
     std::shared_ptr<tcp_state> tcp_;
 };
