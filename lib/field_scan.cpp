@@ -168,6 +168,13 @@ bool parse_value(std::string_view token, double* out) noexcept {
     return value.has_value();
 }
 
+template <class Number>
+void append_number(std::string& out, Number value) {
+    std::array<char, 128> text{}; // > any integer or floating type's shortest form
+    const std::to_chars_result r = to_chars_shortest(text.data(), text.data() + text.size(), value);
+    out.append(text.data(), static_cast<std::size_t>(r.ptr - text.data()));
+}
+
 } // namespace
 
 struct field_fold::state {
@@ -230,7 +237,7 @@ struct field_fold::state {
     }
 
     // As print writes the text that as_text made of the value.
-    void write(output_buffer& out) {
+    void write(std::string& out) {
         switch (what) {
         case kind::min:
         case kind::max: {
@@ -244,16 +251,16 @@ struct field_fold::state {
             break;
         }
         case kind::sum:
-            out.append_number(sum.current());
+            append_number(out, sum.current());
             break;
         case kind::avg:
-            out.append_number(avg.current());
+            append_number(out, avg.current());
             break;
         case kind::count:
-            out.append_number(count.current());
+            append_number(out, count.current());
             break;
         }
-        out.end_line();
+        out.push_back('\n');
     }
 
     bool has_final() const noexcept {
@@ -278,7 +285,7 @@ field_fold::field_fold(field_fold&&) noexcept = default;
 field_fold& field_fold::operator=(field_fold&&) noexcept = default;
 field_fold::~field_fold() = default;
 
-std::size_t field_fold::feed(std::string_view text, const line_filter& filter, output_buffer& out) {
+std::size_t field_fold::feed(std::string_view text, const line_filter& filter, std::string& out) {
     state& s = *state_;
     std::size_t written = 0;
     auto take = [&](bool counts) {
@@ -323,7 +330,7 @@ std::size_t field_fold::feed(std::string_view text, const line_filter& filter, o
     return written;
 }
 
-std::size_t field_fold::finish(output_buffer& out) {
+std::size_t field_fold::finish(std::string& out) {
     state& s = *state_;
     if (!s.final_only || !s.has_final()) {
         return 0;

@@ -1,4 +1,5 @@
 #include <coropipe/pipeline_text.hpp>
+#include "text/registry.hpp"
 #include <coropipe/detail/edit_distance.hpp>
 
 #include <coropipe/stages/format.hpp>
@@ -18,98 +19,11 @@ namespace coropipe {
 
 namespace {
 
-// ---- the grammar: one table ------------------------------------------------
-
-enum class operand_kind {
-    none,     // takes no operand
-    text,     // any word, even empty: PATTERN, STR, FORMAT
-    field,    // a key name or $N
-    number,   // a decimal integer >= 0 that fits std::size_t
-    file,     // a non-empty word
-    format,   // a coropipe::format string: {} {key} {$N}, {{ and }}
-    severity, // a syslog severity: a name (warning) or 0-7
-    facility, // a syslog facility: a name (local3) or 0-23
-};
-
-struct option_info {
-    std::string_view spelling; // "-v" or "--final"
-    std::string_view help;
-};
-
-struct stage_grammar {
-    std::string_view name;
-    std::string_view usage;
-    std::string_view description;
-    std::span<const option_info> options; // short flags in usage order
-    std::string_view exclusive;           // at most one of these flags
-    operand_kind operand;
-    std::string_view operand_name; // PATTERN, FIELD, N, ...
-    bool operand_required;
-};
-
-constexpr option_info grep_options[] = {
-    {"-v", "pass the lines that do not match instead"},
-    {"-i", "ignore case"},
-    {"-F", "PATTERN is a plain substring (the default)"},
-    {"-E", "PATTERN is an extended regular expression"},
-};
-constexpr option_info prefix_options[] = {
-    {"-v", "pass the lines that do not start with STR instead"},
-};
-constexpr option_info final_options[] = {
-    {"--final", "print only the final value, once the input has ended"},
-};
-constexpr option_info unknown_options[] = {
-    {"-u", "also pass the lines that have no <PRI> (severity and facility unknown)"},
-};
-constexpr std::span<const option_info> no_options;
-
-constexpr stage_grammar grammar[] = {
-    {"grep", "grep [-v] [-i] [-F|-E] PATTERN", "pass the lines that contain PATTERN", grep_options, "FE",
-     operand_kind::text, "PATTERN", true},
-    {"prefix", "prefix [-v] STR", "pass the lines that start with STR", prefix_options, "", operand_kind::text, "STR",
-     true},
-    {"min", "min [--final] FIELD", "the smallest FIELD so far, after each line that has one", final_options, "",
-     operand_kind::field, "FIELD", true},
-    {"max", "max [--final] FIELD", "the largest FIELD so far, after each line that has one", final_options, "",
-     operand_kind::field, "FIELD", true},
-    {"sum", "sum [--final] FIELD", "the sum of FIELD so far, after each line that has one", final_options, "",
-     operand_kind::field, "FIELD", true},
-    {"count", "count [--final]", "the number of lines so far, after each line", final_options, "", operand_kind::none,
-     "", false},
-    {"avg", "avg [--final] FIELD", "the mean of FIELD so far, after each line that has one", final_options, "",
-     operand_kind::field, "FIELD", true},
-    {"head", "head N", "pass the first N lines, then stop reading", no_options, "", operand_kind::number, "N", true},
-    {"uniq", "uniq", "drop each line that equals the line before it", no_options, "", operand_kind::none, "", false},
-    {"tee", "tee FILE", "write each line to FILE and pass it on", no_options, "", operand_kind::file, "FILE", true},
-    {"print", "print [FORMAT]", "write each input to standard output, or FORMAT filled in from it", no_options, "",
-     operand_kind::format, "FORMAT", false},
-    {"severity", "severity [-u] LEVEL", "pass the syslog lines of severity LEVEL or more important", unknown_options,
-     "", operand_kind::severity, "LEVEL", true},
-    {"facility", "facility [-u] NAME", "pass the syslog lines of facility NAME", unknown_options, "",
-     operand_kind::facility, "NAME", true},
-    {"host", "host NAME", "pass the syslog lines sent by host NAME", no_options, "", operand_kind::text, "NAME", true},
-    {"app", "app NAME", "pass the syslog lines sent by program NAME", no_options, "", operand_kind::text, "NAME", true},
-};
-
-constexpr std::string_view field_help = "FIELD is a key (the number after key= in the line) or $N (column N, from 1)";
-constexpr std::string_view severity_help =
-    "LEVEL is emerg alert crit err warning notice info debug, or 0-7; warning passes emerg..warning";
-constexpr std::string_view facility_help = "NAME is kern user mail daemon auth syslog lpr news uucp cron authpriv ftp "
-                                           "ntp audit console clock local0..local7, or 0-23";
-constexpr std::string_view format_help[] = {
-    "FORMAT is text with placeholders: {} the input, {key} the value after key=,",
-    "{$N} column N (from 1), {{ and }} a brace; a missing key or column is empty",
-};
-
-const stage_grammar* find_stage(std::string_view name) noexcept {
-    for (const stage_grammar& g : grammar) {
-        if (g.name == name) {
-            return &g;
-        }
-    }
-    return nullptr;
-}
+// The grammar of each stage is its registry entry (lib/text/registry.hpp).
+using text::find_stage;
+using text::operand_kind;
+using text::option_info;
+using stage_grammar = text::stage_definition;
 
 // ---- messages --------------------------------------------------------------
 
@@ -176,7 +90,7 @@ std::string quoted(std::string_view word) {
 
 // "did you mean 'grep'?" for the nearest known stage name; else empty.
 std::string suggestion(std::string_view name) {
-    const std::string_view best = detail::nearest_name(name, grammar, &stage_grammar::name);
+    const std::string_view best = detail::nearest_name(name, text::stage_definitions(), &stage_grammar::name);
     return best.empty() ? std::string() : "did you mean '" + std::string(best) + "'?";
 }
 
@@ -367,19 +281,19 @@ void check_operand(const stage_grammar& g, const word& w) {
                 fail(g.name, "bad column " + quoted(w.text), w.position, "columns are $1, $2, ...");
             }
         } else if (w.text.empty()) {
-            fail(g.name, "empty FIELD", w.position, field_help);
+            fail(g.name, "empty FIELD", w.position, g.notes.empty() ? std::string_view() : g.notes[0]);
         } else if (std::any_of(w.text.begin(), w.text.end(), [](char c) { return is_blank(c) || c == '='; })) {
-            fail(g.name, "bad field name " + quoted(w.text), w.position, field_help);
+            fail(g.name, "bad field name " + quoted(w.text), w.position, g.notes.empty() ? std::string_view() : g.notes[0]);
         }
         return;
     case operand_kind::severity:
         if (!parse_severity(w.text)) {
-            fail(g.name, "unknown severity " + quoted(w.text), w.position, severity_help);
+            fail(g.name, "unknown severity " + quoted(w.text), w.position, g.notes[0]);
         }
         return;
     case operand_kind::facility:
         if (!parse_facility(w.text)) {
-            fail(g.name, "unknown facility " + quoted(w.text), w.position, facility_help);
+            fail(g.name, "unknown facility " + quoted(w.text), w.position, g.notes[0]);
         }
         return;
     }
@@ -495,6 +409,9 @@ std::vector<stage_spec> parse_pipeline(std::string_view text) {
         if (lex.at_end()) {
             return stages;
         }
+        if (g->last_only) {
+            fail(g->name, "must be the last stage", name.position);
+        }
         lex.skip_pipe();
     }
 }
@@ -517,30 +434,18 @@ std::string stage_help(std::string_view name) {
         out += o.help;
         out += '\n';
     }
-    if (g->operand == operand_kind::field) {
+    for (std::string_view line : g->notes) {
         out += "  ";
-        out += field_help;
+        out += line;
         out += '\n';
-    }
-    if (g->operand == operand_kind::severity || g->operand == operand_kind::facility) {
-        out += "  ";
-        out += g->operand == operand_kind::severity ? severity_help : facility_help;
-        out += '\n';
-    }
-    if (g->operand == operand_kind::format) {
-        for (std::string_view line : format_help) {
-            out += "  ";
-            out += line;
-            out += '\n';
-        }
     }
     return out;
 }
 
 std::string all_stages_help() {
     std::string out;
-    for (const stage_grammar& g : grammar) {
-        append_usage(out, g);
+    for (const stage_grammar* g : text::stage_definitions()) {
+        append_usage(out, *g);
     }
     return out;
 }

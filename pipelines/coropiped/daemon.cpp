@@ -1,6 +1,5 @@
 #include "daemon.hpp"
 
-#include "build.hpp"
 #include "http.hpp"
 #include "notify.hpp"
 
@@ -11,6 +10,7 @@
 #include <coropipe/asio/stream_source.hpp>
 #include <coropipe/detail/octet_framing.hpp>
 #include <coropipe/pipeline_text.hpp>
+#include <coropipe/text_pipeline.hpp>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -89,9 +89,7 @@ struct routing {
 /// One pipeline's stages inside one connection.
 struct lane {
     const route* r = nullptr;
-    std::string out;
-    run_stats stats;
-    coropipe::sink<std::string_view> chain;
+    std::optional<coropipe::text_run> run;
     std::uint64_t lines_in = 0;
     std::uint64_t delivered_lines = 0;
     bool alive = true;
@@ -537,10 +535,7 @@ std::vector<std::unique_ptr<lane>> daemon_state::make_lanes(const routing& r, co
         auto l = std::make_unique<lane>();
         l->r = &rt;
         try {
-            std::optional<coropipe::cli::text_stage> stages =
-                coropipe::cli::build_pipeline(coropipe::parse_pipeline(rt.run));
-            l->chain = stages ? std::move(*stages) | coropipe::asio::detail::append_lines(&l->out, &l->stats)
-                              : coropipe::asio::detail::append_lines(&l->out, &l->stats);
+            l->run.emplace(coropipe::text_pipeline(rt.run).start());
         } catch (const std::exception& e) {
             log("error", "pipeline " + rt.name + ": " + e.what());
             ++rt.metrics->errors;
@@ -558,7 +553,7 @@ bool daemon_state::push(std::vector<std::unique_ptr<lane>>& lanes, std::string_v
         }
         ++l->lines_in;
         try {
-            l->alive = l->chain.send(line);
+            l->alive = l->run->feed(line);
         } catch (const std::exception& e) {
             // One pipeline failing does not stop the others.
             log("error", "pipeline " + l->r->name + ": " + e.what());
@@ -572,7 +567,7 @@ bool daemon_state::push(std::vector<std::unique_ptr<lane>>& lanes, std::string_v
 void daemon_state::close_lanes(std::vector<std::unique_ptr<lane>>& lanes) {
     for (auto& l : lanes) {
         try {
-            l->chain.close(); // totals (count --final) come out here
+            l->run->finish(); // totals (count --final) come out here
         } catch (const std::exception& e) {
             log("error", "pipeline " + l->r->name + ": " + e.what());
             ++l->r->metrics->errors;
@@ -586,21 +581,22 @@ net::awaitable<void> daemon_state::deliver(std::vector<std::unique_ptr<lane>>& l
         counters& pm = *l->r->metrics;
         pm.lines_in += l->lines_in;
         l->lines_in = 0;
-        if (l->out.empty()) {
+        if (!l->run || l->run->output().empty()) {
             continue;
         }
-        const std::uint64_t lines = l->stats.lines_out - l->delivered_lines;
-        l->delivered_lines = l->stats.lines_out;
+        std::string& out = l->run->output();
+        const std::uint64_t lines = l->run->lines_out() - l->delivered_lines;
+        l->delivered_lines = l->run->lines_out();
         pm.lines_out += lines;
-        pm.bytes_out += l->out.size();
+        pm.bytes_out += out.size();
         for (const auto& sink : l->r->to) {
             if (lossy) {
-                sink->try_send(l->out, lines);
+                sink->try_send(out, lines);
             } else {
-                co_await sink->send(l->out, lines);
+                co_await sink->send(out, lines);
             }
         }
-        l->out.clear();
+        out.clear();
     }
 }
 

@@ -3,11 +3,11 @@
 //
 //   coropiped [--threads N] CONFIG      run
 //   coropiped --check CONFIG            validate and exit (0 valid, 2 not)
-#include "build.hpp"
 #include "config.hpp"
 #include "daemon.hpp"
 
 #include <coropipe/pipeline_text.hpp>
+#include <coropipe/text_pipeline.hpp>
 
 #include <csignal>
 #include <cstdio>
@@ -54,7 +54,7 @@ coropiped::settings load(const std::string& path, unsigned threads_override, boo
     // Each pipeline is built once while loading: what the library refuses (a
     // bad regex) is reported at its place in the file.
     const coropiped::daemon_config c = coropiped::load_config(
-        path, [](const coropiped::pipeline_config& p) { (void)coropipe::cli::build_pipeline(p.stages); });
+        path, [](const coropiped::pipeline_config& p) { (void)coropipe::text_pipeline(p.run); });
     for (const std::string& w : c.warnings) {
         std::fprintf(stderr, "coropiped: %s\n", w.c_str());
     }

@@ -320,7 +320,7 @@ TEST_CASE("coropipe grep -E with a regex RE2 rejects points at the pattern", "[p
 
 TEST_CASE("coropipe print must be the last stage", "[pipelines][coropipe]") {
     const process_result middle = coropipe_stdin({"print | grep a"}, "a\n");
-    CHECK(middle.err == "coropipe: print: print must be the last stage at column 1\nprint | grep a\n^\n");
+    CHECK(middle.err == "coropipe: print: must be the last stage at column 1\nprint | grep a\n^\n");
     CHECK(middle.status == 2);
 }
 

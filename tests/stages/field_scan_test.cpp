@@ -8,10 +8,10 @@
 // decimals, exponents and junk.
 
 #include <coropipe/detail/field_scan.hpp>
+#include <coropipe/detail/output_buffer.hpp> // to_chars_shortest
 
 #include <coropipe/detail/line_filter.hpp>
 #include <coropipe/detail/line_reader.hpp>
-#include <coropipe/detail/output_buffer.hpp>
 #include <coropipe/error.hpp>
 #include <coropipe/pipe.hpp>
 #include <coropipe/stages/aggregate.hpp>
@@ -48,7 +48,6 @@ using coropipe::detail::line_blocks;
 using coropipe::detail::line_filter;
 using coropipe::detail::line_filter_spec;
 using coropipe::detail::line_reader;
-using coropipe::detail::output_buffer;
 using fold_kind = field_fold_spec::kind;
 using filter_kind = line_filter_spec::kind;
 
@@ -72,24 +71,20 @@ std::vector<std::string> found_values(std::string_view key, std::string_view tex
 /// The fast path: field_fold over the line_blocks of `in`, filtered.
 std::string folded(std::istream& in, const std::vector<line_filter_spec>& filters, const field_fold_spec& spec,
                    std::size_t* written = nullptr) {
-    std::ostringstream os;
+    std::string out;
     std::size_t n = 0;
-    {
-        line_reader reader(in);
-        line_blocks blocks(reader);
-        const line_filter filter(filters);
-        output_buffer out(os, false);
-        field_fold fold(spec);
-        while (const std::optional<std::string_view> block = blocks.next()) {
-            n += fold.feed(*block, filter, out);
-        }
-        n += fold.finish(out);
-        out.flush();
+    line_reader reader(in);
+    line_blocks blocks(reader);
+    const line_filter filter(filters);
+    field_fold fold(spec);
+    while (const std::optional<std::string_view> block = blocks.next()) {
+        n += fold.feed(*block, filter, out);
     }
+    n += fold.finish(out);
     if (written != nullptr) {
         *written = n;
     }
-    return os.str();
+    return out;
 }
 
 std::string folded(const std::string& text, const std::vector<line_filter_spec>& filters, const field_fold_spec& spec,
@@ -403,18 +398,6 @@ TEST_CASE("field_fold takes only the lines that pass the filter", "[detail][fiel
     CHECK(folded(text, not_errors, fold_spec(fold_kind::min, "ms", true)) == "1\n");
 }
 
-TEST_CASE("field_fold passes a write error through", "[detail][field_scan]") {
-    std::string text;
-    for (int i = 0; i < 50000; ++i) {
-        text += "ms=1\n"; // 100 KB of output: more than the output buffer
-    }
-    std::ostream broken(nullptr); // every write fails
-    output_buffer out(broken, false);
-    field_fold fold(fold_spec(fold_kind::min, "ms"));
-    const line_filter all({});
-    CHECK_THROWS_AS(fold.feed(text, all, out), std::system_error);
-}
-
 TEST_CASE("field_fold writes the same bytes as the per-line stages on random input", "[detail][field_scan]") {
     const std::array<std::string, 6> keys = {"latency_ms", "k", "x_y", "a_long_key_name_beyond_16_bytes", "a=b", "ms"};
     const std::array<line_filter_spec, 8> filter_pool = {{
@@ -456,22 +439,18 @@ TEST_CASE("field_fold keeps its value across inputs", "[detail][field_scan]") {
     // Two files in turn, as the utility reads them: the first without a final
     // newline, whose last line still is a line of its own.
     field_fold fold(fold_spec(fold_kind::min, "ms"));
-    std::ostringstream os;
-    {
-        output_buffer out(os, false);
-        const line_filter all({});
-        for (const std::string& text : {"ms=5\nms=3"s, "ms=4\nms=1\n"s}) {
-            std::istringstream in(text);
-            line_reader reader(in);
-            line_blocks blocks(reader);
-            while (const std::optional<std::string_view> block = blocks.next()) {
-                fold.feed(*block, all, out);
-            }
+    std::string out;
+    const line_filter all({});
+    for (const std::string& text : {"ms=5\nms=3"s, "ms=4\nms=1\n"s}) {
+        std::istringstream in(text);
+        line_reader reader(in);
+        line_blocks blocks(reader);
+        while (const std::optional<std::string_view> block = blocks.next()) {
+            fold.feed(*block, all, out);
         }
-        fold.finish(out);
-        out.flush();
     }
-    CHECK(os.str() == "5\n3\n3\n1\n");
+    fold.finish(out);
+    CHECK(out == "5\n3\n3\n1\n");
 }
 
 // ---- line_blocks -----------------------------------------------------------------

@@ -12,7 +12,6 @@
 namespace coropipe::detail {
 
 class line_reader;
-class output_buffer;
 
 /// Finds `key=value` fields in a text of many lines at once, with the rules
 /// of `find_field` (lib/field.cpp): in each line, the first `key=` that
@@ -74,9 +73,7 @@ struct field_fold_spec {
 /// Nothing is allocated per line. For a min or max, the text of the current
 /// value is kept and only re-formatted when the value changes.
 ///
-/// Eager: each `feed` does its work at once. Write errors from `out` come
-/// out of `feed`/`finish` as `output_buffer` throws them (the value is kept
-/// up to date first). Not thread-safe. Compiled in lib/field_scan.cpp.
+/// Eager: each `feed` does its work at once. Not thread-safe. Compiled in lib/field_scan.cpp.
 class field_fold {
 public:
     /// `spec.key` empty (but for count) throws `coropipe::error`.
@@ -87,15 +84,14 @@ public:
 
     /// Takes every line of `text` (whole lines from a line start; the last
     /// may lack its '\n') that passes `filter`; for each one that counts,
-    /// unless `final_only`, writes the running value and '\n' to `out`
-    /// (`out.end_line()`, which flushes when line-buffered). Returns how
-    /// many lines it wrote.
-    std::size_t feed(std::string_view text, const line_filter& filter, output_buffer& out);
+    /// unless `final_only`, appends the running value and '\n' to `out`.
+    /// Returns how many lines it wrote.
+    std::size_t feed(std::string_view text, const line_filter& filter, std::string& out);
 
     /// The end of the input: with `final_only`, writes the final value (if
     /// there is one, as the stages say: no min of nothing, a sum or count of
     /// 0) and returns 1, else 0. Without `final_only`, writes nothing.
-    std::size_t finish(output_buffer& out);
+    std::size_t finish(std::string& out);
 
 private:
     struct state; // the stages' accumulators; one allocation, at construction

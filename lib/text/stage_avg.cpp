@@ -1,0 +1,33 @@
+// avg [--final] FIELD
+#include "numeric.hpp"
+
+#include <coropipe/stages/aggregate.hpp>
+
+namespace coropipe::text {
+
+namespace {
+
+text_stage build(const stage_spec& spec) {
+    return numeric_stage(spec, [](auto&&... args) { return avg(std::forward<decltype(args)>(args)...); });
+}
+
+std::optional<detail::field_fold_spec> as_fold(const stage_spec& spec) {
+    return numeric_fold(spec, detail::field_fold_spec::kind::avg);
+}
+
+} // namespace
+
+extern const stage_definition avg_stage{
+    .name = "avg",
+    .usage = "avg [--final] FIELD",
+    .description = "the mean of FIELD so far, after each line that has one",
+    .options = final_options,
+    .operand = operand_kind::field,
+    .operand_name = "FIELD",
+    .operand_required = true,
+    .notes = field_notes,
+    .build = build,
+    .as_fold = as_fold,
+};
+
+} // namespace coropipe::text

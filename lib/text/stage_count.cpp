@@ -1,0 +1,30 @@
+// count [--final]
+#include "numeric.hpp"
+
+#include <coropipe/stages/aggregate.hpp>
+
+namespace coropipe::text {
+
+namespace {
+
+text_stage build(const stage_spec& spec) {
+    auto closure = spec.final_only ? count(final_only) : count();
+    return closure.template build<std::string_view>() | as_text<std::size_t>();
+}
+
+std::optional<detail::field_fold_spec> as_fold(const stage_spec& spec) {
+    return numeric_fold(spec, detail::field_fold_spec::kind::count);
+}
+
+} // namespace
+
+extern const stage_definition count_stage{
+    .name = "count",
+    .usage = "count [--final]",
+    .description = "the number of lines so far, after each line",
+    .options = final_options,
+    .build = build,
+    .as_fold = as_fold,
+};
+
+} // namespace coropipe::text

@@ -1,0 +1,52 @@
+// grep [-v] [-i] [-F|-E] PATTERN
+#include "registry.hpp"
+
+#include <coropipe/error.hpp>
+#include <coropipe/stages/grep.hpp>
+
+namespace coropipe::text {
+
+namespace {
+
+constexpr option_info options[] = {
+    {"-v", "pass the lines that do not match instead"},
+    {"-i", "ignore case"},
+    {"-F", "PATTERN is a plain substring (the default)"},
+    {"-E", "PATTERN is an extended regular expression"},
+};
+
+detail::line_filter_spec as_spec(const stage_spec& spec) {
+    using kind = detail::line_filter_spec::kind;
+    return {spec.has('E') ? kind::regex : kind::substring, spec.operands.at(0), spec.has('v'), spec.has('i')};
+}
+
+text_stage build(const stage_spec& spec) {
+    const grep_options o{.invert = spec.has('v'), .ignore_case = spec.has('i'), .regex = spec.has('E')};
+    try {
+        return grep(spec.operands.at(0), o);
+    } catch (const coropipe::error& e) {
+        fail_at(spec, reason_of(e), spec.operand_positions.at(0)); // a regex RE2 refuses
+    }
+}
+
+std::optional<detail::line_filter_spec> as_filter(const stage_spec& spec) {
+    (void)build(spec); // compiles a regex: its error, with its column
+    return as_spec(spec);
+}
+
+} // namespace
+
+extern const stage_definition grep_stage{
+    .name = "grep",
+    .usage = "grep [-v] [-i] [-F|-E] PATTERN",
+    .description = "pass the lines that contain PATTERN",
+    .options = options,
+    .exclusive = "FE",
+    .operand = operand_kind::text,
+    .operand_name = "PATTERN",
+    .operand_required = true,
+    .build = build,
+    .as_filter = as_filter,
+};
+
+} // namespace coropipe::text

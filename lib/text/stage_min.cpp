@@ -1,0 +1,33 @@
+// min [--final] FIELD
+#include "numeric.hpp"
+
+#include <coropipe/stages/running_min.hpp>
+
+namespace coropipe::text {
+
+namespace {
+
+text_stage build(const stage_spec& spec) {
+    return numeric_stage(spec, [](auto&&... args) { return running_min(std::forward<decltype(args)>(args)...); });
+}
+
+std::optional<detail::field_fold_spec> as_fold(const stage_spec& spec) {
+    return numeric_fold(spec, detail::field_fold_spec::kind::min);
+}
+
+} // namespace
+
+extern const stage_definition min_stage{
+    .name = "min",
+    .usage = "min [--final] FIELD",
+    .description = "the smallest FIELD so far, after each line that has one",
+    .options = final_options,
+    .operand = operand_kind::field,
+    .operand_name = "FIELD",
+    .operand_required = true,
+    .notes = field_notes,
+    .build = build,
+    .as_fold = as_fold,
+};
+
+} // namespace coropipe::text
