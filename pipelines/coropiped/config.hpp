@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -46,6 +47,12 @@ struct source_config {
     std::size_t max_connections = 0; ///< tcp, unix: open connections at once
     std::size_t buffer_bytes = 0;    ///< lines read but not yet taken by the pipelines
     position start = position::end;  ///< file: where to start without a saved offset
+    std::size_t receive_buffer = 0;  ///< udp: the socket's receive buffer (SO_RCVBUF), bytes
+    std::chrono::milliseconds idle_timeout{0}; ///< tcp, unix: close a connection idle this long; 0: never
+    // unix: the socket file's permissions and owner; empty/unset: as created
+    std::optional<unsigned> socket_mode; ///< `mode = "0660"`
+    std::string socket_owner;            ///< `owner = "syslog"` (a user name or number)
+    std::string socket_group;            ///< `group = "adm"`
     bool operator==(const source_config&) const = default;
 };
 
@@ -69,8 +76,11 @@ struct sink_config {
     std::filesystem::path path;               ///< file: appended to, reopened on SIGHUP/SIGUSR1
     endpoint address;                         ///< tcp: the peer
     std::size_t buffer_bytes = 0;             ///< output queued (tcp: held while disconnected)
-    std::chrono::milliseconds backoff_min{0}; ///< tcp: first reconnect delay, doubled up to backoff_max
+    std::chrono::milliseconds backoff_min{0}; ///< first retry (reconnect) delay after a failed write, doubled up to backoff_max
     std::chrono::milliseconds backoff_max{0};
+    unsigned file_mode = 0640;                ///< file: permissions of a file the sink creates (`mode = "0640"`)
+    std::filesystem::path spool;              ///< empty: none; else what cannot be written waits there, on disk
+    std::size_t spool_max_bytes = 0;          ///< the spool's size limit
     bool operator==(const sink_config&) const = default;
 };
 
@@ -85,12 +95,17 @@ struct daemon_config {
     bool metrics_enabled = false;     ///< metrics_listen given
     endpoint metrics_listen;          ///< /metrics and /health
     std::filesystem::path state_file; ///< file sources' offsets; empty: not saved
+    std::chrono::milliseconds checkpoint_interval{1000}; ///< how often the offsets are saved while running
+    std::string user;  ///< started as root: switch to this user once the sockets are bound; empty: stay
+    std::string group; ///< ... and this group (default: the user's)
     // defaults for the tables below
     std::size_t max_line = 64 * 1024;
     std::size_t max_connections = 1024;
     std::size_t source_buffer = 1 << 20;
     std::size_t pipeline_buffer = 1 << 20;
     std::size_t sink_buffer = 4 << 20;
+    std::size_t receive_buffer = 32 << 20; ///< default of the udp sources' receive_buffer
+    std::size_t spool_max_bytes = 1ULL << 30; ///< default of the sinks' spool_max_bytes
 
     std::vector<source_config> sources;
     std::vector<pipeline_config> pipelines;
