@@ -109,7 +109,7 @@ TEST_CASE("coropipe head passes the first N lines", "[pipelines][coropipe]") {
     CHECK(none.status == 1);
 }
 
-TEST_CASE("coropipe print writes the lines; it is the default last stage", "[pipelines][coropipe]") {
+TEST_CASE("coropipe print writes the lines, and it is the default last stage", "[pipelines][coropipe]") {
     CHECK(coropipe_stdin({"print"}, "a\nb\n").out == "a\nb\n");
     CHECK(coropipe_stdin({"grep b | print"}, "a\nb\n").out == "b\n");
     CHECK(coropipe_stdin({"grep b"}, "a\nb\n").out == "b\n");
