@@ -7,7 +7,7 @@
 # usage: tests/check_paths_test.sh CHECKER
 set -euo pipefail
 checker=$1
-up=..
+up=$'\x2e\x2e' # two dots
 ws=work
 old=shared
 tmp=$(mktemp -d)
