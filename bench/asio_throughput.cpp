@@ -17,7 +17,7 @@
 // lines for 100 (batches from different connections interleave).
 //
 // Run: bench_asio_throughput CORPUS OUTDIR [reps [cli_seconds]]
-// (bench/asio_run.sh makes the corpus with genlog.py, times the `coropipe`
+// (bench/asio_run.sh makes the corpus with coropipe-genlog, times the `coropipe`
 // CLI on it and passes its median as cli_seconds for a second ratio).
 #include <coropipe/asio/file_sink.hpp>
 #include <coropipe/asio/run.hpp>

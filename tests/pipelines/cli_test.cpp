@@ -32,7 +32,7 @@ const std::string log_text = "t=1 INFO start latency_ms=187\n"
 const std::string& corpus_path() {
     static temp_dir dir;
     static const std::string path = [] {
-        const process_result r = run_process({"python3", COROPIPE_SHARED_DIR "/corpus/genlog.py", "20000", "3"});
+        const process_result r = run_process({COROPIPE_GENLOG, "--seed", "3", "20000"});
         REQUIRE(r.status == 0);
         return dir.write("corpus.log", r.out);
     }();
