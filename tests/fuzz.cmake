@@ -35,7 +35,7 @@ if(COROPIPE_FUZZ)
   coropipe_add_fuzz_target(fuzz_pipeline_text TEST "pipeline text" CORPUS pipeline_text
     SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/pipeline_text_fuzz.cpp ${PROJECT_SOURCE_DIR}/lib/pipeline_text.cpp
             ${PROJECT_SOURCE_DIR}/lib/format.cpp ${PROJECT_SOURCE_DIR}/lib/field.cpp ${PROJECT_SOURCE_DIR}/lib/error.cpp
-            ${PROJECT_SOURCE_DIR}/lib/edit_distance.cpp)
+            ${PROJECT_SOURCE_DIR}/lib/syntax_error.cpp ${PROJECT_SOURCE_DIR}/lib/edit_distance.cpp)
 
   # The syslog parser and the RFC 6587 framing, fed raw network bytes.
   coropipe_add_fuzz_target(fuzz_syslog TEST syslog CORPUS syslog
@@ -54,5 +54,5 @@ if(COROPIPE_FUZZ)
     SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/daemon_config_fuzz.cpp ${PROJECT_SOURCE_DIR}/pipelines/coropiped/config.cpp
             ${PROJECT_SOURCE_DIR}/lib/pipeline_text.cpp ${PROJECT_SOURCE_DIR}/lib/format.cpp
             ${PROJECT_SOURCE_DIR}/lib/field.cpp ${PROJECT_SOURCE_DIR}/lib/error.cpp
-            ${PROJECT_SOURCE_DIR}/lib/edit_distance.cpp)
+            ${PROJECT_SOURCE_DIR}/lib/syntax_error.cpp ${PROJECT_SOURCE_DIR}/lib/edit_distance.cpp)
 endif()
