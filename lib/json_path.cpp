@@ -9,6 +9,7 @@
 
 #include <cstring>
 #include <memory>
+#include <string>
 
 // No coroutine in this file: the fuzz targets compile it alone.
 
@@ -32,6 +33,7 @@ struct json_document {
     const char* line_data = nullptr;
     std::size_t line_size = 0;
     bool parsed = false;
+    std::string closers; // nested_well's stack, reused
 };
 
 void json_document_deleter::operator()(json_document* doc) const noexcept { delete doc; }
@@ -75,6 +77,41 @@ bool parse_line(json_document& j, std::string_view line) {
     j.line_size = line.size();
     j.parsed = true;
     return true;
+}
+
+// Whether the raw text of an object or array nests its brackets properly
+// (strings skipped). On-Demand skips a container by counting brackets of
+// either kind, so in a malformed line (`[1}`) its raw text may not be one.
+bool nested_well(std::string_view raw, std::string& closers) {
+    closers.clear();
+    for (std::size_t i = 0; i < raw.size(); ++i) {
+        switch (raw[i]) {
+        case '"':
+            for (++i; i < raw.size() && raw[i] != '"'; ++i) {
+                i += raw[i] == '\\' ? 1 : 0;
+            }
+            break;
+        case '{':
+            closers += '}';
+            break;
+        case '[':
+            closers += ']';
+            break;
+        case '}':
+        case ']':
+            if (closers.empty() || closers.back() != raw[i]) {
+                return false;
+            }
+            closers.pop_back();
+            if (closers.empty() && i + 1 != raw.size()) {
+                return false;
+            }
+            break;
+        default:
+            break;
+        }
+    }
+    return closers.empty();
 }
 
 // The text `s` (inside the padded copy) as a view of the same bytes in
@@ -209,10 +246,11 @@ std::optional<field_value> field_ref::find_json(std::string_view line, field_scr
             e = value.get_array().get(array);
             e = e != simdjson::SUCCESS ? e : array.raw_json().get(raw);
         }
-        if (e != simdjson::SUCCESS) {
+        raw = trim_end(raw);
+        if (e != simdjson::SUCCESS || !nested_well(raw, j.closers)) {
             return std::nullopt;
         }
-        result = make_value(in_line(j, line, trim_end(raw)),
+        result = make_value(in_line(j, line, raw),
                             type == ondemand::json_type::object ? field_kind::object : field_kind::array);
         break;
     }

@@ -190,6 +190,10 @@ TEST_CASE("malformed JSON values are no values", "[field_ref][json][bad-input]")
     CHECK(text_of(".n", R"({"n":-})") == "<none>");
     CHECK(text_of(".b", R"({"a":1 "b":2})") == "<none>");
     CHECK(text_of(".a", R"({"a":1,"a":})") == "1");
+    // On-Demand skips containers by counting brackets of either kind.
+    CHECK(text_of(".a[0]", R"({"a":[[[[[[[[[[1]]]]true]]]{]]})") == "<none>");
+    CHECK(text_of(".a", R"({"a":[1},"b":2]})") == "<none>");
+    CHECK(text_of(".a", R"({"a":{"s":"]}"}})") == R"({"s":"]}"})");
 }
 
 TEST_CASE("10,000 levels of nesting are skipped or refused, never a crash", "[field_ref][json][bad-input]") {
