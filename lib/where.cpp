@@ -3,6 +3,7 @@
 #include "quoted_text.hpp"
 
 #include <coropipe/detail/regex.hpp>
+#include <coropipe/detail/search.hpp>
 #include <coropipe/field_ref.hpp>
 #include <coropipe/number.hpp>
 #include <coropipe/syntax_error.hpp>
@@ -498,22 +499,42 @@ struct where_expr::program {
     std::vector<node> nodes;
     std::size_t root = 0;
     required_text prefilter;
+    std::vector<detail::substring_searcher> literals; // prefilter.literals, compiled
 };
 
 namespace {
 
-void add_field(const operand& o, where_expr::required_text& out) {
+// What `required` gathers: the `==` values and the keys apart.
+struct gathered {
+    std::vector<std::string> values;
+    std::vector<std::string> keys;
+    bool json_escapes = false;
+};
+
+void add_field(const operand& o, gathered& out) {
     if (!o.field) {
         return;
     }
     for (std::string& literal : o.field->required_literals()) {
-        out.literals.push_back(std::move(literal));
+        out.keys.push_back(std::move(literal));
         out.json_escapes = out.json_escapes || o.field->from() == field_ref::source::json;
     }
 }
 
+// Longest first, and appended to `out` unless a literal there holds it.
+void add_longest_first(std::vector<std::string> literals, std::vector<std::string>& out) {
+    std::stable_sort(literals.begin(), literals.end(),
+                     [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+    for (std::string& literal : literals) {
+        if (std::none_of(out.begin(), out.end(),
+                         [&](const std::string& k) { return k.find(literal) != std::string::npos; })) {
+            out.push_back(std::move(literal));
+        }
+    }
+}
+
 where_expr::required_text required(const std::vector<node>& nodes, std::size_t root) {
-    where_expr::required_text out;
+    gathered out;
     std::vector<std::size_t> conditions;
     if (nodes[root].kind == node_kind::all) {
         conditions = nodes[root].children;
@@ -542,7 +563,7 @@ where_expr::required_text required(const std::vector<node>& nodes, std::size_t r
             const operand& literal = n.lhs.field ? n.rhs : n.lhs;
             if (n.op == cmp::eq && n.code == codes::none && field.field && !literal.field && !literal.numeric &&
                 safe_literal(literal.text)) {
-                out.literals.push_back(literal.text);
+                out.values.push_back(literal.text);
                 out.json_escapes = out.json_escapes || field.field->from() == field_ref::source::json;
             }
             break;
@@ -552,21 +573,11 @@ where_expr::required_text required(const std::vector<node>& nodes, std::size_t r
             break;
         }
     }
-    // Longest first; none that another holds (it would add nothing).
-    std::sort(out.literals.begin(), out.literals.end(),
-              [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
-    std::vector<std::string> kept;
-    for (std::string& literal : out.literals) {
-        if (std::none_of(kept.begin(), kept.end(),
-                         [&](const std::string& k) { return k.find(literal) != std::string::npos; })) {
-            kept.push_back(std::move(literal));
-        }
-    }
-    out.literals = std::move(kept);
-    if (out.literals.empty()) {
-        out.json_escapes = false;
-    }
-    return out;
+    where_expr::required_text text;
+    add_longest_first(std::move(out.values), text.literals);
+    add_longest_first(std::move(out.keys), text.literals);
+    text.json_escapes = out.json_escapes && !text.literals.empty();
+    return text;
 }
 
 // One side of a comparison, resolved in a line.
@@ -585,14 +596,6 @@ struct evaluation {
 };
 
 } // namespace
-
-bool where_expr::required_text::admits(std::string_view line) const noexcept {
-    if (json_escapes && line.find("\\u") != std::string_view::npos) {
-        return true;
-    }
-    return std::all_of(literals.begin(), literals.end(),
-                       [&](const std::string& l) { return line.find(l) != std::string_view::npos; });
-}
 
 namespace {
 
@@ -685,7 +688,19 @@ where_expr where_expr::parse(std::string_view text) {
     parser parse(p->text);
     p->nodes = parse.parse(&p->root);
     p->prefilter = required(p->nodes, p->root);
+    for (const std::string& literal : p->prefilter.literals) {
+        p->literals.emplace_back(literal);
+    }
     return where_expr(std::move(p));
+}
+
+bool where_expr::admits(std::string_view line) const noexcept {
+    for (const detail::substring_searcher& literal : program_->literals) {
+        if (!literal.matches(line)) {
+            return program_->prefilter.json_escapes && line.find("\\u") != std::string_view::npos;
+        }
+    }
+    return true;
 }
 
 bool where_expr::matches(std::string_view line, scratch& s) const {

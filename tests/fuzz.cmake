@@ -71,7 +71,7 @@ if(COROPIPE_FUZZ)
     DICT ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/where.dict
     INCLUDES ${PROJECT_SOURCE_DIR}/lib
     SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/where_fuzz.cpp ${PROJECT_SOURCE_DIR}/lib/where.cpp
-            ${PROJECT_SOURCE_DIR}/lib/regex.cpp ${coropipe_field_sources}
+            ${PROJECT_SOURCE_DIR}/lib/regex.cpp ${PROJECT_SOURCE_DIR}/lib/search.cpp ${coropipe_field_sources}
     LIBS PkgConfig::RE2 simdjson::simdjson)
 
   # FIELD lookups (JSON paths first) and numbers over random bytes.

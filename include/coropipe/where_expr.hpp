@@ -52,28 +52,30 @@ public:
     };
 
     /// Byte strings that every line `matches` passes contains, for
-    /// prefiltering whole buffers (memmem) before parsing lines: the
-    /// contract is `matches(line) => admits(line)`, for every line.
+    /// prefiltering whole buffers (a grep -F search) before parsing lines.
+    /// The contract, for every line: `matches(line)` implies that the line
+    /// holds every one of `literals` or (if `json_escapes`) the two bytes
+    /// `\u`; `admits(line)` tests exactly that.
     ///
     /// Taken from the conditions that every match must meet (the top-level
-    /// `and` chain): a logfmt field's `key=`; a JSON path's `"key"`s; the
-    /// literal of `FIELD == "literal"` when it is printable ASCII without
-    /// `"`, `\` or `/`. None from under `or` or `not`, none from numbers
-    /// (`500` is also `5e2`), columns or syslog codes.
+    /// `and` chain, and `and`s in parentheses within it): the literal of
+    /// `FIELD == "literal"` when it is printable ASCII without `"`, `\` or
+    /// `/`; a logfmt field's `key=`; a JSON path's `"key"`s (same bytes).
+    /// None from under `or` or `not`, none from numbers (`500` is also
+    /// `5e2`), none for columns or syslog codes.
     ///
     /// JSON may spell any character as a `\uXXXX` escape, so a JSON line
     /// can hold a key or literal without its bytes: when a literal comes
-    /// from a JSON field, `json_escapes` is set and a line that contains
-    /// the two bytes `\u` is admitted whatever its literals. (The other
-    /// JSON and logfmt escapes are for `"`, `\`, `/` and control bytes,
-    /// which no literal holds.)
+    /// from a JSON field, `json_escapes` is set. (The other JSON and logfmt
+    /// escapes are for `"`, `\`, `/` and control bytes, which no literal
+    /// holds.) A buffer without `\u` can then be searched for the literals
+    /// alone.
     struct required_text {
-        std::vector<std::string> literals; ///< longest first, none inside another
+        /// The `==` values first (the selective ones: search for
+        /// `literals[0]`), then the keys; longest first in each; none that
+        /// another one contains. Empty: no prefilter, every line may match.
+        std::vector<std::string> literals;
         bool json_escapes = false;
-
-        /// True if `line` may match: it holds every literal (or, with
-        /// `json_escapes`, a `\u`). With no literals, every line.
-        bool admits(std::string_view line) const noexcept;
     };
 
     /// Parses `text`. Throws `syntax_error` (context `coropipe::where`) at
@@ -89,6 +91,11 @@ public:
 
     /// What every matching line contains (see `required_text`).
     const required_text& prefilter() const noexcept;
+
+    /// True if `line` may match by `prefilter()`: it holds every literal
+    /// (or, with `json_escapes`, a `\u`). Each literal is searched as
+    /// `grep -F` searches (memchr for its rarest byte), a few ns per line.
+    bool admits(std::string_view line) const noexcept;
 
     /// The text this was parsed from.
     std::string_view text() const noexcept;
