@@ -30,11 +30,13 @@ namespace coropipe {
 /// }
 /// ```
 ///
-/// `parse` is eager and throws `syntax_error` on a malformed reference;
-/// `find` never throws and never fails: a line without the field (or not
-/// JSON, or malformed, cut short, too deep, invalid UTF-8, NUL bytes) has
-/// no value. An immutable value type: copies share nothing, and one
-/// `field_ref` may be used by many threads, each with its own scratch.
+/// `parse` is eager and throws `syntax_error` on a malformed reference.
+/// `find` never fails (it throws nothing but `std::bad_alloc`): a line
+/// without the field has no value, and so has a JSON path in a line that
+/// is not one whole JSON object (not JSON, malformed, cut short, invalid
+/// UTF-8, NUL bytes); nesting deeper than the path is skipped. Memory is
+/// the scratch's, bounded by the longest line. An immutable value type:
+/// one `field_ref` may be used by many threads, each with its own scratch.
 /// Compiled in lib/field_ref.cpp and lib/json_path.cpp (simdjson).
 class field_ref {
 public:
