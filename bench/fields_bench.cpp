@@ -30,6 +30,7 @@
 #include <simdjson.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
 #include <memory>
 #include <optional>
@@ -52,17 +53,18 @@ const corpus& lines() {
     static const corpus c = [] {
         corpus out;
         std::mt19937 rng(42);
+        auto below = [&](std::uint32_t n) { return static_cast<std::uint32_t>(rng() % n); };
         const char* const levels[] = {"INFO", "INFO", "INFO", "DEBUG", "WARN"};
         const char* const paths[] = {"/api/v1/users", "/api/v1/orders/42", "/health", "/static/app.js",
                                      "/api/v2/search?q=a+b"};
         for (std::size_t i = 0; i < line_count; ++i) {
-            const std::string level = i % 64 == 0 ? "ERROR" : levels[rng() % 5];
-            const std::string path = paths[rng() % 5];
-            const unsigned status = level == "ERROR" ? 500 + rng() % 4 : (rng() % 10 == 0 ? 404 : 200);
-            const unsigned latency = rng() % 1000;
-            const unsigned bytes = rng() % 100000;
+            const std::string level = i % 64 == 0 ? "ERROR" : levels[below(5)];
+            const std::string path = paths[below(5)];
+            const std::uint32_t status = level == "ERROR" ? 500 + below(4) : (below(10) == 0 ? 404 : 200);
+            const std::uint32_t latency = below(1000);
+            const std::uint32_t bytes = below(100000);
             const std::string ts = "2026-11-23T10:15:" + std::to_string(10 + i % 50) + ".123Z";
-            const std::string user = "u" + std::to_string(rng() % 5000);
+            const std::string user = "u" + std::to_string(below(5000));
             out.json.push_back(R"({"ts":")" + ts + R"(","level":")" + level + R"(","host":"web-14",)" +
                                R"("req":{"method":"GET","path":")" + path + R"("},"status":)" + std::to_string(status) +
                                R"(,"latency_ms":)" + std::to_string(latency) + R"(,"bytes":)" + std::to_string(bytes) +
