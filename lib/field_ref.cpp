@@ -100,7 +100,7 @@ field_ref field_ref::parse_any(std::string_view text, bool whole, std::size_t* l
     std::size_t pos = 0;
     switch (text[0]) {
     case '$': {
-        f.source_ = source::column;
+        f.source_ = source::whitespace_column;
         if (text.size() < 2 || !is_digit(text[1])) {
             fail("expected a column number after '$'", 1, "columns are $1, $2, ...");
         }
@@ -278,29 +278,29 @@ std::optional<field_value> field_ref::lookup(std::string_view line, field_scratc
         }
         return untyped(out);
     }
-    case source::column: {
+    case source::whitespace_column: {
         const std::optional<std::string_view> text = detail::find_column(line, column_);
         return text ? std::optional(untyped(*text)) : std::nullopt;
     }
     case source::syslog: {
         const syslog_message m = parse_syslog(line, syslog_pri::optional);
         switch (syslog_) {
-        case syslog_field::host:
+        case syslog_field::host_name:
             return present(m.hostname);
-        case syslog_field::app:
+        case syslog_field::app_name:
             return present(m.app_name);
-        case syslog_field::pid:
+        case syslog_field::proc_id:
             return present(m.procid);
-        case syslog_field::time:
+        case syslog_field::timestamp:
             return present(m.timestamp);
-        case syslog_field::msg:
+        case syslog_field::message:
             return untyped(m.message);
-        case syslog_field::severity:
+        case syslog_field::severity_code:
             if (const std::optional<syslog_severity> s = m.severity()) {
                 return field_value{severity_name(*s), field_kind::string, {}};
             }
             return std::nullopt;
-        case syslog_field::facility:
+        case syslog_field::facility_code:
             if (const std::optional<syslog_facility> f = m.facility()) {
                 return field_value{facility_name(*f), field_kind::string, {}};
             }

@@ -2,7 +2,9 @@
 #include "text/registry.hpp"
 #include <coropipe/detail/edit_distance.hpp>
 
+#include <coropipe/field_ref.hpp>
 #include <coropipe/stages/format.hpp>
+#include <coropipe/syntax_error.hpp>
 #include <coropipe/syslog.hpp>
 
 #include <algorithm>
@@ -24,6 +26,8 @@ using text::find_stage;
 using text::operand_kind;
 using text::option_info;
 using stage_grammar = text::stage_definition;
+
+constexpr std::string_view field_hint = "FIELD is a key (key=value), $N (column N), .json.path or @host, @app, ...";
 
 // ---- messages --------------------------------------------------------------
 
@@ -281,11 +285,19 @@ void check_operand(const stage_grammar& g, const word& w) {
                 fail(g.name, "bad column " + quoted(w.text), w.position, "columns are $1, $2, ...");
             }
         } else if (w.text.empty()) {
-            fail(g.name, "empty FIELD", w.position, g.notes.empty() ? std::string_view() : g.notes[0]);
-        } else if (std::any_of(w.text.begin(), w.text.end(), [](char c) { return is_blank(c) || c == '='; })) {
-            fail(g.name, "bad field name " + quoted(w.text), w.position, g.notes.empty() ? std::string_view() : g.notes[0]);
+            fail(g.name, "empty FIELD", w.position, field_hint);
+        } else if (!w.text.starts_with('.') && !w.text.starts_with('@') &&
+                   std::any_of(w.text.begin(), w.text.end(), [](char c) { return is_blank(c) || c == '='; })) {
+            fail(g.name, "bad field name " + quoted(w.text), w.position, field_hint);
+        }
+        try {
+            (void)field_ref::parse(w.text);
+        } catch (const syntax_error& e) {
+            fail(g.name, e.reason(), w.source_of(e.position()), e.hint().empty() ? field_hint : e.hint());
         }
         return;
+    case operand_kind::expression:
+        return; // checked by the stage (its `check`)
     case operand_kind::severity:
         if (!parse_severity(w.text)) {
             fail(g.name, "unknown severity " + quoted(w.text), w.position, g.notes[0]);
@@ -375,6 +387,23 @@ stage_spec validate(const stage_grammar& g, const word& name, const std::vector<
     return spec;
 }
 
+// A stage whose operand is the rest of its text, as written (`where EXPR`):
+// from its first word to the end of its last, quotes and all, so that the
+// stage's own parser sees its quotes and its errors point into the text.
+stage_spec expression_stage(const stage_grammar& g, const word& name, const std::vector<word>& words,
+                            std::string_view text) {
+    stage_spec spec;
+    spec.name = std::string(g.name);
+    spec.position = name.position;
+    if (words.empty()) {
+        fail(g.name, "missing " + std::string(g.operand_name), name.end, "usage: " + std::string(g.usage));
+    }
+    const std::size_t begin = words.front().position;
+    spec.operands.emplace_back(text.substr(begin, words.back().end - begin));
+    spec.operand_positions.push_back(begin);
+    return spec;
+}
+
 void append_usage(std::string& out, const stage_grammar& g) {
     out += g.usage;
     out += "\n    ";
@@ -405,7 +434,14 @@ std::vector<stage_spec> parse_pipeline(std::string_view text) {
         for (lex.skip_blanks(); !lex.at_end() && !lex.at_pipe(); lex.skip_blanks()) {
             words.push_back(lex.read(g->name));
         }
-        stages.push_back(validate(*g, name, words));
+        if (g->operand == operand_kind::expression) {
+            stages.push_back(expression_stage(*g, name, words, text));
+        } else {
+            stages.push_back(validate(*g, name, words));
+        }
+        if (g->check != nullptr) {
+            g->check(stages.back());
+        }
         if (lex.at_end()) {
             return stages;
         }

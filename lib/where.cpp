@@ -429,8 +429,8 @@ private:
     // `@severity OP literal` (either way round) compares codes: the
     // literal becomes its code now.
     void set_codes(node& n) {
-        for (const auto& [which, kind] : {std::pair{field_ref::syslog_field::severity, codes::severity},
-                                          std::pair{field_ref::syslog_field::facility, codes::facility}}) {
+        for (const auto& [which, kind] : {std::pair{field_ref::syslog_field::severity_code, codes::severity},
+                                          std::pair{field_ref::syslog_field::facility_code, codes::facility}}) {
             const bool left = is_syslog_field(n.lhs, which);
             const bool right = is_syslog_field(n.rhs, which);
             if (!left && !right) {

@@ -349,7 +349,7 @@ TEST_CASE("field_ref::parse takes the four forms and keeps their text", "[field_
     CHECK(field_ref::parse("http.status").key() == "http.status");
     CHECK(field_ref::parse("$12").column() == 12);
     CHECK(field_ref::parse(".a").from() == field_ref::source::json);
-    CHECK(field_ref::parse("@pid").syslog() == field_ref::syslog_field::pid);
+    CHECK(field_ref::parse("@pid").syslog() == field_ref::syslog_field::proc_id);
     CHECK(field_ref::parse(R"(.a."b c"[2].d)").text() == R"(.a."b c"[2].d)");
 }
 
@@ -361,7 +361,7 @@ TEST_CASE("parse_prefix stops where the FIELD ends", "[field_ref][parse]") {
     CHECK(n == 11);
     CHECK(field_ref::parse_prefix("$3)", &n).column() == 3);
     CHECK(n == 2);
-    CHECK(field_ref::parse_prefix("@host~", &n).syslog() == field_ref::syslog_field::host);
+    CHECK(field_ref::parse_prefix("@host~", &n).syslog() == field_ref::syslog_field::host_name);
     CHECK(n == 5);
 }
 

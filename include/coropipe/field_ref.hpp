@@ -41,10 +41,10 @@ namespace coropipe {
 class field_ref {
 public:
     /// Where the value comes from.
-    enum class source : std::uint8_t { logfmt, column, json, syslog };
+    enum class source : std::uint8_t { logfmt, whitespace_column, json, syslog };
 
     /// The syslog header fields, `@host` ... `@msg`.
-    enum class syslog_field : std::uint8_t { host, app, pid, severity, facility, time, msg };
+    enum class syslog_field : std::uint8_t { host_name, app_name, proc_id, severity_code, facility_code, timestamp, message };
 
     /// Parses all of `text` as one FIELD. Throws `syntax_error` (context
     /// `coropipe::field`) at the first mistake, with its byte offset in
@@ -110,7 +110,7 @@ private:
 
     std::string text_;
     source source_ = source::logfmt;
-    syslog_field syslog_ = syslog_field::msg;
+    syslog_field syslog_ = syslog_field::message;
     std::size_t column_ = 0;
     std::string key_eq_;          // logfmt: "key="
     std::vector<json_step> path_; // json

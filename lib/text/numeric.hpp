@@ -1,16 +1,16 @@
 #pragma once
 // What the numeric stages of the pipeline text (min, max, sum, avg, count)
-// share: their options and help, the adapter that writes their numbers as
-// text, and their whole-buffer fold form.
+// share: their options and help, their per-line stage and their
+// whole-buffer fold form — both over one `detail::numeric_fold`, so that
+// the two forms write the same bytes.
 
 #include "registry.hpp"
 
-#include <coropipe/detail/output_buffer.hpp> // to_chars_shortest, as print writes numbers
-#include <coropipe/stages/field.hpp>
-#include <coropipe/stages/running_min.hpp> // final_only
+#include <coropipe/detail/numeric_fold.hpp>
 
-#include <array>
+#include <memory>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace coropipe::text {
@@ -20,46 +20,45 @@ inline constexpr option_info final_options[] = {
 };
 
 inline constexpr std::string_view field_notes[] = {
-    "FIELD is a key (the number after key= in the line) or $N (column N, from 1)",
+    "FIELD is key (the value after key= in a key=value/logfmt line), $N (column N, from 1),",
+    "  .a.b, .a[0], .\"odd key\" (a path in a JSON line) or @host @app @pid @severity @facility @time @msg",
+    "  (the syslog header); a line without the FIELD, or whose FIELD is not a number, is skipped",
+    "numbers are exact: min/max print the value as written, sum/avg exact decimals, never 2e+05",
 };
 
-/// Adapter, not a stage of its own: the numbers of a numeric stage as text,
-/// in `std::to_chars`' shortest form (187, not 187.000000), as print writes
-/// them. Each line is valid until the next input, like any line.
-template <class Number>
-stage<Number, std::string_view> as_text() {
-    std::array<char, 32> buffer{};
-    while (Number* value = co_await input) {
-        const auto result = detail::to_chars_shortest(buffer.data(), buffer.data() + buffer.size(), *value);
-        co_yield std::string_view(buffer.data(), static_cast<std::size_t>(result.ptr - buffer.data()));
+/// The per-line form: each line's FIELD offered to the fold; the value is
+/// output after each line that counts, or once at the end with --final.
+/// The fold lives on the heap: the frame stays small.
+inline text_stage numeric_lines(std::unique_ptr<detail::field_numeric_fold> f) {
+    std::string text;
+    while (std::string_view* line = co_await input) {
+        if (f->offer_line(*line) && !f->fold().final_only()) {
+            text.clear();
+            f->fold().write(text);
+            text.pop_back(); // its '\n'
+            co_yield std::string_view(text);
+        }
+    }
+    if (f->fold().final_only() && f->fold().has_final()) {
+        text.clear();
+        f->fold().write(text);
+        text.pop_back();
+        co_yield std::string_view(text);
     }
 }
 
-/// min/max/sum/avg FIELD [--final]: `make(projection[, final_only])` over
-/// `field(name)`, or `column(N)` for `$N`, then `as_text`.
-template <class Make>
-text_stage numeric_stage(const stage_spec& spec, Make make) {
-    auto project = [&](auto projection) {
-        auto closure = spec.final_only ? make(projection, final_only) : make(projection);
-        return closure.template build<std::string_view>() | as_text<double>();
-    };
-    const std::string& word = spec.operands.at(0);
-    if (const std::size_t n = column_number(word); n != 0) {
-        return project(column(n));
-    }
-    return project(field(word));
+inline text_stage numeric_stage(const stage_spec& spec, detail::numeric_fold::kind what) {
+    const std::string field = spec.operands.empty() ? std::string() : spec.operands.at(0);
+    return numeric_lines(std::make_unique<detail::field_numeric_fold>(what, field, spec.final_only));
 }
 
-/// The whole-buffer fold of a numeric stage over a key (not a `$N` column).
-inline std::optional<detail::field_fold_spec> numeric_fold(const stage_spec& spec,
-                                                           detail::field_fold_spec::kind what) {
-    if (what != detail::field_fold_spec::kind::count && column_number(spec.operands.at(0)) != 0) {
-        return std::nullopt; // a column: the stages do it
-    }
+/// The whole-buffer form: `detail::field_fold` over the same fold.
+inline std::optional<detail::field_fold_spec> numeric_fold_form(const stage_spec& spec,
+                                                                detail::field_fold_spec::kind what) {
     detail::field_fold_spec fold;
     fold.what = what;
     fold.final_only = spec.final_only;
-    if (what != detail::field_fold_spec::kind::count) {
+    if (!spec.operands.empty()) {
         fold.key = spec.operands.at(0);
     }
     return fold;

@@ -23,12 +23,13 @@ extern const stage_definition severity_stage;
 extern const stage_definition facility_stage;
 extern const stage_definition host_stage;
 extern const stage_definition app_stage;
+extern const stage_definition where_stage;
 
 namespace {
 constexpr const stage_definition* registry[] = {
-    &grep_stage,  &prefix_stage, &min_stage,   &max_stage,      &sum_stage,      &count_stage, &avg_stage,
-    &head_stage,  &uniq_stage,   &tee_stage,   &print_stage,    &severity_stage, &facility_stage,
-    &host_stage,  &app_stage,
+    &grep_stage,     &prefix_stage, &where_stage, &min_stage,  &max_stage,   &sum_stage,
+    &count_stage,    &avg_stage,    &head_stage,  &uniq_stage, &tee_stage,   &print_stage,
+    &severity_stage, &facility_stage, &host_stage, &app_stage,
 };
 } // namespace
 
@@ -42,10 +43,14 @@ const stage_definition* find_stage(std::string_view name) noexcept {
     return it == std::end(registry) ? nullptr : *it;
 }
 
-void fail_at(const stage_spec& spec, std::string_view what, std::size_t position) {
+void fail_at(const stage_spec& spec, std::string_view what, std::size_t position, std::string_view hint) {
     std::string message = "coropipe: " + spec.name + ": ";
     message += what;
     message += " at column " + std::to_string(position + 1);
+    if (!hint.empty()) {
+        message += "; ";
+        message += hint;
+    }
     throw pipeline_text_error(message, position);
 }
 

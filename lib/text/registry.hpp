@@ -16,10 +16,12 @@
 
 #include <cstddef>
 #include <exception>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace coropipe::text {
 
@@ -27,12 +29,13 @@ namespace coropipe::text {
 enum class operand_kind {
     none,     ///< takes no operand
     text,     ///< any word, even empty: PATTERN, STR
-    field,    ///< a key name or $N
+    field,    ///< a FIELD reference: key, $N, .json.path, @syslog (coropipe::field_ref)
     number,   ///< a decimal integer >= 0 that fits std::size_t
     file,     ///< a non-empty word
     format,   ///< a coropipe::format string: {} {key} {$N}, {{ and }}
     severity, ///< a syslog severity: a name (warning) or 0-7
     facility, ///< a syslog facility: a name (local3) or 0-23
+    expression, ///< the rest of the stage's text, raw (quotes kept): `where`'s EXPR
 };
 
 struct option_info {
@@ -40,10 +43,19 @@ struct option_info {
     std::string_view help;
 };
 
-/// The whole-buffer form of a filter stage: the lines it passes are found by
-/// searching whole buffers (`detail::line_filter`), not line by line. It
-/// must pass exactly the lines its per-line stage passes.
-using filter_form = std::optional<detail::line_filter_spec> (*)(const stage_spec&);
+/// The whole-buffer form of a filter stage: the lines it passes are found
+/// by searching whole buffers (`detail::line_filter`) for what every one of
+/// them contains, then, if the search is not exact, by testing each line
+/// found. It must pass exactly the lines its per-line stage passes.
+struct buffer_filter {
+    /// Searched over whole buffers; every line the stage passes passes
+    /// these. Empty: every line is a candidate.
+    std::vector<detail::line_filter_spec> search;
+    /// Makes the exact test of one run (with its own working memory); null
+    /// when `search` is the whole test.
+    std::function<std::function<bool(std::string_view)>()> make_test;
+};
+using filter_form = std::optional<buffer_filter> (*)(const stage_spec&);
 
 /// The whole-buffer form of a folding stage (as the last stage, or before a
 /// plain `print`): `detail::field_fold` computes it over whole buffers. It
@@ -64,6 +76,10 @@ struct stage_definition {
     bool last_only = false; ///< may only be the last stage (print)
     std::span<const std::string_view> notes{}; ///< more help lines (what FIELD is, ...)
 
+    /// More checks of a spec the parser has read (an EXPR's syntax), run by
+    /// the parser: throws `pipeline_text_error` (`fail_at`). May be null.
+    void (*check)(const stage_spec&) = nullptr;
+
     // ---- builders ----
     /// The per-line stage, for a spec the parser has checked. Throws
     /// `pipeline_text_error` (`fail_at`) for what only building finds (a
@@ -81,7 +97,8 @@ const stage_definition* find_stage(std::string_view name) noexcept;
 
 /// The error every builder throws: `coropipe: NAME: WHAT at column N`,
 /// pointing at `position` (a byte offset into the pipeline text).
-[[noreturn]] void fail_at(const stage_spec& spec, std::string_view what, std::size_t position);
+[[noreturn]] void fail_at(const stage_spec& spec, std::string_view what, std::size_t position,
+                          std::string_view hint = {});
 
 /// The reason in an exception's message, without the `coropipe: ` or
 /// `coropipe::NAME: ` prefix the library puts there (a builder's message

@@ -1,19 +1,16 @@
 // count [--final]
 #include "numeric.hpp"
 
-#include <coropipe/stages/aggregate.hpp>
-
 namespace coropipe::text {
 
 namespace {
 
 text_stage build(const stage_spec& spec) {
-    auto closure = spec.final_only ? count(final_only) : count();
-    return closure.template build<std::string_view>() | as_text<std::size_t>();
+    return numeric_stage(spec, detail::numeric_fold::kind::count);
 }
 
 std::optional<detail::field_fold_spec> as_fold(const stage_spec& spec) {
-    return numeric_fold(spec, detail::field_fold_spec::kind::count);
+    return numeric_fold_form(spec, detail::field_fold_spec::kind::count);
 }
 
 } // namespace

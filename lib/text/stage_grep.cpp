@@ -29,9 +29,9 @@ text_stage build(const stage_spec& spec) {
     }
 }
 
-std::optional<detail::line_filter_spec> as_filter(const stage_spec& spec) {
+std::optional<buffer_filter> as_filter(const stage_spec& spec) {
     (void)build(spec); // compiles a regex: its error, with its column
-    return as_spec(spec);
+    return buffer_filter{{as_spec(spec)}, {}};
 }
 
 } // namespace

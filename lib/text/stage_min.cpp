@@ -1,18 +1,16 @@
 // min [--final] FIELD
 #include "numeric.hpp"
 
-#include <coropipe/stages/running_min.hpp>
-
 namespace coropipe::text {
 
 namespace {
 
 text_stage build(const stage_spec& spec) {
-    return numeric_stage(spec, [](auto&&... args) { return running_min(std::forward<decltype(args)>(args)...); });
+    return numeric_stage(spec, detail::numeric_fold::kind::min);
 }
 
 std::optional<detail::field_fold_spec> as_fold(const stage_spec& spec) {
-    return numeric_fold(spec, detail::field_fold_spec::kind::min);
+    return numeric_fold_form(spec, detail::field_fold_spec::kind::min);
 }
 
 } // namespace

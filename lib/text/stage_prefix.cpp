@@ -15,8 +15,8 @@ text_stage build(const stage_spec& spec) {
     return spec.has('v') ? prefix(spec.operands.at(0), invert) : prefix(spec.operands.at(0));
 }
 
-std::optional<detail::line_filter_spec> as_filter(const stage_spec& spec) {
-    return detail::line_filter_spec{detail::line_filter_spec::kind::prefix, spec.operands.at(0), spec.has('v'), false};
+std::optional<buffer_filter> as_filter(const stage_spec& spec) {
+    return buffer_filter{{{detail::line_filter_spec::kind::prefix, spec.operands.at(0), spec.has('v'), false}}, {}};
 }
 
 } // namespace

@@ -1,7 +1,9 @@
 // print [FORMAT]
 #include "registry.hpp"
 
+#include <coropipe/field_ref.hpp>
 #include <coropipe/stages/format.hpp>
+#include <coropipe/syntax_error.hpp>
 
 namespace coropipe::text {
 
@@ -9,12 +11,29 @@ namespace {
 
 constexpr std::string_view notes[] = {
     "FORMAT is text with placeholders: {} the input, {key} the value after key=,",
-    "{$N} column N (from 1), {{ and }} a brace; a missing key or column is empty",
+    "{$N} column N (from 1), {.a.b} a JSON path, {@host} a syslog field, {{ and }} a brace;",
+    "a missing field is empty; a FORMAT that is one $N, .path or @field alone prints that field",
 };
 
 text_stage pass_through() {
     while (std::string_view* line = co_await input) {
         co_yield *line;
+    }
+}
+
+// `print $2`, `print .a.b`, `print @host`: a FORMAT that is one FIELD and
+// nothing else is that FIELD (`{$2}`), as awk's `print $2` is; a key alone
+// (`print user`) stays text.
+std::string effective_format(const std::string& fmt) {
+    if (fmt.empty() || fmt.find_first_of("{} \t") != std::string::npos ||
+        std::string_view("$.@").find(fmt.front()) == std::string_view::npos) {
+        return fmt;
+    }
+    try {
+        (void)field_ref::parse(fmt);
+        return "{" + fmt + "}";
+    } catch (const syntax_error&) {
+        return fmt;
     }
 }
 
@@ -26,7 +45,7 @@ text_stage build(const stage_spec& spec) {
         return pass_through();
     }
     try {
-        return format(spec.operands.at(0));
+        return format(effective_format(spec.operands.at(0)));
     } catch (const format_string_error& e) {
         fail_at(spec, e.reason(), spec.operand_positions.at(0));
     }

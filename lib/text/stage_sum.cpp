@@ -1,18 +1,16 @@
 // sum [--final] FIELD
 #include "numeric.hpp"
 
-#include <coropipe/stages/aggregate.hpp>
-
 namespace coropipe::text {
 
 namespace {
 
 text_stage build(const stage_spec& spec) {
-    return numeric_stage(spec, [](auto&&... args) { return sum(std::forward<decltype(args)>(args)...); });
+    return numeric_stage(spec, detail::numeric_fold::kind::sum);
 }
 
 std::optional<detail::field_fold_spec> as_fold(const stage_spec& spec) {
-    return numeric_fold(spec, detail::field_fold_spec::kind::sum);
+    return numeric_fold_form(spec, detail::field_fold_spec::kind::sum);
 }
 
 } // namespace

@@ -9,6 +9,7 @@
 #include <coropipe/detail/line_filter.hpp>
 
 #include <algorithm>
+#include <functional>
 #include <cstring>
 #include <optional>
 #include <utility>
@@ -20,8 +21,10 @@ namespace coropipe {
 struct text_pipeline::plan {
     std::string text;
     std::vector<stage_spec> specs;
-    // specs[0, filtered): one whole-buffer filter.
+    // specs[0, filtered): one whole-buffer filter (searched), and the exact
+    // tests of the stages whose search is only a prefilter (`where`).
     std::vector<detail::line_filter_spec> filters;
+    std::vector<std::function<std::function<bool(std::string_view)>()>> test_makers;
     std::size_t filtered = 0;
     // specs[filtered]: a whole-buffer fold, when there is one.
     std::optional<detail::field_fold_spec> fold;
@@ -57,11 +60,14 @@ text_pipeline::text_pipeline(std::string_view text, plan_options options) {
     if (options.fast_paths) {
         for (; i < end; ++i) {
             const text::stage_definition& d = definition_of(specs[i]);
-            std::optional<detail::line_filter_spec> f = d.as_filter ? d.as_filter(specs[i]) : std::nullopt;
+            std::optional<text::buffer_filter> f = d.as_filter ? d.as_filter(specs[i]) : std::nullopt;
             if (!f) {
                 break;
             }
-            p->filters.push_back(std::move(*f));
+            p->filters.insert(p->filters.end(), f->search.begin(), f->search.end());
+            if (f->make_test) {
+                p->test_makers.push_back(std::move(f->make_test));
+            }
         }
         p->filtered = i;
         if (i + 1 == end) {
@@ -140,6 +146,7 @@ struct text_run::state {
     std::string out;
     std::uint64_t lines_out = 0;
     std::optional<detail::line_filter> filter; // the leading whole-buffer filters
+    detail::field_fold::line_test test;        // ... and their exact tests, if any
     std::optional<detail::field_fold> fold;
     std::optional<sink<std::string_view>> chain; // the per-line stages, then append_lines
     bool done = false;                           // no more input wanted
@@ -182,6 +189,9 @@ struct text_run::state {
     bool send_passing(std::string_view block) {
         detail::line_filter::cursor lines(*filter, block);
         while (const std::optional<std::string_view> line = lines.next()) {
+            if (test && !test(*line)) {
+                continue;
+            }
             if (!send(*line)) {
                 return false;
             }
@@ -196,6 +206,9 @@ struct text_run::state {
         const char* run = nullptr; // [run, run_end): lines with their '\n'
         const char* run_end = nullptr;
         while (const std::optional<std::string_view> line = lines.next()) {
+            if (test && !test(*line)) {
+                continue;
+            }
             ++lines_out;
             if (line->data() != run_end) {
                 append_run(run, run_end);
@@ -243,8 +256,19 @@ text_run text_pipeline::start() const {
     const plan& p = *plan_;
     text_run run;
     text_run::state& s = *run.s_;
-    if (!p.filters.empty()) {
+    if (!p.filters.empty() || !p.test_makers.empty()) {
         s.filter.emplace(p.filters);
+    }
+    if (!p.test_makers.empty()) {
+        std::vector<std::function<bool(std::string_view)>> tests;
+        for (const auto& make : p.test_makers) {
+            tests.push_back(make());
+        }
+        s.test = tests.size() == 1 ? std::move(tests.front())
+                                   : [tests = std::move(tests)](std::string_view line) {
+                                         return std::all_of(tests.begin(), tests.end(),
+                                                            [line](const auto& t) { return t(line); });
+                                     };
     }
     if (p.fold) {
         s.fold.emplace(*p.fold);
@@ -273,7 +297,7 @@ bool text_run::feed(std::string_view block) {
     }
     try {
         if (s.fold) {
-            s.lines_out += s.fold->feed(block, *s.filter, s.out);
+            s.lines_out += s.fold->feed(block, *s.filter, s.test, s.out);
         } else if (s.chain) {
             s.filter ? s.send_passing(block) : s.send_lines(block);
         } else if (s.filter) {
