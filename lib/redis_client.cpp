@@ -216,6 +216,7 @@ net::awaitable<void> redis_connection::run(std::shared_ptr<redis_connection> sel
         if (!result.ec) {
             failures = 0;
             connected_ = true;
+            last_read_ = clock::now();
             update_status([](redis_status& s) {
                 s.state = redis_state::connected;
                 ++s.connections;
@@ -380,6 +381,7 @@ net::awaitable<error_code> redis_connection::read_loop() {
         if (ec) {
             co_return ec;
         }
+        last_read_ = clock::now();
         const error_code parse_ec = reader_.feed({read_buffer_.data(), n}, replies_);
         for (redis_reply& reply : replies_) {
             on_reply(std::move(reply));
@@ -432,9 +434,9 @@ void redis_connection::start_write() {
         return;
     }
     writing_ = true;
-    const clock::time_point now = clock::now();
-    clock::time_point latest = written_.empty() ? clock::time_point::min() : written_.back()->reply_deadline;
-    // Everything queued goes out in one write.
+    writing_count_ = 0;
+    // Everything queued goes out in one write. Replies are due from when it
+    // has gone (on_written).
     while (!queued_.empty()) {
         std::unique_ptr<pending> p = std::move(queued_.front());
         queued_.pop_front();
@@ -442,14 +444,8 @@ void redis_connection::start_write() {
             writing_chunks_.push_back(std::move(chunk));
         }
         p->chunks.clear();
-        clock::time_point deadline = clock::time_point::max();
-        if (options_.response_timeout.count() > 0 && p->block != redis_request::forever) {
-            deadline = now + options_.response_timeout + p->block;
-        }
-        // Replies come in order: none can be due before the one ahead of it.
-        latest = std::max(latest, deadline);
-        p->reply_deadline = latest;
         written_.push_back(std::move(p));
+        ++writing_count_;
     }
     writing_buffers_.clear();
     for (const redis_wire_chunk& chunk : writing_chunks_) {
@@ -460,16 +456,39 @@ void redis_connection::start_write() {
                      [self = shared_from_this(), generation = generation_](error_code ec, std::size_t) {
                          self->on_written(ec, generation);
                      });
-    arm_watchdog();
 }
 
 void redis_connection::on_written(error_code ec, std::uint64_t generation) {
     writing_ = false;
     writing_chunks_.clear();
-    if (ec && generation == generation_ && connected_) {
-        drop(redis_errc::connection_lost, "write to " + options_.address + ": " + ec.message());
+    if (generation == generation_ && connected_) {
+        if (ec) {
+            drop(redis_errc::connection_lost, "write to " + options_.address + ": " + ec.message());
+        } else {
+            set_reply_deadlines();
+        }
     }
     start_write();
+}
+
+void redis_connection::set_reply_deadlines() {
+    // The requests of the write just done are the last ones in flight (those
+    // whose replies came already have left the front).
+    const std::size_t n = std::min(writing_count_, written_.size());
+    const std::size_t first = written_.size() - n;
+    const clock::time_point now = clock::now();
+    clock::time_point latest = first == 0 ? clock::time_point::min() : written_[first - 1]->reply_deadline;
+    for (std::size_t i = first; i < written_.size(); ++i) {
+        pending& p = *written_[i];
+        clock::time_point deadline = clock::time_point::max();
+        if (options_.response_timeout.count() > 0 && p.block != redis_request::forever) {
+            deadline = now + options_.response_timeout + p.block;
+        }
+        // Replies come in order: none can be due before the one ahead of it.
+        latest = std::max(latest, deadline);
+        p.reply_deadline = latest;
+    }
+    arm_watchdog();
 }
 
 void redis_connection::on_reply(redis_reply&& reply) {
@@ -568,9 +587,7 @@ void redis_connection::arm_watchdog() {
     if (!queued_.empty()) {
         next = queued_.front()->queue_deadline; // all have the same timeout: the first is due first
     }
-    if (connected_ && !written_.empty()) {
-        next = std::min(next, written_.front()->reply_deadline);
-    }
+    next = std::min(next, reply_due());
     if (next == clock::time_point::max() || (watchdog_armed_ && watchdog_at_ <= next)) {
         return;
     }
@@ -596,11 +613,18 @@ void redis_connection::on_watchdog(std::uint64_t sequence) {
         queued_.pop_front();
         finish(*p, redis_errc::timed_out);
     }
-    if (connected_ && !written_.empty() && written_.front()->reply_deadline <= now) {
+    if (reply_due() <= now) {
         drop(redis_errc::timed_out,
              "no reply from " + options_.address + " within " + ms_text(options_.response_timeout));
     }
     arm_watchdog();
+}
+
+clock::time_point redis_connection::reply_due() const {
+    if (!connected_ || written_.empty() || written_.front()->reply_deadline == clock::time_point::max()) {
+        return clock::time_point::max();
+    }
+    return std::max(written_.front()->reply_deadline, last_read_ + options_.response_timeout);
 }
 
 // ---- the initiations -------------------------------------------------------

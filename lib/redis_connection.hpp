@@ -131,6 +131,7 @@ private:
 
     void start_write();
     void on_written(error_code ec, std::uint64_t generation);
+    void set_reply_deadlines();
     void on_reply(redis_reply&& reply);
     void drop(error_code reason, std::string text);
     void finish(pending& p, error_code ec);
@@ -138,6 +139,8 @@ private:
     void cancel(std::uint64_t id, net::cancellation_type type);
     void arm_watchdog();
     void on_watchdog(std::uint64_t sequence);
+    /// When the first request in flight is overdue (max: never).
+    clock::time_point reply_due() const;
     /// Applies `change` to the status, then tells `options_.on_state`.
     template <class Change>
     void update_status(Change change);
@@ -158,6 +161,7 @@ private:
     pending_queue written_; // written, awaiting replies, in order
     std::vector<redis_wire_chunk> writing_chunks_; // the bytes of the write in progress
     std::vector<net::const_buffer> writing_buffers_;
+    std::size_t writing_count_ = 0; // requests in the write in progress
 
     bool closed_ = false;
     bool connected_ = false;
@@ -166,6 +170,7 @@ private:
     bool writing_ = false;
     bool watchdog_armed_ = false;
     clock::time_point watchdog_at_{};
+    clock::time_point last_read_{}; // bytes came from the server: a long reply still coming is not overdue
     std::uint64_t watchdog_sequence_ = 0;
     std::uint64_t generation_ = 0; // one per attempt: tells stale completions apart
     std::uint64_t next_id_ = 1;

@@ -154,10 +154,12 @@ TEST_CASE("a 100 MB value is written and read back whole", "[asio][redis_client]
         redis_request set;
         set.push({"SET", "big", big});
         auto [ec, replies] = wait_for(io, client.async_execute(std::move(set), net::deferred), 120s);
+        INFO(ec.message() << ": " << client.status().last_error);
         REQUIRE(!ec);
         CHECK(replies.at(0).str == "OK");
     }
     auto [ec, reply] = wait_for(io, client.async_command({"GET", "big"}, net::deferred), 120s);
+    INFO(ec.message() << ": " << client.status().last_error);
     REQUIRE(!ec);
     CHECK(reply.str.size() == big.size());
     CHECK(reply.str == big);

@@ -60,9 +60,10 @@ struct redis_options {
     int database = 0;     ///< SELECT when not 0
     /// One attempt (resolve, connect, AUTH, SELECT, PING) takes at most this.
     std::chrono::milliseconds connect_timeout{5000};
-    /// A written request's last reply must come within this (plus its
+    /// A written request's replies must come within this (plus its
     /// `redis_request::allow_block` time), or the connection is deemed dead
-    /// and reset. 0: no limit.
+    /// and reset; a long reply whose bytes keep coming is not cut. 0: no
+    /// limit.
     std::chrono::milliseconds response_timeout{10000};
     /// A request may wait this long to be written (while the client is not
     /// connected), then fails with `timed_out`. 0: as long as it takes (the
