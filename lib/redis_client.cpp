@@ -422,10 +422,9 @@ void redis_connection::submit(redis_request request, std::unique_ptr<redis_compl
         p->slot.emplace<cancel_request>(weak_from_this(), p->id);
     }
     queued_.push_back(std::move(p));
-    if (connected_) {
-        start_write();
-    } else {
-        arm_watchdog();
+    start_write();
+    if (!queued_.empty()) {
+        arm_watchdog(); // its queue deadline
     }
 }
 

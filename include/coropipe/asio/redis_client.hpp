@@ -122,7 +122,9 @@ struct redis_client_access;
 ///   say), the requests waiting fail with that error (`auth_failed`, ...),
 ///   and the client keeps retrying.
 /// - **Blocking commands** (XREADGROUP with BLOCK) hold up every request
-///   behind them on this connection: use a client of their own.
+///   behind them on this connection: use a client of their own. Commands
+///   that change how the server replies (SUBSCRIBE, MONITOR, CLIENT REPLY,
+///   HELLO 3) are not supported: each command must get one RESP2 reply.
 /// - **Errors**: first completion argument. A reply that is an error
 ///   (WRONGTYPE ...) is a reply like any other for `async_execute`; for
 ///   `async_command` it is the error code (`redis_reply::error()`), and the
