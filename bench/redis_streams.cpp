@@ -28,6 +28,7 @@
 
 #include <hiredis.h>
 
+#include "bench_support.hpp"
 #include "redis_server.hpp"
 
 #include <algorithm>
@@ -38,7 +39,6 @@
 #include <string>
 #include <vector>
 
-#include <time.h>
 
 namespace net = boost::asio;
 using namespace coropipe::asio;
@@ -47,11 +47,7 @@ namespace {
 
 using clock_type = std::chrono::steady_clock;
 
-double thread_cpu_seconds() {
-    timespec ts{};
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
+using coropipe::bench::thread_cpu_seconds;
 
 [[noreturn]] void die(const std::string& what) {
     std::fprintf(stderr, "bench_redis_streams: %s\n", what.c_str());
