@@ -33,6 +33,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <initializer_list>
+#include <span>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
@@ -176,6 +178,8 @@ void coropipe_read(net::io_context& io, redis_client& client, const std::string&
 
 struct hiredis_client {
     redisContext* c;
+    mutable std::vector<const char*> argv;
+    mutable std::vector<std::size_t> lengths;
 
     explicit hiredis_client(std::uint16_t port) : c(redisConnect("127.0.0.1", port)) {
         if (c == nullptr || c->err != 0) {
@@ -186,15 +190,18 @@ struct hiredis_client {
     hiredis_client& operator=(const hiredis_client&) = delete;
     ~hiredis_client() { redisFree(c); }
 
-    void append(const std::vector<std::string_view>& args) const {
-        std::vector<const char*> argv;
-        std::vector<std::size_t> lengths;
+    /// Appends a command to the output buffer (what redisCommandArgv does,
+    /// without waiting); the argument arrays are reused, not allocated per command.
+    void append(std::span<const std::string_view> args) const {
+        argv.clear();
+        lengths.clear();
         for (const std::string_view a : args) {
             argv.push_back(a.data());
             lengths.push_back(a.size());
         }
         redisAppendCommandArgv(c, static_cast<int>(args.size()), argv.data(), lengths.data());
     }
+    void append(std::initializer_list<std::string_view> args) const { append(std::span(args.begin(), args.size())); }
 
     redisReply* reply() const {
         void* r = nullptr;
@@ -297,9 +304,9 @@ int main(int argc, char** argv) {
         const auto clear = [&] { del("x"); };
         configs.push_back({table, "hiredis blocking", clear, [&, batch] { hiredis_xadd(h, "x", entries, batch, value); },
                            true, {}});
-        configs.push_back({table, "coropipe", clear,
+        configs.push_back({table, "coropipe, 1 in flight", clear,
                            [&, batch] { coropipe_xadd(io, client, "x", entries, batch, 1, value); }, false, {}});
-        configs.push_back({table, "coropipe, 4 pipelines in flight", clear,
+        configs.push_back({table, "coropipe, 4 in flight", clear,
                            [&, batch] { coropipe_xadd(io, client, "x", entries, batch, 4, value); }, false, {}});
     }
     // One stream for every read run; each run reads it through a fresh group.
@@ -312,9 +319,10 @@ int main(int argc, char** argv) {
         freeReplyObject(h.reply());
     };
     const std::string read_table = "XREADGROUP COUNT 1000 + XACK";
+    // (Row names are distinct, for the `only` argument.)
     configs.push_back({read_table, "hiredis blocking", fresh_group, [&] { hiredis_read(h, "r", group, entries); },
                        true, {}});
-    configs.push_back({read_table, "coropipe", fresh_group,
+    configs.push_back({read_table, "coropipe, XACK awaited", fresh_group,
                        [&] { coropipe_read(io, client, "r", group, entries, false); }, false, {}});
     configs.push_back({read_table, "coropipe, XACK sent with the next XREADGROUP", fresh_group,
                        [&] { coropipe_read(io, client, "r", group, entries, true); }, false, {}});

@@ -2,6 +2,7 @@
 // The state behind a `redis_client`: one connection that reconnects, the
 // requests queued and in flight, and how each request completes.
 
+#include "redis_address.hpp"
 #include "redis_reader.hpp"
 
 #include <coropipe/asio/redis_client.hpp>
@@ -85,17 +86,6 @@ std::unique_ptr<redis_completion> make_redis_completion(
     std::tuple<Results...> (*parse)(error_code&, std::vector<redis_reply>&&), const net::any_io_executor& io) {
     return std::make_unique<redis_typed_completion<Results...>>(std::move(handler), parse, io);
 }
-
-/// Where a `redis_client` connects, parsed from `redis_options::address`.
-struct redis_address {
-    bool unix_socket = false;
-    std::string path; // unix_socket
-    std::string host; // TCP
-    std::string port;
-
-    /// Throws `coropipe::error` naming the address.
-    static redis_address parse(const std::string& address);
-};
 
 class redis_connection : public std::enable_shared_from_this<redis_connection> {
 public:

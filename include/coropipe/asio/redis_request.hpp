@@ -17,8 +17,8 @@ namespace detail {
 
 class redis_connection;
 
-/// Frees memory hiredis allocated (`std::free`).
-struct malloc_deleter {
+/// Frees a command hiredis formatted.
+struct hiredis_deleter {
     void operator()(char* p) const noexcept;
 };
 
@@ -26,7 +26,7 @@ struct malloc_deleter {
 /// large command as hiredis formatted it (not copied again).
 struct redis_wire_chunk {
     std::string text;
-    std::unique_ptr<char, malloc_deleter> owned;
+    std::unique_ptr<char, hiredis_deleter> owned;
     std::size_t owned_size = 0;
 
     std::string_view bytes() const noexcept {
@@ -41,7 +41,7 @@ struct redis_wire_chunk {
 /// (`redis_client::async_execute` completes with one reply per command).
 ///
 /// Each `push` formats its command into wire bytes at once (hiredis'
-/// `redisFormatCommandArgv`), so the arguments need not outlive the call.
+/// `redisFormatSdsCommandArgv`), so the arguments need not outlive the call.
 /// Arguments are bytes: NUL bytes and any size up to Redis's limits
 /// (`proto-max-bulk-len`, 512 MB by default) pass unchanged. A command of 64
 /// KiB or more is kept as formatted, not copied again.
