@@ -63,7 +63,7 @@ void redis_request::push(std::span<const std::string_view> args) {
         lengths[i] = args[i].size();
     }
     // The sds form: hiredis' own number formatting, where redisFormatCommandArgv
-    // calls sprintf per argument (1.4× the client's instructions per XADD;
+    // calls sprintf per argument (1.2× the client's instructions per XADD;
     // bench/redis_streams_instructions.sh).
     sds formatted = nullptr;
     const int n = redisFormatSdsCommandArgv(&formatted, static_cast<int>(args.size()), argv, lengths);
