@@ -29,6 +29,8 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/write.hpp>
 
+#include "bench_support.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
@@ -52,11 +54,7 @@ namespace {
 
 using clock_type = std::chrono::steady_clock;
 
-double thread_cpu_seconds() {
-    timespec ts{};
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
+using coropipe::bench::thread_cpu_seconds;
 
 std::string read_file(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
