@@ -1,0 +1,163 @@
+#include "hyperscan_lines.hpp"
+
+#include <coropipe/error.hpp>
+
+#include <hs.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+
+namespace coropipe::detail {
+
+namespace {
+
+// A line with more matches than this stops the scan (which starts again
+// at the next line): a report costs about as much as a new scan's start.
+constexpr unsigned max_repeats = 4;
+// At most this many lines per scan, so memory stays small whatever the text.
+constexpr std::size_t max_lines = 4096;
+
+struct scan_context {
+    const char* text;
+    std::size_t size;
+    std::size_t base; // where the scan started: a line start
+    bool ordered;     // matches come in the order of their ends
+    std::vector<std::size_t>* lines;
+    bool have_line = false;
+    std::size_t line_begin = 0; // the last line noted
+    std::size_t line_end = 0;   // its '\n', or size
+    unsigned repeats = 0;       // matches in it after the first
+    std::size_t stop_at = 0;    // where to scan on when the scan was stopped
+};
+
+int on_match(unsigned /*id*/, unsigned long long /*from*/, unsigned long long end, unsigned /*flags*/, void* context) {
+    scan_context& c = *static_cast<scan_context*>(context);
+    const std::size_t to = c.base + static_cast<std::size_t>(end);
+    if (c.have_line && to >= c.line_begin && to <= c.line_end) {
+        if (c.ordered && ++c.repeats > max_repeats) {
+            c.stop_at = std::min(c.line_end + 1, c.size);
+            return 1;
+        }
+        return 0;
+    }
+    if (to >= c.size && (c.size == 0 || c.text[c.size - 1] == '\n')) {
+        return 0; // an empty match after the last '\n': there is no line there
+    }
+    // The line holding `to` (a match ends at most at its line's '\n').
+    const bool after = !c.have_line || to > c.line_end;
+    const std::size_t floor = c.have_line && after ? c.line_end + 1 : c.base;
+    const void* nl = to == floor ? nullptr : ::memrchr(c.text + floor, '\n', to - floor);
+    const std::size_t begin =
+        nl == nullptr ? floor : static_cast<std::size_t>(static_cast<const char*>(nl) - c.text) + 1;
+    if (!after) {
+        // Out of order (an assertion's match can come late): before the
+        // last line noted, so put it in its place.
+        const auto at = std::lower_bound(c.lines->begin(), c.lines->end(), begin);
+        if (at == c.lines->end() || *at != begin) {
+            c.lines->insert(at, begin);
+        }
+        return 0;
+    }
+    const void* eol = std::memchr(c.text + to, '\n', c.size - to);
+    c.lines->push_back(begin);
+    c.have_line = true;
+    c.line_begin = begin;
+    c.line_end = eol == nullptr ? c.size : static_cast<std::size_t>(static_cast<const char*>(eol) - c.text);
+    c.repeats = 0;
+    if (c.ordered && c.lines->size() >= max_lines) {
+        c.stop_at = std::min(c.line_end + 1, c.size);
+        return 1;
+    }
+    return 0;
+}
+
+} // namespace
+
+struct hyperscan_lines::state {
+    hs_database_t* database = nullptr;
+    hs_scratch_t* scratch = nullptr;
+    bool ordered = false;
+
+    state() = default;
+    state(const state&) = delete;
+    state& operator=(const state&) = delete;
+    ~state() {
+        hs_free_scratch(scratch);
+        hs_free_database(database);
+    }
+};
+
+hyperscan_lines::hyperscan_lines(std::unique_ptr<state> s) noexcept : state_(std::move(s)) {}
+hyperscan_lines::~hyperscan_lines() = default;
+
+std::unique_ptr<hyperscan_lines> hyperscan_lines::compile(const std::string& engine_pattern, bool can_match_empty) {
+    static const bool platform = hs_valid_platform() == HS_SUCCESS;
+    if (!platform) {
+        return nullptr;
+    }
+    const unsigned flags = HS_FLAG_MULTILINE | (can_match_empty ? HS_FLAG_ALLOWEMPTY : 0u);
+    auto s = std::make_unique<state>();
+    hs_compile_error_t* error = nullptr;
+    if (hs_compile(engine_pattern.c_str(), flags, HS_MODE_BLOCK, nullptr, &s->database, &error) != HS_SUCCESS) {
+        hs_free_compile_error(error); // e.g. "Pattern is too large": RE2 searches instead
+        return nullptr;
+    }
+    hs_expr_info_t* info = nullptr;
+    if (hs_expression_info(engine_pattern.c_str(), flags, &info, &error) != HS_SUCCESS) {
+        hs_free_compile_error(error);
+        return nullptr;
+    }
+    s->ordered = info->unordered_matches == 0;
+    std::free(info); // allocated with Hyperscan's default allocator, malloc
+    if (hs_alloc_scratch(s->database, &s->scratch) != HS_SUCCESS) {
+        return nullptr;
+    }
+    return std::unique_ptr<hyperscan_lines>(new hyperscan_lines(std::move(s)));
+}
+
+void hyperscan_lines::start(std::string_view text) noexcept {
+    text_ = text;
+    lines_.clear();
+    next_ = 0;
+    known_from_ = 0;
+    scanned_to_ = 0;
+}
+
+std::size_t hyperscan_lines::find(std::size_t from) {
+    if (from < known_from_) {
+        lines_.clear();
+        next_ = 0;
+        known_from_ = scanned_to_ = from;
+    }
+    for (;;) {
+        while (next_ < lines_.size() && lines_[next_] < from) {
+            ++next_;
+        }
+        if (next_ < lines_.size()) {
+            return lines_[next_];
+        }
+        if (scanned_to_ >= text_.size()) {
+            return text_.size();
+        }
+        scan_from(std::max(scanned_to_, from));
+    }
+}
+
+void hyperscan_lines::scan_from(std::size_t from) {
+    lines_.clear();
+    next_ = 0;
+    known_from_ = from;
+    scan_context c{text_.data(), text_.size(), from, state_->ordered, &lines_};
+    const hs_error_t rc = hs_scan(state_->database, text_.data() + from, static_cast<unsigned>(text_.size() - from), 0,
+                                  state_->scratch, on_match, &c);
+    if (rc == HS_SCAN_TERMINATED) {
+        scanned_to_ = c.stop_at;
+    } else if (rc == HS_SUCCESS) {
+        scanned_to_ = text_.size();
+    } else {
+        throw_error("coropipe::grep: Hyperscan failed to scan (error " + std::to_string(rc) + ")");
+    }
+}
+
+} // namespace coropipe::detail

@@ -1,0 +1,63 @@
+#pragma once
+// Private to lib/: Hyperscan behind line_filter's whole-buffer regex search.
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace coropipe::detail {
+
+/// The lines of a buffer that hold a match of one regex, found with
+/// Hyperscan in block mode over the whole buffer (multi-line: `^`/`$` at
+/// each line's ends), not line by line.
+///
+/// Hyperscan reports the end of every match; a match never spans a '\n'
+/// (see `ere_translation::engine_pattern`), so each end names its line,
+/// and a scan notes the first match of each line and skips the others. A
+/// line with many matches (`[0-9]` on log lines) would cost one report
+/// per match: after a few in one line the scan stops and starts again at
+/// the next line. A pattern whose matches may come out of order (some
+/// assertions) is scanned in one go instead, and its lines sorted.
+///
+/// Not thread-safe (the scratch space and the lines found are reused):
+/// one per filter, as line_filter is.
+class hyperscan_lines {
+public:
+    /// Compiles `engine_pattern`; nullptr if Hyperscan cannot run on this
+    /// CPU (it needs SSSE3) or does not take the pattern: the caller then
+    /// searches with RE2.
+    static std::unique_ptr<hyperscan_lines> compile(const std::string& engine_pattern, bool can_match_empty);
+
+    hyperscan_lines(const hyperscan_lines&) = delete;
+    hyperscan_lines& operator=(const hyperscan_lines&) = delete;
+    ~hyperscan_lines();
+
+    /// The longest text `find` searches (hs_scan takes an unsigned length).
+    static constexpr std::size_t max_text = 0xFFFFFFFFu;
+
+    /// Starts over on `text` (a buffer of lines, the last one maybe
+    /// without '\n', at most `max_text` bytes), for `find`.
+    void start(std::string_view text) noexcept;
+
+    /// The start of the first line of the text that begins at or after
+    /// `from` (a line start) and holds a match, or the text's size. Calls
+    /// with a growing `from` scan the text once. Throws `coropipe::error`
+    /// if Hyperscan fails (it does not, short of memory).
+    std::size_t find(std::size_t from);
+
+private:
+    struct state;
+    hyperscan_lines(std::unique_ptr<state> s) noexcept;
+    void scan_from(std::size_t from);
+
+    std::unique_ptr<state> state_;
+    std::string_view text_;
+    std::vector<std::size_t> lines_; // the starts of the lines found from known_from_ to scanned_to_, in order
+    std::size_t next_ = 0;           // the first of lines_ not yet returned
+    std::size_t known_from_ = 0;
+    std::size_t scanned_to_ = 0;
+};
+
+} // namespace coropipe::detail
