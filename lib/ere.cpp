@@ -23,6 +23,7 @@
 #include <algorithm>
 #include <bitset>
 #include <cstddef>
+#include <iterator>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -44,6 +45,9 @@ constexpr bool is_digit(unsigned char c) noexcept { return c >= '0' && c <= '9';
 constexpr bool is_upper(unsigned char c) noexcept { return c >= 'A' && c <= 'Z'; }
 constexpr bool is_lower(unsigned char c) noexcept { return c >= 'a' && c <= 'z'; }
 constexpr bool is_alnum(unsigned char c) noexcept { return is_digit(c) || is_upper(c) || is_lower(c); }
+constexpr unsigned char ascii_upper(unsigned char c) noexcept {
+    return is_lower(c) ? static_cast<unsigned char>(c - 32) : c;
+}
 
 byte_set range(unsigned lo, unsigned hi) {
     byte_set s;
@@ -168,6 +172,11 @@ struct node {
 };
 using kind = node::kind;
 
+bool is_assertion(kind k) noexcept {
+    return k == kind::bol || k == kind::eol || k == kind::word_boundary || k == kind::not_word_boundary ||
+           k == kind::word_start || k == kind::word_end;
+}
+
 // Matches only the empty string (in some contexts): assertions, empty.
 bool zero_width(const node& n) {
     switch (n.what) {
@@ -257,6 +266,7 @@ struct token {
     node atom;   // tok::atom
     int min = 0; // tok::repeat
     int max = 0;
+    bool interval = false; // a tok::repeat written {m,n}
 };
 
 class lexer {
@@ -273,54 +283,64 @@ public:
         while (i_ < end_) {
             const std::size_t at = i_;
             const auto c = static_cast<unsigned char>(whole_[i_++]);
+            token t;
             switch (c) {
             case '\\':
-                out.push_back(escape(at));
+                t = escape(at);
                 break;
             case '[':
-                out.push_back(atom(node::of_chars(bracket(at), at)));
+                t = atom(node::of_chars(bracket(at), at));
                 break;
             case '(':
                 ++open;
-                out.push_back({tok::lparen, at, {}, 0, 0});
+                t = plain(tok::lparen, at);
                 break;
             case ')':
                 if (open == 0) {
-                    out.push_back(chars(single(c), at)); // GNU: an unmatched ')' is itself
+                    t = chars(single(c), at); // GNU: an unmatched ')' is itself
                 } else {
                     --open;
-                    out.push_back({tok::rparen, at, {}, 0, 0});
+                    t = plain(tok::rparen, at);
                 }
                 break;
             case '|':
-                out.push_back({tok::bar, at, {}, 0, 0});
+                t = plain(tok::bar, at);
                 break;
             case '*':
-                out.push_back({tok::repeat, at, {}, 0, unbounded});
+                t = {tok::repeat, at, {}, 0, unbounded};
                 break;
             case '+':
-                out.push_back({tok::repeat, at, {}, 1, unbounded});
+                t = {tok::repeat, at, {}, 1, unbounded};
                 break;
             case '?':
-                out.push_back({tok::repeat, at, {}, 0, 1});
+                t = {tok::repeat, at, {}, 0, 1};
                 break;
             case '{':
-                out.push_back(interval(at));
+                t = interval(at);
                 break;
             case '^':
-                out.push_back(atom(node::of(kind::bol, at)));
+                t = atom(node::of(kind::bol, at));
                 break;
             case '$':
-                out.push_back(atom(node::of(kind::eol, at)));
+                t = atom(node::of(kind::eol, at));
                 break;
             case '.':
-                out.push_back(atom(node::of_chars(~single('\n'), at)));
+                t = atom(node::of_chars(~single('\n'), at));
                 break;
             default:
-                out.push_back(chars(single(c), at));
+                t = chars(single(c), at);
             }
+            as_glibc_reads(t, c == '{');
+            out.push_back(std::move(t));
         }
-        out.push_back({tok::end, end_, {}, 0, 0});
+        if (glibc_matches_ && (leading_brace_ || icase_range_)) {
+            fail("this '[=' or '[.' with " +
+                     std::string(leading_brace_ ? "a '{' that starts an alternative" : "a range under -i"),
+                 leading_brace_ ? *leading_brace_ : *icase_range_,
+                 "a bracket with [=a=] or [.a.] makes GNU grep match with glibc's regex, which reads that "
+                 "differently; write the character itself for [=a=] or [.a.]");
+        }
+        out.push_back(plain(tok::end, end_));
         return out;
     }
 
@@ -329,6 +349,12 @@ private:
         throw regex_error(reason, at, hint);
     }
 
+    static token plain(tok what, std::size_t at) {
+        token t;
+        t.what = what;
+        t.pos = at;
+        return t;
+    }
     static token atom(node n) {
         token t;
         t.what = tok::atom;
@@ -417,6 +443,9 @@ private:
 
     // After '{' at `at`: a repeat if an interval follows, else the byte '{'.
     token interval(std::size_t at) {
+        if (!glibc_start_ && glibc_rejects_interval(i_)) {
+            fail("invalid content of {}", at, "GNU grep rejects this interval; write \\{ for a '{'");
+        }
         std::size_t j = i_;
         int lo = -1;
         int hi = -1;
@@ -436,13 +465,10 @@ private:
                 number(hi);
             }
         }
-        if (j == end_ || whole_[j] != '}' || lo < 0) {
-            return chars(single('{'), at); // GNU: a '{' that starts no interval is itself
+        if (j == end_ || whole_[j] != '}' || lo < 0 || (hi >= 0 && lo > hi)) {
+            return chars(single('{'), at); // dfa.c: a '{' that starts no interval is itself
         }
         i_ = j + 1;
-        if (hi >= 0 && lo > hi) {
-            fail("invalid content of {} (the minimum is over the maximum)", at);
-        }
         if (lo > gnu_dup_max || hi > gnu_dup_max) {
             fail("regular expression too big (a count over " + std::to_string(gnu_dup_max) + ")", at);
         }
@@ -451,7 +477,7 @@ private:
                  "GNU grep takes up to " + std::to_string(gnu_dup_max) + ", coropipe's regex engine (RE2) up to " +
                      std::to_string(engine_dup_max));
         }
-        return {tok::repeat, at, {}, lo, hi};
+        return {tok::repeat, at, {}, lo, hi, true};
     }
 
     // From after '[' at `at` to its closing ']': the set, case-folded then
@@ -480,6 +506,7 @@ private:
                 (whole_[i_ + 1] == ':' || whole_[i_ + 1] == '.' || whole_[i_ + 1] == '=')) {
                 plain = false;
                 const char type = whole_[i_ + 1];
+                glibc_matches_ = glibc_matches_ || type != ':';
                 const std::string_view name = delimited(at, type);
                 if (type == ':') {
                     const std::optional<byte_set> cls = class_set(name);
@@ -508,9 +535,13 @@ private:
             }
             if (i_ + 1 < end_ && whole_[i_] == '-' && whole_[i_ + 1] != ']') {
                 plain = false;
+                if (ignore_case_ && !icase_range_) {
+                    icase_range_ = elem;
+                }
                 ++i_;
                 unsigned char hi = 0;
                 if (whole_[i_] == '[' && i_ + 1 < end_ && whole_[i_ + 1] == '.') {
+                    glibc_matches_ = true;
                     const std::string_view name = delimited(at, '.');
                     if (name.size() != 1) {
                         fail("invalid collation character '" + std::string(name) + "'", elem);
@@ -523,6 +554,9 @@ private:
                 }
                 if (hi < *lo) {
                     fail("invalid range end", elem, "the range is empty: its end is below its start");
+                }
+                if (ignore_case_ && ascii_upper(hi) < ascii_upper(*lo)) {
+                    fail("invalid range end", elem, "with -i, GNU grep compares a range's ends in upper case");
                 }
                 s |= range(*lo, hi);
                 no_range_after(elem);
@@ -560,10 +594,85 @@ private:
         }
     }
 
+    // GNU grep also compiles the pattern with glibc's regex (regcomp.c),
+    // which must accept it too, and which reads a repeat operator (or a
+    // '{') where no expression has started yet (at the start, after '(',
+    // '|' or an anchor) by skipping it. Tracks that state after token `t`.
+    void as_glibc_reads(const token& t, bool brace) {
+        const bool op = t.what == tok::repeat || brace;
+        if (t.what == tok::rparen && skipped_) {
+            fail("a repeat operator with nothing before it, before ')'", skipped_at_,
+                 "GNU grep reads that ')' as a character, and the '(' as unmatched");
+        }
+        if (op && glibc_start_) {
+            if (!skipped_) {
+                skipped_at_ = t.pos;
+            }
+            skipped_ = true;
+            if (brace && t.what == tok::atom) {
+                leading_brace_ = t.pos;
+            }
+            return; // glibc skips it: an expression has still not started
+        }
+        skipped_ = false;
+        glibc_start_ =
+            t.what == tok::lparen || t.what == tok::bar || (t.what == tok::atom && is_assertion(t.atom.what));
+    }
+
+    // Whether glibc rejects the interval after the '{' at j - 1, which
+    // follows an expression (regcomp.c's parse_dup_op and fetch_number):
+    // `{}`, a second ',', the minimum over the maximum. What it cannot read
+    // as an interval is a literal '{'.
+    bool glibc_rejects_interval(std::size_t j) const {
+        // Reads a count up to '}', ',' (returned) or the end (0). -1: no digits; -2: not a number.
+        auto fetch = [&](int& num) -> char {
+            num = -1;
+            while (j < end_) {
+                auto c = static_cast<unsigned char>(whole_[j]);
+                const bool escaped = c == '\\' && j + 1 < end_;
+                if (escaped) {
+                    c = static_cast<unsigned char>(whole_[j + 1]);
+                }
+                j += escaped ? 2 : 1;
+                if ((c == '}' && !escaped) || c == ',') {
+                    return static_cast<char>(c);
+                }
+                num = escaped || !is_digit(c) || num == -2 ? -2
+                      : num == -1                          ? c - '0'
+                                                           : std::min(gnu_dup_max + 1, num * 10 + (c - '0'));
+            }
+            num = -2;
+            return 0;
+        };
+        int lo = 0;
+        char stop = fetch(lo);
+        if (lo == -1) {
+            if (stop != ',') {
+                return stop == '}'; // {} is invalid
+            }
+            lo = 0;
+        }
+        int hi = lo;
+        if (lo != -2 && stop == ',') {
+            stop = fetch(hi);
+        }
+        if (lo == -2 || hi == -2) {
+            return false; // not an interval: a '{'
+        }
+        return (hi != -1 && lo > hi) || stop != '}'; // (a count over RE_DUP_MAX: interval() says so)
+    }
+
     std::string_view whole_;
     std::size_t i_;
     std::size_t end_;
     bool ignore_case_;
+    // As glibc reads the pattern (see as_glibc_reads).
+    bool glibc_start_ = true;
+    bool skipped_ = false;
+    std::size_t skipped_at_ = 0;
+    std::optional<std::size_t> leading_brace_; // a '{' glibc skips and dfa.c reads as itself
+    std::optional<std::size_t> icase_range_;   // a range under -i: glibc compares its ends in upper case
+    bool glibc_matches_ = false;               // a bracket holds [=a=] or [.a.]
 };
 
 // ---- parsing ------------------------------------------------------------------------
@@ -606,12 +715,28 @@ private:
     }
 
     node closure() {
+        const token& first = peek();
+        const bool nothing = first.what != tok::atom && first.what != tok::lparen;
+        const bool anchor = first.what == tok::atom && is_assertion(first.atom.what);
         node n = atom();
         int chained = 0;
         while (peek().what == tok::repeat) {
             const token& t = peek();
             if (depth_ + ++chained > max_nesting) {
                 fail("groups and repeats nested too deeply (over " + std::to_string(max_nesting) + ")", t.pos);
+            }
+            // GNU grep parses a pattern twice (dfa.c to match, glibc's regex
+            // to check it, and to match when a bracket holds [=a=] or [.a.]),
+            // and the two read these differently: refused, not guessed.
+            if (anchor) {
+                fail("a repeat operator after an anchor", t.pos,
+                     "it repeats an empty match, which GNU grep's two parsers read differently; remove it, or write "
+                     "\\* for a '*'");
+            }
+            if (nothing && t.interval) {
+                fail("an interval with nothing before it", t.pos,
+                     "GNU grep reads it as a repeat of nothing or as text, depending on the rest; write \\{ for a "
+                     "'{'");
             }
             n = repeated(std::move(n), t.min, t.max, t.pos);
             ++i_;
@@ -669,6 +794,66 @@ private:
 
 // ---- rewriting ----------------------------------------------------------------------
 
+void simplify(node& n);
+
+bool is_byte(const node& n) { return n.what == kind::chars && n.set.count() == 1; }
+
+// The alternatives `kids`, those that start with the same bytes merged into
+// one: ab|ac|d is a(?:b|c)|d. RE2 (Debian's 2022-06-01) does this itself,
+// and gets it wrong in Latin-1 mode when the common part holds a byte from
+// 0x80 on (\xe9b|\xe9c matches nothing); done here, RE2 finds nothing left
+// to merge.
+std::vector<node> factored(std::vector<node> kids) {
+    std::vector<std::vector<node>> parts; // each alternative as a sequence
+    for (node& k : kids) {
+        parts.push_back(k.what == kind::concat ? std::move(k.kids) : std::vector<node>{std::move(k)});
+    }
+    std::vector<node> out;
+    std::vector<bool> done(parts.size(), false);
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+        if (done[i]) {
+            continue;
+        }
+        std::vector<std::size_t> group{i};
+        for (std::size_t j = i + 1; j < parts.size() && is_byte(parts[i][0]); ++j) {
+            if (!done[j] && is_byte(parts[j][0]) && parts[j][0].set == parts[i][0].set) {
+                group.push_back(j);
+            }
+        }
+        const std::size_t at = parts[i][0].pos;
+        if (group.size() == 1) {
+            out.push_back(parts[i].size() == 1 ? std::move(parts[i][0])
+                                               : node::of_kids(kind::concat, std::move(parts[i]), at));
+            continue;
+        }
+        // The bytes they all start with, then the alternatives of the rests.
+        std::size_t common = 1;
+        for (;; ++common) {
+            const auto same = [&](std::size_t g) {
+                return common < parts[g].size() && is_byte(parts[g][common]) &&
+                       parts[g][common].set == parts[i][common].set;
+            };
+            if (!std::all_of(group.begin(), group.end(), same)) {
+                break;
+            }
+        }
+        std::vector<node> rests;
+        for (const std::size_t g : group) {
+            done[g] = true;
+            std::vector<node> rest(std::make_move_iterator(parts[g].begin() + static_cast<std::ptrdiff_t>(common)),
+                                   std::make_move_iterator(parts[g].end()));
+            rests.push_back(node::of_kids(kind::concat, std::move(rest), at));
+        }
+        std::vector<node> prefix(std::make_move_iterator(parts[i].begin()),
+                                 std::make_move_iterator(parts[i].begin() + static_cast<std::ptrdiff_t>(common)));
+        prefix.push_back(node::of_kids(kind::alt, std::move(rests), at));
+        node merged = node::of_kids(kind::concat, std::move(prefix), at);
+        simplify(merged);
+        out.push_back(std::move(merged));
+    }
+    return out;
+}
+
 // Flattens, drops what cannot match and the empty parts, removes '\n' from
 // every set (no line holds one), and settles repeats of zero-width parts.
 void simplify(node& n) {
@@ -722,6 +907,7 @@ void simplify(node& n) {
             n = node::of(has_empty ? kind::empty : kind::dead, at);
             return;
         }
+        kids = factored(std::move(kids));
         n = kids.size() == 1 ? std::move(kids[0]) : node::of_kids(kind::alt, std::move(kids), at);
         if (has_empty) {
             n = node::of_repeat(std::move(n), 0, 1, at); // a|b| is (a|b)?
