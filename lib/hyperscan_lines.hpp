@@ -17,9 +17,11 @@ namespace coropipe::detail {
 /// (see `ere_translation::engine_pattern`), so each end names its line,
 /// and a scan notes the first match of each line and skips the others. A
 /// line with many matches (`[0-9]` on log lines) would cost one report
-/// per match: after a few in one line the scan stops and starts again at
-/// the next line. A pattern whose matches may come out of order (some
-/// assertions) is scanned in one go instead, and its lines sorted.
+/// per match: after a few in one line the scan stops, and the rest of the
+/// buffer is scanned densely, each scan stopping at its first match and
+/// the next starting at the next line. A pattern whose matches may come
+/// out of order (some assertions) is scanned in one go instead, and its
+/// lines sorted.
 ///
 /// Not thread-safe (the scratch space and the lines found are reused):
 /// one per filter, as line_filter is.
@@ -41,11 +43,17 @@ public:
     /// without '\n', at most `max_text` bytes), for `find`.
     void start(std::string_view text) noexcept;
 
-    /// The start of the first line of the text that begins at or after
-    /// `from` (a line start) and holds a match, or the text's size. Calls
-    /// with a growing `from` scan the text once. Throws `coropipe::error`
-    /// if Hyperscan fails (it does not, short of memory).
-    std::size_t find(std::size_t from);
+    /// A line of the text: [begin, end), end at its '\n' or the text's end.
+    struct line {
+        std::size_t begin;
+        std::size_t end;
+    };
+
+    /// The first line of the text that begins at or after `from` (a line
+    /// start) and holds a match; {size, size} if none. Calls with a
+    /// growing `from` scan the text once. Throws `coropipe::error` if
+    /// Hyperscan fails (it does not, short of memory).
+    line find(std::size_t from);
 
 private:
     struct state;
@@ -54,10 +62,11 @@ private:
 
     std::unique_ptr<state> state_;
     std::string_view text_;
-    std::vector<std::size_t> lines_; // the starts of the lines found from known_from_ to scanned_to_, in order
-    std::size_t next_ = 0;           // the first of lines_ not yet returned
+    std::vector<line> lines_; // the lines found from known_from_ to scanned_to_, in order
+    std::size_t next_ = 0;    // the first of lines_ not yet returned
     std::size_t known_from_ = 0;
     std::size_t scanned_to_ = 0;
+    bool dense_ = false; // lines hold many matches: each scan stops at its first
 };
 
 } // namespace coropipe::detail

@@ -255,8 +255,11 @@ bool line_filter::cursor::find_primary() {
         break;
     case impl::primary_kind::regex:
         if (f.hyperscan && size <= hyperscan_lines::max_text) {
-            pos = f.hyperscan->find(from_); // a line start, or size
-            break;
+            const hyperscan_lines::line hit = f.hyperscan->find(from_); // the line itself
+            hit_known_ = true;
+            hit_begin_ = hit.begin;
+            hit_end_ = hit.end;
+            return hit.begin < size;
         }
         if (re2::StringPiece match;
             f.re->Match(re2::StringPiece(text_.data(), size), from_, size, RE2::UNANCHORED, &match, 1)) {
