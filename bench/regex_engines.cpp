@@ -9,7 +9,10 @@
 //   literal per alternative: Teddy, FDR), the same line-noting callback;
 // - hyperscan_pattern: Hyperscan compiling the alternation as written
 //   (`error|fail`, not the translator's `err(?:or)?|...`-style merged form);
-// - memchr_each: substring_searcher once per literal, the lines merged.
+// - memchr_each: substring_searcher once per literal, the lines merged;
+// - per_line/regex_matcher and per_line/re2: one line at a time, as the
+//   per-line grep -E stage and where's ~ match: coropipe's regex_matcher
+//   (Hyperscan, one scan per line) and RE2 on each line.
 //
 // The buffer is a generated log (some 6 MB, in 64 KiB regions cut at line
 // ends as line_scanner cuts them); every figure counts the lines found, and
@@ -18,11 +21,13 @@
 //
 // Run: build/release/bench/bench_regex_engines (see docs/BENCHMARKS.md).
 #include <coropipe/detail/line_filter.hpp>
+#include <coropipe/detail/regex.hpp>
 #include <coropipe/detail/search.hpp>
 
 #include <benchmark/benchmark.h>
 
 #include <hs.h>
+#include <re2/re2.h>
 
 #include <algorithm>
 #include <cstddef>
@@ -37,6 +42,7 @@ namespace {
 
 using coropipe::detail::line_filter;
 using coropipe::detail::line_filter_spec;
+using coropipe::detail::regex_matcher;
 using coropipe::detail::substring_searcher;
 
 // ---- the buffer -----------------------------------------------------------------
@@ -44,10 +50,17 @@ using coropipe::detail::substring_searcher;
 std::string make_log(std::size_t lines) {
     std::mt19937 rng(13);
     const char* levels[] = {"INFO", "INFO", "INFO", "INFO", "INFO", "INFO", "INFO", "DEBUG", "WARN", "ERROR"};
-    const char* messages[] = {"request served path=/v1/items/", "cache miss key=session:", "user login ok ",
-                              "retrying upstream attempt=",     "GC pause ",              "disk usage ",
-                              "connection reset by peer ",      "upstream timeout after ", "db: query failed ",
-                              "job failed, will retry ",        "an error occurred in handler "};
+    const char* messages[] = {"request served path=/v1/items/",
+                              "cache miss key=session:",
+                              "user login ok ",
+                              "retrying upstream attempt=",
+                              "GC pause ",
+                              "disk usage ",
+                              "connection reset by peer ",
+                              "upstream timeout after ",
+                              "db: query failed ",
+                              "job failed, will retry ",
+                              "an error occurred in handler "};
     constexpr std::size_t message_weights[] = {40, 15, 10, 5, 5, 5, 4, 4, 2, 2, 1};
     std::discrete_distribution<std::size_t> message(std::begin(message_weights), std::end(message_weights));
     std::string text;
@@ -230,6 +243,54 @@ void memchr_each(benchmark::State& state, const std::string& pattern) {
     finish(state, pattern, found);
 }
 
+// ---- one line at a time ---------------------------------------------------------------
+
+const std::vector<std::string_view>& log_lines() {
+    static const std::vector<std::string_view> lines = [] {
+        std::vector<std::string_view> out;
+        const std::string& text = log_text();
+        for (std::size_t from = 0; from < text.size();) {
+            const std::size_t nl = text.find('\n', from);
+            out.emplace_back(text.data() + from, nl - from);
+            from = nl + 1;
+        }
+        return out;
+    }();
+    return lines;
+}
+
+// regex_matcher (the per-line grep -E stage, where's ~): Hyperscan, one scan per line.
+void per_line_matcher(benchmark::State& state, const std::string& pattern) {
+    const regex_matcher matcher(pattern, false);
+    std::size_t found = 0;
+    for (auto _ : state) {
+        found = 0;
+        for (const std::string_view line : log_lines()) {
+            found += matcher(line) ? 1 : 0;
+        }
+        benchmark::DoNotOptimize(found);
+    }
+    finish(state, pattern, found);
+}
+
+// RE2 on each line, as regex_matcher did before Hyperscan.
+void per_line_re2(benchmark::State& state, const std::string& pattern) {
+    RE2::Options o;
+    o.set_encoding(RE2::Options::EncodingLatin1);
+    const RE2 re(pattern, o);
+    std::size_t found = 0;
+    for (auto _ : state) {
+        found = 0;
+        for (const std::string_view line : log_lines()) {
+            found += re.Match(re2::StringPiece(line.data(), line.size()), 0, line.size(), RE2::UNANCHORED, nullptr, 0)
+                         ? 1
+                         : 0;
+        }
+        benchmark::DoNotOptimize(found);
+    }
+    finish(state, pattern, found);
+}
+
 const std::vector<std::string> patterns{"error|fail", "ERROR|FATAL|WARN", "timeout|refused|reset|declined"};
 
 [[maybe_unused]] const bool registered = [] {
@@ -242,8 +303,10 @@ const std::vector<std::string> patterns{"error|fail", "ERROR|FATAL|WARN", "timeo
                                      [p](benchmark::State& s) { hyperscan_lines(s, p, true); });
         benchmark::RegisterBenchmark(("hyperscan_pattern/" + p).c_str(),
                                      [p](benchmark::State& s) { hyperscan_lines(s, p, false); });
-        benchmark::RegisterBenchmark(("memchr_each/" + p).c_str(),
-                                     [p](benchmark::State& s) { memchr_each(s, p); });
+        benchmark::RegisterBenchmark(("memchr_each/" + p).c_str(), [p](benchmark::State& s) { memchr_each(s, p); });
+        benchmark::RegisterBenchmark(("per_line/regex_matcher/" + p).c_str(),
+                                     [p](benchmark::State& s) { per_line_matcher(s, p); });
+        benchmark::RegisterBenchmark(("per_line/re2/" + p).c_str(), [p](benchmark::State& s) { per_line_re2(s, p); });
     }
     return true;
 }();

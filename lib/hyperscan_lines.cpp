@@ -1,12 +1,14 @@
 #include "hyperscan_lines.hpp"
 
+#include "hyperscan_database.hpp"
+
 #include <coropipe/error.hpp>
 
 #include <hs.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <cstring>
+#include <new>
 
 namespace coropipe::detail {
 
@@ -81,46 +83,17 @@ int on_match(unsigned /*id*/, unsigned long long /*from*/, unsigned long long ma
 
 } // namespace
 
-struct hyperscan_lines::state {
-    hs_database_t* database = nullptr;
-    hs_scratch_t* scratch = nullptr;
-    bool ordered = false;
+hyperscan_lines::hyperscan_lines(std::unique_ptr<hyperscan_database> database) noexcept
+    : database_(std::move(database)) {}
 
-    state() = default;
-    state(const state&) = delete;
-    state& operator=(const state&) = delete;
-    ~state() {
-        hs_free_scratch(scratch);
-        hs_free_database(database);
-    }
-};
-
-hyperscan_lines::hyperscan_lines(std::unique_ptr<state> s) noexcept : state_(std::move(s)) {}
 hyperscan_lines::~hyperscan_lines() = default;
 
 std::unique_ptr<hyperscan_lines> hyperscan_lines::compile(const std::string& engine_pattern, bool can_match_empty) {
-    static const bool platform = hs_valid_platform() == HS_SUCCESS;
-    if (!platform) {
+    std::unique_ptr<hyperscan_database> database = hyperscan_database::compile(engine_pattern, can_match_empty, true);
+    if (database == nullptr) {
         return nullptr;
     }
-    const unsigned flags = HS_FLAG_MULTILINE | (can_match_empty ? HS_FLAG_ALLOWEMPTY : 0u);
-    auto s = std::make_unique<state>();
-    hs_compile_error_t* error = nullptr;
-    if (hs_compile(engine_pattern.c_str(), flags, HS_MODE_BLOCK, nullptr, &s->database, &error) != HS_SUCCESS) {
-        hs_free_compile_error(error); // e.g. "Pattern is too large": RE2 searches instead
-        return nullptr;
-    }
-    hs_expr_info_t* info = nullptr;
-    if (hs_expression_info(engine_pattern.c_str(), flags, &info, &error) != HS_SUCCESS) {
-        hs_free_compile_error(error);
-        return nullptr;
-    }
-    s->ordered = info->unordered_matches == 0;
-    std::free(info); // allocated with Hyperscan's default allocator, malloc
-    if (hs_alloc_scratch(s->database, &s->scratch) != HS_SUCCESS) {
-        return nullptr;
-    }
-    return std::unique_ptr<hyperscan_lines>(new hyperscan_lines(std::move(s)));
+    return std::unique_ptr<hyperscan_lines>(new hyperscan_lines(std::move(database)));
 }
 
 void hyperscan_lines::start(std::string_view text) noexcept {
@@ -156,9 +129,13 @@ void hyperscan_lines::scan_from(std::size_t from) {
     lines_.clear();
     next_ = 0;
     known_from_ = from;
-    scan_context c{text_.data(), text_.size(), from, state_->ordered, dense_, &lines_};
-    const hs_error_t rc = hs_scan(state_->database, text_.data() + from, static_cast<unsigned>(text_.size() - from), 0,
-                                  state_->scratch, on_match, &c);
+    hs_scratch_t* scratch = thread_scratch(*database_);
+    if (scratch == nullptr) {
+        throw std::bad_alloc();
+    }
+    scan_context c{text_.data(), text_.size(), from, database_->ordered(), dense_, &lines_};
+    const hs_error_t rc = hs_scan(database_->get(), text_.data() + from, static_cast<unsigned>(text_.size() - from), 0,
+                                  scratch, on_match, &c);
     dense_ = c.dense;
     if (rc == HS_SCAN_TERMINATED) {
         scanned_to_ = c.stop_at;

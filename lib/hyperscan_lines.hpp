@@ -9,6 +9,8 @@
 
 namespace coropipe::detail {
 
+class hyperscan_database;
+
 /// The lines of a buffer that hold a match of one regex, found with
 /// Hyperscan in block mode over the whole buffer (multi-line: `^`/`$` at
 /// each line's ends), not line by line.
@@ -23,8 +25,8 @@ namespace coropipe::detail {
 /// out of order (some assertions) is scanned in one go instead, and its
 /// lines sorted.
 ///
-/// Not thread-safe (the scratch space and the lines found are reused):
-/// one per filter, as line_filter is.
+/// Not thread-safe (the lines found are kept for the next call): one per
+/// filter, as line_filter is. It scans with its thread's scratch space.
 class hyperscan_lines {
 public:
     /// Compiles `engine_pattern`; nullptr if Hyperscan cannot run on this
@@ -51,16 +53,16 @@ public:
 
     /// The first line of the text that begins at or after `from` (a line
     /// start) and holds a match; {size, size} if none. Calls with a
-    /// growing `from` scan the text once. Throws `coropipe::error` if
-    /// Hyperscan fails (it does not, short of memory).
+    /// growing `from` scan the text once. Throws `std::bad_alloc` if the
+    /// scratch space cannot grow, `coropipe::error` if Hyperscan fails
+    /// otherwise (it does not).
     line find(std::size_t from);
 
 private:
-    struct state;
-    hyperscan_lines(std::unique_ptr<state> s) noexcept;
+    explicit hyperscan_lines(std::unique_ptr<hyperscan_database> database) noexcept;
     void scan_from(std::size_t from);
 
-    std::unique_ptr<state> state_;
+    std::unique_ptr<hyperscan_database> database_;
     std::string_view text_;
     std::vector<line> lines_; // the lines found from known_from_ to scanned_to_, in order
     std::size_t next_ = 0;    // the first of lines_ not yet returned

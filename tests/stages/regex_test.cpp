@@ -11,6 +11,7 @@
 #include <chrono>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 using namespace std::literals;
@@ -107,6 +108,41 @@ TEST_CASE("regex_matcher reads POSIX ERE with GNU's extensions, as grep -E does"
     CHECK(regex_matcher("\\(\\)\\{\\}\\|\\-\\/", false)("(){}|-/"));
     // A newline separates alternatives, as in grep's PATTERNS.
     CHECK(regex_matcher("foo\nbar", false)("a bar"));
+}
+
+TEST_CASE("regex_matcher anchors at the ends of a text that holds newlines, not at its lines", "[stage][regex]") {
+    // Lines hold no '\n'; any other text is one line for ^ and $.
+    CHECK_FALSE(regex_matcher("a$", false)("a\nb"));
+    CHECK_FALSE(regex_matcher("^b", false)("a\nb"));
+    CHECK(regex_matcher("^a.*b$|x", false)("a\tb"));
+    CHECK_FALSE(regex_matcher("a.b", false)("a\nb")); // no part of a pattern matches a newline
+    CHECK(regex_matcher("b$", false)("a\nb"));
+}
+
+TEST_CASE("regex_matcher matches from several threads at once, with many patterns in each", "[stage][regex]") {
+    // Each thread has a scratch space of its own, which grows for the
+    // patterns it meets (more of them than it remembers).
+    std::vector<regex_matcher> matchers;
+    for (int i = 0; i < 12; ++i) {
+        matchers.emplace_back("x{" + std::to_string(i + 1) + "}(a|b)$", false);
+    }
+    std::vector<int> wrong(4, 0);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+        threads.emplace_back([&matchers, &wrong, t] {
+            for (int round = 0; round < 2000; ++round) {
+                const std::size_t i = static_cast<std::size_t>(round + t) % matchers.size();
+                const std::string yes = std::string(i + 1, 'x') + "b";
+                const std::string no = std::string(i + 1, 'x') + "c";
+                wrong[static_cast<std::size_t>(t)] += matchers[i](yes) ? 0 : 1;
+                wrong[static_cast<std::size_t>(t)] += matchers[i](no) ? 1 : 0;
+            }
+        });
+    }
+    for (std::thread& th : threads) {
+        th.join();
+    }
+    CHECK(wrong == std::vector<int>(4, 0));
 }
 
 TEST_CASE("regex_matcher stays linear on a pattern that makes backtracking engines explode", "[stage][regex]") {

@@ -10,9 +10,9 @@ namespace coropipe::detail {
 /// A compiled regular expression for `grep -E` (`grep_options::regex`) and
 /// `where`'s `~`: a POSIX extended regular expression as GNU grep -E reads
 /// it under `LC_ALL=C`, with its GNU extensions (`\w \s \b \< \>`, `a{,3}`);
-/// docs/regex.md has the syntax and the few differences. RE2 runs it,
-/// behind a pointer, so that RE2's headers stay out of coropipe's public
-/// ones. Compiled in lib/regex.cpp.
+/// docs/regex.md has the syntax and the few differences. Hyperscan runs it
+/// (RE2 where Hyperscan does not take it), behind a pointer, so that their
+/// headers stay out of coropipe's public ones. Compiled in lib/regex.cpp.
 ///
 /// - Unanchored search, like `grep -E`: `a.c` matches "xxabcxx"; `^`/`$`
 ///   anchor at the ends of the line.
@@ -25,7 +25,8 @@ namespace coropipe::detail {
 ///   not supported.
 /// - A pattern it does not take throws `coropipe::regex_error` (a
 ///   `coropipe::error`, with the byte offset) from the constructor.
-///   Matching never throws and is thread-safe.
+///   Matching never throws and is thread-safe (each thread scans with a
+///   Hyperscan scratch space of its own, kept until it ends).
 class regex_matcher {
 public:
     regex_matcher(std::string_view pattern, bool ignore_case);
