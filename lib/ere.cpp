@@ -11,10 +11,16 @@
 //
 // Lexing is context-free except for ')' (a literal when no '(' is open) and
 // '{' (a literal unless a well-formed interval follows). Newlines separate
-// whole patterns, as in grep's PATTERNS. The parse is a small tree of byte
-// sets, assertions, concatenations, alternations and repeats; it is
-// simplified, `\<` and `\>` are rewritten into `\b` where that is exact, and
-// the tree is printed with every byte escaped.
+// whole patterns, as in grep's PATTERNS. GNU grep also compiles the pattern
+// with glibc's regcomp, which must accept it too (and which matches instead
+// of dfa.c when a bracket holds [=a=] or [.a.]): the lexer follows its
+// reading as far as acceptance goes, and where the two parsers read a
+// construct differently, the pattern is refused (docs/regex.md lists them).
+//
+// The parse is a small tree of byte sets, assertions, concatenations,
+// alternations and repeats; it is simplified (alternatives with a common
+// start merged, see `factored`), `\<` and `\>` are rewritten into `\b` where
+// that is exact, and the tree is printed with every byte escaped.
 
 #include <coropipe/detail/ere.hpp>
 
