@@ -44,6 +44,15 @@ if(COROPIPE_FUZZ)
     SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/syslog_fuzz.cpp ${PROJECT_SOURCE_DIR}/lib/syslog.cpp
             ${PROJECT_SOURCE_DIR}/lib/octet_framing.cpp)
 
+  # The ERE translator and the per-line regex matcher (Hyperscan, RE2), against RE2 alone.
+  coropipe_add_fuzz_target(fuzz_ere TEST "ere" CORPUS ere
+    SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/ere_fuzz.cpp ${PROJECT_SOURCE_DIR}/lib/ere.cpp
+            ${PROJECT_SOURCE_DIR}/lib/regex.cpp ${PROJECT_SOURCE_DIR}/lib/regex_error.cpp
+            ${PROJECT_SOURCE_DIR}/lib/hyperscan_database.cpp ${PROJECT_SOURCE_DIR}/lib/search.cpp
+            ${PROJECT_SOURCE_DIR}/lib/error.cpp
+    INCLUDES ${PROJECT_SOURCE_DIR}/lib)
+  target_link_libraries(fuzz_ere PRIVATE PkgConfig::RE2 PkgConfig::HS)
+
   # coropiped's configuration loader. toml++ is compiled in, header-only, so
   # its parser is instrumented too (coverage guides the fuzzer through TOML's
   # syntax, ASan checks it); its assertions are off, as in the library the

@@ -101,11 +101,13 @@ std::vector<std::string> per_line(std::string_view text, const std::vector<line_
     return kept;
 }
 
-/// The same through the scanner, reading `text` from a stream in 64 KiB chunks.
-std::vector<std::string> scanned(const std::string& text, const std::vector<line_filter_spec>& specs) {
+/// The same through the scanner, reading `text` from a stream in 64 KiB
+/// chunks; a regex searched with Hyperscan, or RE2 (`use_hyperscan` false).
+std::vector<std::string> scanned(const std::string& text, const std::vector<line_filter_spec>& specs,
+                                 bool use_hyperscan = true) {
     std::istringstream in(text);
     line_reader reader(in);
-    const line_filter filter(specs);
+    const line_filter filter(specs, use_hyperscan);
     line_scanner scan(reader, filter);
     std::vector<std::string> out;
     while (std::optional<std::string_view> line = scan.next()) {
@@ -199,16 +201,31 @@ const std::vector<std::vector<line_filter_spec>> filter_table{
     {{kind::regex, "R\\b"}},
     {{kind::regex, "[^x]Q"}},
     {{kind::regex, "x*"}},
-    {{kind::regex, "\\AE"}},
-    {{kind::regex, "E\\z"}},
-    {{kind::regex, "(?-m)^E"}},
-    {{kind::regex, "(?s)R.E"}},
+    {{kind::regex, "\\<E"}},
+    {{kind::regex, "R\\>"}},
+    {{kind::regex, "\\bx\\b|\\Bb"}},
+    {{kind::regex, "(^|x)E"}},
+    {{kind::regex, "R.E"}},
+    {{kind::regex, "[[:space:]]$"}},
+    {{kind::regex, "\\`E|R\\'"}},
     {{kind::regex, "error", false, true}},
+    {{kind::regex, "ERROR|xx", false, true}},
+    {{kind::regex, "e?r+o", true, true}},
     {{kind::regex, "Q", true}},
+    {{kind::regex, "^ERR"}},
+    {{kind::regex, "ERR"}},
+    {{kind::regex, "E\nQ"}},
+    {{kind::regex, "a|"}},
+    {{kind::regex, "a|", true}},
+    {{kind::regex, "\\< "}},
+    {{kind::regex, "\\< ", true}},
+    {{kind::regex, "[^x]*"}},
     {{kind::substring, "ERROR"}, {kind::prefix, "x", true}},
     {{kind::substring, "ERROR", true}, {kind::substring, "E"}},
     {{kind::substring, "ab", true}, {kind::prefix, "E", true}},
     {{kind::regex, "R$"}, {kind::substring, "error", false, true}},
+    {{kind::regex, "R$", true}, {kind::regex, "^x|E.R"}},
+    {{kind::regex, "[0-9]|E", true}, {kind::prefix, "E", true}},
 };
 
 std::string describe(const std::vector<line_filter_spec>& specs) {
@@ -295,9 +312,44 @@ TEST_CASE("the scanner passes exactly the lines the per-line stages pass", "[sta
         INFO(describe(specs) << " seed " << seed << (final_newline ? "" : ", no final newline"));
         const std::vector<std::string> expected = per_line(text, specs);
         CHECK(scanned(text, specs) == expected);
+        CHECK(scanned(text, specs, false) == expected);
         std::size_t n = 0;
         CHECK(scanned_runs(text, specs, &n) == expected);
         CHECK(n == expected.size());
+    }
+}
+
+TEST_CASE("line_filter searches a regex with Hyperscan, and a regex that is a literal as one", "[stage][fast_grep]") {
+    CHECK(line_filter({{kind::regex, "error|fail"}}).search_engine() == "hyperscan");
+    CHECK(line_filter({{kind::regex, "\\<err(or)?\\>", false, true}}).search_engine() == "hyperscan");
+    CHECK(line_filter({{kind::regex, "error|fail"}}, false).search_engine() == "re2");
+    CHECK(line_filter({{kind::regex, "ERROR"}}).search_engine() == "memchr");
+    CHECK(line_filter({{kind::regex, "error", false, true}}).search_engine() == "memchr, case-folded");
+    CHECK(line_filter({{kind::regex, "^2026-11-23T10"}}).search_engine() == "prefix");
+    CHECK(line_filter({{kind::regex, "a|"}}).search_engine() == "none");
+    CHECK(line_filter({{kind::regex, "a|"}}).passes_all());
+    CHECK_FALSE(line_filter({{kind::regex, "\\< "}}).passes("a b"));
+}
+
+TEST_CASE("the scanner passes the same lines when lines hold many matches and buffers thousands of matching lines",
+          "[stage][fast_grep]") {
+    // Short lines, most of them matching (more lines than one Hyperscan
+    // scan notes), and long ones with a match at every byte (a scan stops
+    // in them and starts again at the next line).
+    std::string text;
+    for (int i = 0; i < 40000; ++i) {
+        text += i % 7 == 0 ? "x" : std::to_string(i);
+        text += i % 1000 == 0 ? std::string(3000, '5') : "";
+        text += '\n';
+    }
+    for (const std::string_view pattern : {"[0-9]", "[0-9]\\b", "^[1-9]", "5$", "x|^$", "[0-9]{2}"}) {
+        INFO(pattern);
+        for (const bool invert : {false, true}) {
+            const std::vector<line_filter_spec> specs{{kind::regex, std::string(pattern), invert}};
+            const std::vector<std::string> expected = per_line(text, specs);
+            CHECK(scanned(text, specs) == expected);
+            CHECK(scanned(text, specs, false) == expected);
+        }
     }
 }
 
