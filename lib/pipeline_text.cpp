@@ -384,6 +384,7 @@ stage_spec validate(const stage_grammar& g, const word& name, const std::vector<
     check_operand(g, words[i]);
     spec.operands.push_back(words[i].text);
     spec.operand_positions.push_back(words[i].position);
+    spec.operand_origins.push_back(words[i].origins);
     return spec;
 }
 
@@ -412,6 +413,20 @@ void append_usage(std::string& out, const stage_grammar& g) {
 }
 
 } // namespace
+
+std::size_t stage_spec::source_of(std::size_t i, std::size_t offset) const noexcept {
+    if (i >= operand_origins.size() || operand_origins[i].empty()) {
+        return i < operand_positions.size() ? operand_positions[i] + offset : position;
+    }
+    const auto& runs = operand_origins[i];
+    auto after = std::upper_bound(runs.begin(), runs.end(), offset,
+                                  [](std::size_t o, const auto& run) { return o < run.first; });
+    if (after == runs.begin()) {
+        return operand_positions[i];
+    }
+    --after;
+    return after->second + (offset - after->first);
+}
 
 std::vector<stage_spec> parse_pipeline(std::string_view text) {
     lexer lex(text);

@@ -1,5 +1,7 @@
 #include <coropipe/where_expr.hpp>
 
+#include <coropipe/regex_error.hpp>
+
 #include "quoted_text.hpp"
 
 #include <coropipe/detail/regex.hpp>
@@ -415,14 +417,10 @@ private:
     std::shared_ptr<const detail::regex_matcher> compile(const std::string& pattern, std::size_t at) {
         try {
             return std::make_shared<const detail::regex_matcher>(pattern, false);
-        } catch (const error& e) {
-            // regex_matcher's message, without its own prefix.
-            std::string message = e.what();
-            const std::string prefix = "coropipe::grep: invalid regex '" + pattern + "': ";
-            if (message.starts_with(prefix)) {
-                message.erase(0, prefix.size());
-            }
-            fail("invalid regex: " + message, at, "the syntax is RE2's: see docs/where.md");
+        } catch (const regex_error& e) {
+            // At the byte of the pattern (exact when the string has no escapes).
+            fail("invalid regex: " + e.reason(), at + 1 + e.position(),
+                 e.hint().empty() ? std::string("the syntax is grep -E's: see docs/regex.md") : e.hint());
         }
     }
 

@@ -441,7 +441,7 @@ TEST_CASE("format_error never cuts a UTF-8 character in two", "[pipeline_text][f
 TEST_CASE("stage_help gives the usage, a description and the options of a stage", "[pipeline_text][help]") {
     std::string grep = coropipe::stage_help("grep");
     CHECK(grep.starts_with("usage: grep [-v] [-i] [-F|-E] PATTERN\n    pass the lines that contain PATTERN\n"));
-    CHECK(grep.find("  -E      PATTERN is an extended regular expression\n") != std::string::npos);
+    CHECK(grep.find("  -E      PATTERN is a POSIX extended regular expression, as GNU grep -E reads it (see docs/regex.md)\n") != std::string::npos);
     CHECK(grep.ends_with('\n'));
     CHECK(coropipe::stage_help("min").find("--final") != std::string::npos);
     CHECK(coropipe::stage_help("min").find("$N") != std::string::npos);

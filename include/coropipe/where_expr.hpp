@@ -23,7 +23,8 @@ namespace coropipe {
 ///   (`field_ref`: `key`, `$N`, `.json.path`, `@host`). Both sides numeric
 ///   (a number literal; a JSON number; untyped text that reads as a number)
 ///   compare as numbers, exactly (`number`); otherwise as bytes.
-/// - `FIELD ~ "regex"`, `FIELD !~ "regex"`: RE2, unanchored, over bytes.
+/// - `FIELD ~ "regex"`, `FIELD !~ "regex"`: POSIX ERE as GNU `grep -E`
+///   reads it (docs/regex.md), unanchored, over bytes.
 /// - `has FIELD`: the line has the field (even empty, even JSON `null`).
 /// - `not`, `and`, `or` (in that precedence, lowest last), parentheses.
 /// - A FIELD the line lacks makes any comparison or match false, `!=` and
@@ -82,7 +83,7 @@ public:
     /// the first mistake, with its byte offset in `text` and a hint: `=`
     /// (write `==`), `&&` (`and`), `||` (`or`), `!` (`not`), an unknown
     /// operator, a missing operand or operator, an unbalanced parenthesis,
-    /// an unterminated string, a bad FIELD, a regex RE2 rejects (at the
+    /// an unterminated string, a bad FIELD, an invalid regex (at the
     /// pattern), an unknown severity or facility, nesting deeper than 200.
     static where_expr parse(std::string_view text);
 

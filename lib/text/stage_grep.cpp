@@ -2,6 +2,7 @@
 #include "registry.hpp"
 
 #include <coropipe/error.hpp>
+#include <coropipe/regex_error.hpp>
 #include <coropipe/stages/grep.hpp>
 
 namespace coropipe::text {
@@ -12,7 +13,7 @@ constexpr option_info options[] = {
     {"-v", "pass the lines that do not match instead"},
     {"-i", "ignore case"},
     {"-F", "PATTERN is a plain substring (the default)"},
-    {"-E", "PATTERN is an extended regular expression"},
+    {"-E", "PATTERN is a POSIX extended regular expression, as GNU grep -E reads it (see docs/regex.md)"},
 };
 
 detail::line_filter_spec as_spec(const stage_spec& spec) {
@@ -24,8 +25,11 @@ text_stage build(const stage_spec& spec) {
     const grep_options o{.invert = spec.has('v'), .ignore_case = spec.has('i'), .regex = spec.has('E')};
     try {
         return grep(spec.operands.at(0), o);
+    } catch (const regex_error& e) {
+        // At the offending byte of the pattern, wherever quotes put it.
+        fail_at(spec, "invalid regex: " + e.reason(), spec.source_of(0, e.position()), e.hint());
     } catch (const coropipe::error& e) {
-        fail_at(spec, reason_of(e), spec.operand_positions.at(0)); // a regex RE2 refuses
+        fail_at(spec, reason_of(e), spec.operand_positions.at(0));
     }
 }
 
