@@ -42,16 +42,22 @@ if(COROPIPE_FUZZ)
     SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/syslog_fuzz.cpp ${PROJECT_SOURCE_DIR}/lib/syslog.cpp
             ${PROJECT_SOURCE_DIR}/lib/octet_framing.cpp)
 
-  # coropiped's configuration loader. toml++ is compiled in, header-only, so
-  # its parser is instrumented too (coverage guides the fuzzer through TOML's
-  # syntax, ASan checks it); its assertions are off, as in the library the
-  # daemon links (fuzz/toml_release_asserts.hpp). The dictionary steers
-  # mutations towards the schema's keys.
+  # coropiped's configuration loader: the sources of coropiped_config but
+  # environment.cpp (it binds sockets; nothing of it depends on the text).
+  # toml++ is compiled in, header-only, so its parser is instrumented too
+  # (coverage guides the fuzzer through TOML's syntax, ASan checks it); its
+  # assertions are off, as in the library the daemon links
+  # (fuzz/toml_release_asserts.hpp). The dictionary steers mutations towards
+  # the schema's keys.
+  get_target_property(config_dir coropiped_config SOURCE_DIR)
+  get_target_property(config_sources coropiped_config SOURCES)
+  list(FILTER config_sources EXCLUDE REGEX "environment\\.cpp$")
+  list(TRANSFORM config_sources PREPEND "${config_dir}/")
   coropipe_add_fuzz_target(fuzz_daemon_config TEST "daemon config" CORPUS daemon_config
     DICT ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/daemon_config.dict
     INCLUDES ${PROJECT_SOURCE_DIR}/pipelines/coropiped
     OPTIONS -include ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/toml_release_asserts.hpp
-    SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/daemon_config_fuzz.cpp ${PROJECT_SOURCE_DIR}/pipelines/coropiped/config.cpp
+    SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/daemon_config_fuzz.cpp ${config_sources}
             ${PROJECT_SOURCE_DIR}/lib/pipeline_text.cpp ${PROJECT_SOURCE_DIR}/lib/format.cpp
             ${PROJECT_SOURCE_DIR}/lib/field.cpp ${PROJECT_SOURCE_DIR}/lib/error.cpp
             ${PROJECT_SOURCE_DIR}/lib/edit_distance.cpp)
