@@ -4,11 +4,12 @@
 // daemon acts on any of it. Every key, default and message is documented in
 // docs/coropiped-config.md.
 //
-// The loader is in config/ (a file per concern: values, positions in the
-// TOML text, the schema of keys, the reader that walks it, the checks
-// across tables, the environment checks). No coroutine in there, on
-// purpose: the fuzz target fuzz_daemon_config compiles those files with
-// clang's fuzzer coverage, which clang 14 cannot apply to coroutine bodies.
+// The loader is in config/, a file per concern: values, positions in the
+// TOML text, the schema of keys (schema.cpp: each key once), the reader that
+// walks it, the checks across tables, the environment checks. No coroutine
+// in there, on purpose: the fuzz target fuzz_daemon_config compiles those
+// files with all of UBSan, whose function check clang 14 cannot apply to
+// coroutine bodies (tests/fuzz.cmake).
 
 #include <coropipe/error.hpp>
 #include <coropipe/pipeline_text.hpp>
@@ -46,11 +47,11 @@ struct source_config {
     endpoint listen;            ///< tcp, udp
     std::filesystem::path path; ///< unix: the socket; file: the file tailed
     framing frames = framing::newline;
-    std::size_t max_line = 0;                  ///< bytes; a longer line is truncated and counted
-    std::size_t max_connections = 0;           ///< tcp, unix: open connections at once
-    std::size_t buffer_bytes = 0;              ///< lines read but not yet taken by the pipelines
-    position start = position::end;            ///< file: where to start without a saved offset
-    std::size_t receive_buffer = 0;            ///< udp: the socket's receive buffer (SO_RCVBUF), bytes
+    std::size_t max_line = 0;        ///< bytes; a longer line is truncated and counted
+    std::size_t max_connections = 0; ///< tcp, unix: open connections at once
+    std::size_t buffer_bytes = 0;    ///< lines read but not yet taken by the pipelines
+    position start = position::end;  ///< file: where to start without a saved offset
+    std::size_t receive_buffer = 0;  ///< udp: the socket's receive buffer (SO_RCVBUF), bytes
     std::chrono::milliseconds idle_timeout{0}; ///< tcp, unix: close a connection idle this long; 0: never
     // unix: the socket file's permissions and owner; empty/unset: as created
     std::optional<unsigned> socket_mode; ///< `mode = "0660"`
@@ -76,15 +77,14 @@ struct sink_config {
 
     std::string name;
     kind type = kind::file;
-    std::filesystem::path path;   ///< file: appended to, reopened on SIGHUP/SIGUSR1
-    endpoint address;             ///< tcp: the peer
-    std::size_t buffer_bytes = 0; ///< output queued (tcp: held while disconnected)
-    std::chrono::milliseconds backoff_min{
-        100}; ///< first retry (reconnect) delay after a failed write, doubled up to backoff_max
+    std::filesystem::path path;               ///< file: appended to, reopened on SIGHUP/SIGUSR1
+    endpoint address;                         ///< tcp: the peer
+    std::size_t buffer_bytes = 0;             ///< output queued (tcp: held while disconnected)
+    std::chrono::milliseconds backoff_min{100}; ///< first retry (reconnect) delay after a failed write, doubled up to backoff_max
     std::chrono::milliseconds backoff_max{10'000};
-    unsigned file_mode = 0640;       ///< file: permissions of a file the sink creates (`mode = "0640"`)
-    std::filesystem::path spool;     ///< empty: none; else what cannot be written waits there, on disk
-    std::size_t spool_max_bytes = 0; ///< the spool's size limit
+    unsigned file_mode = 0640;                ///< file: permissions of a file the sink creates (`mode = "0640"`)
+    std::filesystem::path spool;              ///< empty: none; else what cannot be written waits there, on disk
+    std::size_t spool_max_bytes = 0;          ///< the spool's size limit
     bool operator==(const sink_config&) const = default;
 };
 
@@ -106,9 +106,9 @@ struct daemon_config {
     // [daemon]
     unsigned threads = 0; ///< io_context threads; 0: one per core
     std::chrono::milliseconds shutdown_timeout{10'000};
-    bool metrics_enabled = false;                        ///< metrics_listen given
-    endpoint metrics_listen;                             ///< /metrics and /health
-    std::filesystem::path state_file;                    ///< file sources' offsets; empty: not saved
+    bool metrics_enabled = false;     ///< metrics_listen given
+    endpoint metrics_listen;          ///< /metrics and /health
+    std::filesystem::path state_file; ///< file sources' offsets; empty: not saved
     std::chrono::milliseconds checkpoint_interval{1000}; ///< how often the offsets are saved while running
     std::string user;  ///< started as root: switch to this user once the sockets are bound; empty: stay
     std::string group; ///< ... and this group (default: the user's)
@@ -118,7 +118,7 @@ struct daemon_config {
     std::size_t source_buffer = 1 << 20;
     std::size_t pipeline_buffer = 1 << 20;
     std::size_t sink_buffer = 4 << 20;
-    std::size_t receive_buffer = 32 << 20;    ///< default of the udp sources' receive_buffer
+    std::size_t receive_buffer = 32 << 20; ///< default of the udp sources' receive_buffer
     std::size_t spool_max_bytes = 1ULL << 30; ///< default of the sinks' spool_max_bytes
 
     std::vector<source_config> sources;

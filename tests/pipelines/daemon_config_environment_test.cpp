@@ -160,18 +160,31 @@ TEST_CASE("a good environment gives no problem, and the checked ports stay free"
         tcp_port = tcp.port;
         udp_port = udp.port;
     }
+    // A socket left by an earlier run is not in the way: the daemon replaces it.
+    const int old_socket = ::socket(AF_UNIX, SOCK_STREAM, 0);
+    REQUIRE(old_socket >= 0);
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    const std::string socket_path = s.path("old.sock");
+    REQUIRE(socket_path.size() < sizeof address.sun_path);
+    std::memcpy(address.sun_path, socket_path.c_str(), socket_path.size() + 1);
+    REQUIRE(::bind(old_socket, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+    ::close(old_socket);
+    const std::string tcp_listen = "127.0.0.1:" + std::to_string(tcp_port);
+    const std::string udp_listen = "127.0.0.1:" + std::to_string(udp_port);
     const daemon_config c =
         s.load("[daemon]\nstate_file = \"state\"\nmetrics_listen = \"127.0.0.1:0\"\nuser = \"nobody\"\ngroup = \"0\"\n"
-               "[source.t]\ntype = \"tcp\"\nlisten = \"127.0.0.1:" +
-               std::to_string(tcp_port) +
+               "[source.t]\ntype = \"tcp\"\nlisten = \"" +
+               tcp_listen +
                "\"\n"
-               "[source.u]\ntype = \"udp\"\nlisten = \"127.0.0.1:" +
-               std::to_string(udp_port) +
+               "[source.u]\ntype = \"udp\"\nlisten = \"" +
+               udp_listen +
                "\"\n"
                "[source.sock]\ntype = \"unix\"\npath = \"c.sock\"\nowner = \"root\"\n"
+               "[source.old]\ntype = \"unix\"\npath = \"old.sock\"\n"
                "[source.f]\ntype = \"file\"\npath = \"app.log\"\n"
                "[sink.out]\ntype = \"file\"\npath = \"logs/out.log\"\nspool = \"logs/out.spool\"\n"
-               "[pipeline.p]\nfrom = [\"t\", \"u\", \"sock\", \"f\"]\nrun = \"uniq\"\nto = [\"out\"]\n");
+               "[pipeline.p]\nfrom = [\"t\", \"u\", \"sock\", \"old\", \"f\"]\nrun = \"uniq\"\nto = [\"out\"]\n");
     CHECK(lines_of(check_environment(c)).empty());
     // Nothing was kept bound: the test can take both ports again.
     for (const auto& [type, port] : {std::pair(SOCK_STREAM, tcp_port), std::pair(SOCK_DGRAM, udp_port)}) {

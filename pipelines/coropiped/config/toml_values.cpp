@@ -159,35 +159,26 @@ std::optional<value> read_value(findings& found, const value_spec& spec, const t
         return ok ? std::optional<value>(std::move(names)) : std::nullopt;
     }
     value v;
-    if (const auto* integer = node.as_integer();
-        integer &&
-        (spec.kind == value_kind::integer || spec.kind == value_kind::size || spec.kind == value_kind::account)) {
-        const std::int64_t n = integer->get();
-        if (n < 0 && spec.kind == value_kind::size) {
-            return fail(std::to_string(n) + " is not a size: it is negative");
-        }
-        if (n < 0 && spec.kind == value_kind::integer) {
-            return fail(range_error(spec, std::to_string(n), true));
-        }
-        if (n < 0) {
-            return fail(std::to_string(n) + " is not a user or group number (0 to 4294967294)");
-        }
-        v = spec.kind == value_kind::account ? value(std::to_string(n)) : value(static_cast<std::uint64_t>(n));
-        if (spec.kind == value_kind::account) {
-            try {
-                v = parse_account(std::get<std::string>(v));
-            } catch (const coropipe::error& e) {
-                return fail(e.what());
+    try {
+        if (const auto* integer = node.as_integer();
+            integer &&
+            (spec.kind == value_kind::integer || spec.kind == value_kind::size || spec.kind == value_kind::account)) {
+            const std::int64_t n = integer->get();
+            if (n < 0) {
+                return fail(spec.kind == value_kind::size      ? std::to_string(n) + " is not a size: it is negative"
+                            : spec.kind == value_kind::integer ? range_error(spec, std::to_string(n), true)
+                                                               : std::to_string(n) + " is not a user or group "
+                                                                                     "number (0 to 4294967294)");
             }
-        }
-    } else if (const auto* string = node.as_string(); string && spec.kind != value_kind::integer) {
-        try {
+            v = spec.kind == value_kind::account ? value(parse_account(std::to_string(n)))
+                                                 : value(static_cast<std::uint64_t>(n));
+        } else if (const auto* string = node.as_string(); string && spec.kind != value_kind::integer) {
             v = parse_text(spec, string->get(), found);
-        } catch (const coropipe::error& e) {
-            return fail(e.what());
+        } else {
+            return fail("expected " + expected(spec) + ", got " + std::string(type_name(node)));
         }
-    } else {
-        return fail("expected " + expected(spec) + ", got " + std::string(type_name(node)));
+    } catch (const coropipe::error& e) {
+        return fail(e.what());
     }
     if (const auto* n = std::get_if<std::uint64_t>(&v);
         n && spec.kind != value_kind::mode && (*n < spec.min || *n > spec.max)) {
