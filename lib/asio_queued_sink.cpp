@@ -330,6 +330,10 @@ void queued_sink::wait_for_room(std::string_view bytes, std::uint64_t lines, net
     complete_later(std::move(handler), ec);
 }
 
+void queued_sink::note_dropped(std::uint64_t lines) noexcept {
+    impl_->metrics.dropped.fetch_add(lines, std::memory_order_relaxed);
+}
+
 void queued_sink::reopen() {
     net::post(impl_->executor, [self = shared_from_this()] { self->impl_->target->reopen(); });
 }

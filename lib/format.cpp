@@ -7,13 +7,6 @@
 
 namespace coropipe {
 
-format_string_error::format_string_error(const std::string& reason, std::size_t position, const std::string& hint)
-    : error("coropipe::format: " + reason + " at offset " + std::to_string(position) + (hint.empty() ? "" : "; ") +
-            hint),
-      reason_(reason),
-      position_(position),
-      hint_(hint) {}
-
 namespace detail {
 
 namespace {

@@ -18,15 +18,16 @@ if(COROPIPE_FUZZ)
   # -fsanitize=function) and linked with LIBS, and a ctest "fuzz: TEST" that
   # runs it for COROPIPE_FUZZ_SECONDS over a scratch copy of
   # tests/fuzz/corpus/CORPUS (libFuzzer adds what it finds to it), with an
-  # optional DICT.
+  # optional DICT. LIBS are linked as they are (RE2, simdjson: not
+  # instrumented, not fuzzed; the coropipe library: instrumented).
   function(coropipe_add_fuzz_target name)
     cmake_parse_arguments(PARSE_ARGV 1 arg "" "TEST;CORPUS;DICT" "SOURCES;INCLUDES;OPTIONS;LIBS")
     add_executable(${name} ${arg_SOURCES})
-    target_link_libraries(${name} PRIVATE ${arg_LIBS})
     target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/include ${arg_INCLUDES})
     target_compile_features(${name} PRIVATE cxx_std_20)
     target_compile_options(${name} PRIVATE -fsanitize=fuzzer ${arg_OPTIONS})
     target_link_options(${name} PRIVATE -fsanitize=fuzzer)
+    target_link_libraries(${name} PRIVATE ${arg_LIBS})
     set(dict "")
     if(arg_DICT)
       set(dict "-dict='${arg_DICT}'")
@@ -68,4 +69,27 @@ if(COROPIPE_FUZZ)
     OPTIONS -include ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/toml_release_asserts.hpp
     SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/daemon_config_fuzz.cpp ${config_sources}
     LIBS coropipe)
+
+  # FIELD references and where expressions: the sources of coropipe/field_ref.hpp,
+  # where_expr.hpp and number.hpp, all coroutine-free.
+  set(coropipe_field_sources
+    ${PROJECT_SOURCE_DIR}/lib/field_ref.cpp ${PROJECT_SOURCE_DIR}/lib/json_path.cpp ${PROJECT_SOURCE_DIR}/lib/number.cpp
+    ${PROJECT_SOURCE_DIR}/lib/quoted_text.cpp ${PROJECT_SOURCE_DIR}/lib/field.cpp ${PROJECT_SOURCE_DIR}/lib/syslog.cpp
+    ${PROJECT_SOURCE_DIR}/lib/syntax_error.cpp ${PROJECT_SOURCE_DIR}/lib/error.cpp
+    ${PROJECT_SOURCE_DIR}/lib/edit_distance.cpp)
+
+  # where expressions: parsed, then matched against the lines after the first.
+  coropipe_add_fuzz_target(fuzz_where TEST where CORPUS where
+    DICT ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/where.dict
+    INCLUDES ${PROJECT_SOURCE_DIR}/lib
+    SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/where_fuzz.cpp ${PROJECT_SOURCE_DIR}/lib/where.cpp
+            ${PROJECT_SOURCE_DIR}/lib/regex.cpp ${PROJECT_SOURCE_DIR}/lib/search.cpp ${coropipe_field_sources}
+    LIBS PkgConfig::RE2 simdjson::simdjson)
+
+  # FIELD lookups (JSON paths first) and numbers over random bytes.
+  coropipe_add_fuzz_target(fuzz_json_path TEST "json path" CORPUS json_path
+    DICT ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/json_path.dict
+    INCLUDES ${PROJECT_SOURCE_DIR}/lib
+    SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/json_path_fuzz.cpp ${coropipe_field_sources}
+    LIBS simdjson::simdjson)
 endif()

@@ -32,7 +32,7 @@ const std::string log_text = "t=1 INFO start latency_ms=187\n"
 const std::string& corpus_path() {
     static temp_dir dir;
     static const std::string path = [] {
-        const process_result r = run_process({"python3", COROPIPE_SHARED_DIR "/corpus/genlog.py", "20000", "3"});
+        const process_result r = run_process({COROPIPE_GENLOG, "--seed", "3", "20000"});
         REQUIRE(r.status == 0);
         return dir.write("corpus.log", r.out);
     }();
@@ -109,7 +109,7 @@ TEST_CASE("coropipe head passes the first N lines", "[pipelines][coropipe]") {
     CHECK(none.status == 1);
 }
 
-TEST_CASE("coropipe print writes the lines; it is the default last stage", "[pipelines][coropipe]") {
+TEST_CASE("coropipe print writes the lines, and it is the default last stage", "[pipelines][coropipe]") {
     CHECK(coropipe_stdin({"print"}, "a\nb\n").out == "a\nb\n");
     CHECK(coropipe_stdin({"grep b | print"}, "a\nb\n").out == "b\n");
     CHECK(coropipe_stdin({"grep b"}, "a\nb\n").out == "b\n");

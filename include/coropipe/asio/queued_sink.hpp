@@ -147,6 +147,10 @@ public:
             token, bytes, lines);
     }
 
+    /// A lossy producer dropped `lines` because there was no room: counted
+    /// in the sink's `dropped`.
+    void note_dropped(std::uint64_t lines) noexcept;
+
     /// Files: reopen the path before the next write.
     void reopen();
 
@@ -178,6 +182,9 @@ public:
     queued_sink_ref(std::shared_ptr<queued_sink> sink) noexcept : sink_(std::move(sink)) {}
 
     bool try_write(std::string_view bytes, std::uint64_t lines) { return sink_->try_write(bytes, lines); }
+
+    /// A lossy producer dropped `lines` because the sink was full.
+    void note_dropped(std::uint64_t lines) noexcept { sink_->note_dropped(lines); }
 
     template <class Token>
     auto async_write(std::string_view bytes, std::uint64_t lines, Token&& token) {

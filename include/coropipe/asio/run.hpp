@@ -592,6 +592,9 @@ private:
                 if (metrics != nullptr) {
                     metrics->dropped.fetch_add(lines, std::memory_order_relaxed);
                 }
+                if constexpr (requires { sink.note_dropped(lines); }) {
+                    sink.note_dropped(lines); // counted by the sink too: it was full
+                }
                 return true;
             }
         }
@@ -638,7 +641,7 @@ private:
                     } else if constexpr (requires { sink.async_finish(net::detached); }) {
                         sink.async_finish(on_executor(self));
                         return;
-                    } else {
+                    } else if constexpr (requires { sink.finish(); }) {
                         Executor executor = executor_;
                         net::awaitable<void> finishing = sink.finish();
                         net::co_spawn(std::move(executor), std::move(finishing), on_executor(self));

@@ -1,10 +1,10 @@
 #pragma once
 
 #include <coropipe/detail/search.hpp> // line_range
-#include <coropipe/error.hpp>
 #include <coropipe/pipe.hpp>
 #include <coropipe/stage.hpp>
 #include <coropipe/stages/field.hpp>
+#include <coropipe/syntax_error.hpp>
 
 #include <cstddef>
 #include <memory>
@@ -18,21 +18,13 @@ namespace coropipe {
 
 /// A malformed `format` string. what() is one line,
 /// `coropipe::format: unterminated '{' at offset 4; write {{ for a literal {`:
-/// the `reason()`, the byte offset `position()` in the format string and a
-/// `hint()` (may be empty), kept apart for callers that point at the spot
-/// themselves (the pipeline-text parser does).
-class format_string_error : public error {
+/// a `syntax_error` whose `reason()`, `position()` (the byte offset in the
+/// format string) and `hint()` (may be empty) are kept apart for callers
+/// that point at the spot themselves (the pipeline-text parser does).
+class format_string_error : public syntax_error {
 public:
-    format_string_error(const std::string& reason, std::size_t position, const std::string& hint = {});
-
-    const std::string& reason() const noexcept { return reason_; }
-    std::size_t position() const noexcept { return position_; }
-    const std::string& hint() const noexcept { return hint_; }
-
-private:
-    std::string reason_;
-    std::size_t position_;
-    std::string hint_;
+    format_string_error(const std::string& reason, std::size_t position, const std::string& hint = {})
+        : syntax_error("coropipe::format", reason, position, hint) {}
 };
 
 namespace detail {
