@@ -6,13 +6,20 @@ if(COROPIPE_FUZZ)
     message(FATAL_ERROR "COROPIPE_FUZZ needs clang (libFuzzer): use the fuzz preset")
   endif()
   set(COROPIPE_FUZZ_SECONDS 60 CACHE STRING "How long ctest runs each fuzz target")
-  # One libFuzzer target: NAME built from SOURCES (not the whole library:
-  # clang 14 fails on the library's coroutine bodies under -fsanitize=fuzzer
-  # coverage, "Cannot represent a difference across sections", so each target
-  # compiles only coroutine-free sources), and a ctest "fuzz: TEST" that runs
-  # it for COROPIPE_FUZZ_SECONDS over a scratch copy of tests/fuzz/corpus/CORPUS
-  # (libFuzzer adds what it finds to it), with an optional DICT. LIBS are
-  # linked as they are (RE2, simdjson: not instrumented, not fuzzed).
+  # HACK(clang-14): UBSan's function check (-fsanitize=function, part of
+  # `undefined`) fails on coroutine bodies, "Cannot represent a difference
+  # across sections" (https://github.com/llvm/llvm-project/issues/49689);
+  # fuzzer coverage is not the cause. Without that one check the library,
+  # coroutines and all, builds for the fuzz targets (with coverage, ASan and
+  # the rest of UBSan).
+  target_compile_options(coropipe PRIVATE -fno-sanitize=function)
+
+  # One libFuzzer target: NAME built from SOURCES (coroutine-free: they keep
+  # -fsanitize=function) and linked with LIBS, and a ctest "fuzz: TEST" that
+  # runs it for COROPIPE_FUZZ_SECONDS over a scratch copy of
+  # tests/fuzz/corpus/CORPUS (libFuzzer adds what it finds to it), with an
+  # optional DICT. LIBS are linked as they are (RE2, simdjson: not
+  # instrumented, not fuzzed; the coropipe library: instrumented).
   function(coropipe_add_fuzz_target name)
     cmake_parse_arguments(PARSE_ARGV 1 arg "" "TEST;CORPUS;DICT" "SOURCES;INCLUDES;OPTIONS;LIBS")
     add_executable(${name} ${arg_SOURCES})
@@ -34,10 +41,11 @@ if(COROPIPE_FUZZ)
   endfunction()
 
   # The pipeline-text parser (print FORMAT is checked with the format stage's parser).
+  # The parser reads the stage registry, whose entries hold the stages'
+  # builders: it links the library.
   coropipe_add_fuzz_target(fuzz_pipeline_text TEST "pipeline text" CORPUS pipeline_text
-    SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/pipeline_text_fuzz.cpp ${PROJECT_SOURCE_DIR}/lib/pipeline_text.cpp
-            ${PROJECT_SOURCE_DIR}/lib/format.cpp ${PROJECT_SOURCE_DIR}/lib/field.cpp ${PROJECT_SOURCE_DIR}/lib/error.cpp
-            ${PROJECT_SOURCE_DIR}/lib/syntax_error.cpp ${PROJECT_SOURCE_DIR}/lib/edit_distance.cpp)
+    SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/pipeline_text_fuzz.cpp
+    LIBS coropipe)
 
   # The syslog parser and the RFC 6587 framing, fed raw network bytes.
   coropipe_add_fuzz_target(fuzz_syslog TEST syslog CORPUS syslog
@@ -53,19 +61,23 @@ if(COROPIPE_FUZZ)
     INCLUDES ${PROJECT_SOURCE_DIR}/lib)
   target_link_libraries(fuzz_ere PRIVATE PkgConfig::RE2 PkgConfig::HS)
 
-  # coropiped's configuration loader. toml++ is compiled in, header-only, so
-  # its parser is instrumented too (coverage guides the fuzzer through TOML's
-  # syntax, ASan checks it); its assertions are off, as in the library the
-  # daemon links (fuzz/toml_release_asserts.hpp). The dictionary steers
-  # mutations towards the schema's keys.
+  # coropiped's configuration loader: the sources of coropiped_config but
+  # environment.cpp (it binds sockets; nothing of it depends on the text).
+  # toml++ is compiled in, header-only, so its parser is instrumented too
+  # (coverage guides the fuzzer through TOML's syntax, ASan checks it); its
+  # assertions are off, as in the library the daemon links
+  # (fuzz/toml_release_asserts.hpp). The dictionary steers mutations towards
+  # the schema's keys.
+  get_target_property(config_dir coropiped_config SOURCE_DIR)
+  get_target_property(config_sources coropiped_config SOURCES)
+  list(FILTER config_sources EXCLUDE REGEX "environment\\.cpp$")
+  list(TRANSFORM config_sources PREPEND "${config_dir}/")
   coropipe_add_fuzz_target(fuzz_daemon_config TEST "daemon config" CORPUS daemon_config
     DICT ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/daemon_config.dict
     INCLUDES ${PROJECT_SOURCE_DIR}/pipelines/coropiped
     OPTIONS -include ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/toml_release_asserts.hpp
-    SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/daemon_config_fuzz.cpp ${PROJECT_SOURCE_DIR}/pipelines/coropiped/config.cpp
-            ${PROJECT_SOURCE_DIR}/lib/pipeline_text.cpp ${PROJECT_SOURCE_DIR}/lib/format.cpp
-            ${PROJECT_SOURCE_DIR}/lib/field.cpp ${PROJECT_SOURCE_DIR}/lib/error.cpp
-            ${PROJECT_SOURCE_DIR}/lib/syntax_error.cpp ${PROJECT_SOURCE_DIR}/lib/edit_distance.cpp)
+    SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/daemon_config_fuzz.cpp ${config_sources}
+    LIBS coropipe)
 
   # FIELD references and where expressions: the sources of coropipe/field_ref.hpp,
   # where_expr.hpp and number.hpp, all coroutine-free.
