@@ -428,6 +428,47 @@ std::size_t stage_spec::source_of(std::size_t i, std::size_t offset) const noexc
     return after->second + (offset - after->first);
 }
 
+namespace {
+
+// Reads one stage at the lexer's position (up to its `|` or the end).
+stage_spec read_stage(lexer& lex, std::string_view text, bool* last_only) {
+    lex.skip_blanks();
+    if (lex.at_end() || lex.at_pipe()) {
+        fail({}, "empty stage", lex.position());
+    }
+    word name = lex.read({});
+    const stage_grammar* g = find_stage(name.text);
+    if (!g) {
+        unknown_stage(name.text, name.position);
+    }
+    std::vector<word> words;
+    for (lex.skip_blanks(); !lex.at_end() && !lex.at_pipe(); lex.skip_blanks()) {
+        words.push_back(lex.read(g->name));
+    }
+    stage_spec spec = g->operand == operand_kind::expression ? expression_stage(*g, name, words, text)
+                                                              : validate(*g, name, words);
+    if (g->check != nullptr) {
+        g->check(spec);
+    }
+    *last_only = g->last_only;
+    return spec;
+}
+
+// After an error in a stage: the lexer at the `|` that ends it, or at the
+// end. False when the rest cannot be read (an unterminated quote).
+bool skip_stage(lexer& lex) {
+    try {
+        for (lex.skip_blanks(); !lex.at_end() && !lex.at_pipe(); lex.skip_blanks()) {
+            (void)lex.read({});
+        }
+        return true;
+    } catch (const pipeline_text_error&) {
+        return false;
+    }
+}
+
+} // namespace
+
 std::vector<stage_spec> parse_pipeline(std::string_view text) {
     lexer lex(text);
     lex.skip_blanks();
@@ -436,32 +477,45 @@ std::vector<stage_spec> parse_pipeline(std::string_view text) {
     }
     std::vector<stage_spec> stages;
     for (;;) {
-        lex.skip_blanks();
-        if (lex.at_end() || lex.at_pipe()) {
-            fail({}, "empty stage", lex.position());
-        }
-        word name = lex.read({});
-        const stage_grammar* g = find_stage(name.text);
-        if (!g) {
-            unknown_stage(name.text, name.position);
-        }
-        std::vector<word> words;
-        for (lex.skip_blanks(); !lex.at_end() && !lex.at_pipe(); lex.skip_blanks()) {
-            words.push_back(lex.read(g->name));
-        }
-        if (g->operand == operand_kind::expression) {
-            stages.push_back(expression_stage(*g, name, words, text));
-        } else {
-            stages.push_back(validate(*g, name, words));
-        }
-        if (g->check != nullptr) {
-            g->check(stages.back());
-        }
+        bool last_only = false;
+        stages.push_back(read_stage(lex, text, &last_only));
         if (lex.at_end()) {
             return stages;
         }
-        if (g->last_only) {
-            fail(g->name, "must be the last stage", name.position);
+        if (last_only) {
+            fail(stages.back().name, "must be the last stage", stages.back().position);
+        }
+        lex.skip_pipe();
+    }
+}
+
+std::vector<pipeline_text_error> parse_pipeline_errors(std::string_view text) {
+    std::vector<pipeline_text_error> errors;
+    lexer lex(text);
+    lex.skip_blanks();
+    if (lex.at_end()) {
+        try {
+            fail({}, "empty pipeline text", 0);
+        } catch (const pipeline_text_error& e) {
+            errors.push_back(e);
+        }
+        return errors;
+    }
+    for (;;) {
+        bool last_only = false;
+        try {
+            const stage_spec spec = read_stage(lex, text, &last_only);
+            if (!lex.at_end() && last_only) {
+                fail(spec.name, "must be the last stage", spec.position);
+            }
+        } catch (const pipeline_text_error& e) {
+            errors.push_back(e);
+            if (!skip_stage(lex)) {
+                return errors;
+            }
+        }
+        if (lex.at_end()) {
+            return errors;
         }
         lex.skip_pipe();
     }

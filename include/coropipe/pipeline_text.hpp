@@ -77,6 +77,12 @@ struct stage_spec {
 /// text; unterminated quote) and nothing else but `std::bad_alloc`.
 std::vector<stage_spec> parse_pipeline(std::string_view text);
 
+/// Every error of a pipeline text, left to right, for reports that show all
+/// of them at once (`coropiped --check`): `parse_pipeline`'s checks, going
+/// on after a bad stage with the stage after its `|`. Empty when the text
+/// is good. An unterminated quote ends it (the rest cannot be read).
+std::vector<pipeline_text_error> parse_pipeline_errors(std::string_view text);
+
 /// The usage line, a one-line description and the options of stage `name`,
 /// for `coropipe help NAME`; several lines, each ending in '\n'. An unknown
 /// name throws `pipeline_text_error` (position 0) with a suggestion.

@@ -31,7 +31,8 @@ const char* usage_text =
     "coropipe pipeline text, and writes them to files, stdout or TCP peers.\n"
     "\n"
     "Options:\n"
-    "  --check          validate CONFIG (syntax, keys, pipelines) and exit\n"
+    "  --check          validate CONFIG (syntax, keys, pipelines; sink and state directories\n"
+    "                   writable, listen addresses free to bind, users known) and exit\n"
     "  --threads N      io_context threads (overrides [daemon] threads; 0: one per core)\n"
     "  -h, --help       this text\n"
     "  --version        the version\n"
@@ -133,6 +134,14 @@ int main(int argc, char** argv) {
         return exit_usage;
     }
     if (check) {
+        // What the file cannot say by itself: directories, addresses, users.
+        const std::vector<coropiped::config_diagnostic> problems = coropiped::check_environment(initial);
+        for (const coropiped::config_diagnostic& d : problems) {
+            std::fprintf(stderr, "%s\n", d.to_string().c_str());
+        }
+        if (!problems.empty()) {
+            return exit_usage;
+        }
         std::printf("%s: ok\n", config.c_str());
         return exit_ok;
     }

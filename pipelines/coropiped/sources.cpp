@@ -204,6 +204,10 @@ long id_of(const std::string& name, Lookup lookup) {
 std::unique_ptr<running_source> open_unix(const source_config& c, source_env env) {
     unix_stream::acceptor acceptor(*env.io);
     const std::string path = c.path.string();
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) == 0 && !S_ISSOCK(st.st_mode)) {
+        cannot(c, "listen on unix " + path, "something that is not a socket is there (not removed)");
+    }
     try {
         ::unlink(path.c_str()); // a stale socket file from an earlier run
         acceptor.open(unix_stream());

@@ -21,12 +21,7 @@ std::string normal(const value& v) { return std::get<std::filesystem::path>(v).l
 // TODO(lead): switch to `return coropipe::parse_pipeline_errors(text);` once
 // it exists; until then, parse_pipeline's first error only.
 std::vector<coropipe::pipeline_text_error> run_text_errors(std::string_view text) {
-    try {
-        (void)coropipe::parse_pipeline(text);
-    } catch (const coropipe::pipeline_text_error& e) {
-        return {e};
-    }
-    return {};
+    return coropipe::parse_pipeline_errors(text);
 }
 
 // `e`, an error of the `run` text, at the offending byte in the file when

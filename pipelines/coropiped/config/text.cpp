@@ -1,6 +1,6 @@
 #include "config/text.hpp"
 
-#include <coropipe/detail/edit_distance.hpp>
+#include <coropipe/suggest.hpp>
 
 #include <algorithm>
 
@@ -67,7 +67,7 @@ std::string_view trim(std::string_view text) {
 }
 
 std::string suggestion(std::string_view typed, const std::vector<std::string_view>& known) {
-    const std::string_view best = coropipe::detail::nearest_name(typed, known);
+    const std::string_view best = coropipe::nearest_name(typed, known);
     return best.empty() ? std::string() : " (did you mean '" + std::string(best) + "'?)";
 }
 
