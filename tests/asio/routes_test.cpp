@@ -10,7 +10,7 @@
 #include <coropipe/asio/stream_source.hpp>
 #include <coropipe/text_pipeline.hpp>
 
-#include "run_outcome.hpp"
+#include "asio_helpers.hpp"
 #include "temp_file.hpp"
 
 #include <boost/asio/detached.hpp>
@@ -52,33 +52,11 @@ using coropipe::asio::queued_sink_ref;
 using coropipe::asio::run_options;
 using coropipe::asio::run_stats;
 using coropipe::test::run_until;
+using coropipe::test::string_sink;
 using coropipe::test::temp_file;
 using outcome = coropipe::test::run_outcome;
 
 namespace {
-
-/// A copyable sink that appends to a shared string (thread-safe).
-struct string_sink {
-    struct shared {
-        std::mutex mutex;
-        std::string text;
-    };
-    std::shared_ptr<shared> s = std::make_shared<shared>();
-
-    net::awaitable<void> write(std::string_view bytes) {
-        write_now(bytes);
-        co_return;
-    }
-    net::awaitable<void> finish() { co_return; }
-    void write_now(std::string_view bytes) {
-        std::lock_guard lock(s->mutex);
-        s->text.append(bytes);
-    }
-    std::string text() const {
-        std::lock_guard lock(s->mutex);
-        return s->text;
-    }
-};
 
 using string_table = coropipe::asio::route_table<string_sink>;
 using string_route = coropipe::asio::route<string_sink>;

@@ -14,7 +14,7 @@
 
 #include "collect.hpp"
 #include "counted.hpp"
-#include "run_outcome.hpp"
+#include "asio_helpers.hpp"
 #include "temp_file.hpp"
 
 #include <boost/asio/bind_cancellation_slot.hpp>
