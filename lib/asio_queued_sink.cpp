@@ -132,11 +132,24 @@ struct queued_sink::impl {
         return nl == std::string_view::npos ? front_done : front_done - nl - 1;
     }
 
+    // (locked) The whole lines of the front batch that are written: a target
+    // that failed mid-batch (a full disk) holds them, though the batch
+    // counts as written only once all of it is.
+    std::uint64_t front_lines_written() const noexcept {
+        if (queue.empty() || front_done == 0) {
+            return 0;
+        }
+        const char* const bytes = queue.front().bytes.data();
+        return std::min<std::uint64_t>(held_lines,
+                                       static_cast<std::uint64_t>(std::count(bytes, bytes + front_done, '\n')));
+    }
+
     // (locked)
     sink_report report() const {
+        const std::uint64_t front = front_lines_written();
         sink_report r;
-        r.lines_written = lines_written;
-        r.lines_lost = held_lines;
+        r.lines_written = lines_written + front;
+        r.lines_lost = held_lines - front;
         if (failing) {
             r.last_error = last_error;
         }

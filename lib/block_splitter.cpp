@@ -13,7 +13,7 @@ block_splitter::block_splitter(syslog_framing framing, std::size_t max_line)
     : octets_(framing, max_line), newline_(framing == syslog_framing::newline), max_line_(max_line) {}
 
 std::size_t block_splitter::carried() const noexcept {
-    return newline_ ? carry_.size() : octets_.carried();
+    return newline_ ? carried_ : octets_.carried();
 }
 
 std::size_t block_splitter::truncated() const noexcept {
@@ -33,6 +33,7 @@ bool block_splitter::emit(std::string_view block, callback on_block) {
 
 void block_splitter::keep(std::string_view part) {
     std::size_t n = part.size();
+    carried_ += n;
     if (max_line_ != 0 && carry_.size() + n > max_line_) {
         if (!skipping_) {
             ++truncated_;
@@ -87,6 +88,7 @@ bool block_splitter::feed_newline(std::string_view piece, callback on_block) {
         carry_.push_back('\n');
         const bool go_on = emit(carry_, on_block);
         carry_.clear();
+        carried_ = 0;
         if (carry_.capacity() > 4096) {
             std::string().swap(carry_); // a long line's buffer is not kept while idle
         }
@@ -162,6 +164,7 @@ bool block_splitter::finish(callback on_block) {
         }
         const bool go_on = emit(carry_, on_block); // without '\n': the last line
         carry_.clear();
+        carried_ = 0;
         return go_on;
     }
     collected_.clear();

@@ -101,4 +101,11 @@ if(COROPIPE_FUZZ)
     INCLUDES ${PROJECT_SOURCE_DIR}/lib
     SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/json_path_fuzz.cpp ${coropipe_field_sources}
     LIBS simdjson::simdjson)
+
+  # The planner differential: random pipeline texts over random bytes, the
+  # fast paths on and off, the same output and the same error.
+  coropipe_add_fuzz_target(fuzz_planner TEST "planner differential" CORPUS planner
+    DICT ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/planner.dict
+    SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/planner_fuzz.cpp
+    LIBS coropipe)
 endif()

@@ -132,14 +132,15 @@ file_run_result run_files(const text_pipeline& pipeline, std::vector<std::string
         f.on_event = [&tell](follow_event event, const std::filesystem::path& path) {
             tell(path.string(), {}, describe(event));
         };
+        std::optional<detail::line_reader> reader;
         try {
-            detail::line_reader reader(std::make_unique<detail::follow_source>(file, std::move(f)));
-            (void)feed_reader(reader, run, out, file, tell, writing);
+            reader.emplace(std::make_unique<detail::follow_source>(file, std::move(f)));
         } catch (const std::system_error& e) {
-            if (writing) {
-                throw;
-            }
             tell(file, e.code()); // the follower could not start
+        }
+        // Outside the try: an output write error is not an input event.
+        if (reader) {
+            (void)feed_reader(*reader, run, out, file, tell, writing);
         }
     } else {
         for (const std::string& file : files) {

@@ -349,11 +349,12 @@ private:
             failed ? end_input(self) : run(self);
             return;
         case phase::writing:
+            // A failed write ends the input, but this batch goes on to the
+            // other sinks first: end_input writes from the first route
+            // again, and the sinks before this one would get it twice.
             ++sink_;
-            if (failed) {
-                end_input(self);
-            } else if (write_outputs(self)) {
-                run(self);
+            if (write_outputs(self)) {
+                s_->failure ? end_input(self) : run(self);
             }
             return;
         case phase::flushing:
@@ -741,6 +742,14 @@ auto async_run(Executor executor, Source source, const text_pipeline& pipeline, 
     auto state = std::make_unique<detail::run_state<Source, Sink>>(std::move(source), std::move(options));
     state->add_own(pipeline.start(), std::move(sink));
     return detail::start_run(std::move(executor), std::move(state), std::forward<Token>(token));
+}
+
+/// As above, with default options.
+template <class Executor, async_source Source, async_sink Sink, class Token>
+    requires(!std::same_as<std::decay_t<Token>, run_options>)
+auto async_run(Executor executor, Source source, const text_pipeline& pipeline, Sink sink, Token&& token) {
+    return async_run(std::move(executor), std::move(source), pipeline, std::move(sink), run_options{},
+                     std::forward<Token>(token));
 }
 
 /// The daemon's form: the lines of `source` through every route of `table`

@@ -48,7 +48,8 @@ public:
     }
 
     /// Bytes of a partial line held until the rest of it arrives (what a
-    /// followed file's saved offset leaves out when the run stops).
+    /// followed file's saved offset leaves out when the run stops): every
+    /// byte of it fed so far, also those a `max_line` cut has dropped.
     std::size_t carried() const noexcept;
     /// Lines cut to `max_line` (and frames cut short by the end).
     std::size_t truncated() const noexcept;
@@ -79,6 +80,7 @@ private:
     bool newline_;          // framing is newline: the fast path, not octets_
     std::size_t max_line_;
     std::string carry_;     // newline framing: the start of a line that spans pieces
+    std::size_t carried_ = 0; // newline framing: bytes of that line fed so far (carry_ and what was cut)
     bool skipping_ = false; // the carried line was cut: drop bytes up to its '\n'
     std::size_t truncated_ = 0;
     std::uint64_t lines_ = 0;

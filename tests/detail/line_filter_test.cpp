@@ -243,7 +243,7 @@ std::string describe(const std::vector<line_filter_spec>& specs) {
 
 // ---- line_filter on one buffer ------------------------------------------------
 
-TEST_CASE("line_filter finds the matching lines of a buffer without the others", "[stage][fast_grep]") {
+TEST_CASE("line_filter finds the matching lines of a buffer without the others", "[detail][line_filter]") {
     const line_filter filter({{kind::substring, "ERROR"}});
     const std::string text = "ok\nan ERROR here\nfine\nERROR\n\nlast ERROR";
     line_filter::cursor c(filter, text);
@@ -254,7 +254,7 @@ TEST_CASE("line_filter finds the matching lines of a buffer without the others",
     CHECK(c.position() == text.size());
 }
 
-TEST_CASE("line_filter finds matches at the very start and end of a buffer", "[stage][fast_grep]") {
+TEST_CASE("line_filter finds matches at the very start and end of a buffer", "[detail][line_filter]") {
     const line_filter filter({{kind::substring, "ab"}});
     line_filter::cursor c(filter, "ab\nxx\nab\n");
     CHECK(c.next() == "ab");
@@ -267,7 +267,7 @@ TEST_CASE("line_filter finds matches at the very start and end of a buffer", "[s
     CHECK_FALSE(p.next());
 }
 
-TEST_CASE("line_filter keeps CR, NUL and invalid UTF-8 inside the lines it passes", "[stage][fast_grep]") {
+TEST_CASE("line_filter keeps CR, NUL and invalid UTF-8 inside the lines it passes", "[detail][line_filter]") {
     const line_filter filter({{kind::substring, "\0x"s}});
     const std::string text = "a\0x\r\nb\r\n\xff\0x\n"s;
     line_filter::cursor c(filter, text);
@@ -276,7 +276,7 @@ TEST_CASE("line_filter keeps CR, NUL and invalid UTF-8 inside the lines it passe
     CHECK_FALSE(c.next());
 }
 
-TEST_CASE("line_filter never lets a match cross a newline", "[stage][fast_grep]") {
+TEST_CASE("line_filter never lets a match cross a newline", "[detail][line_filter]") {
     const line_filter plain({{kind::substring, "b\na"}});
     line_filter::cursor c(plain, "ab\nab\n");
     CHECK_FALSE(c.next());
@@ -286,7 +286,7 @@ TEST_CASE("line_filter never lets a match cross a newline", "[stage][fast_grep]"
     CHECK_FALSE(r.next());
 }
 
-TEST_CASE("line_filter passes every line without specs, and tells so", "[stage][fast_grep]") {
+TEST_CASE("line_filter passes every line without specs, and tells so", "[detail][line_filter]") {
     const line_filter all({});
     CHECK(all.passes_all());
     CHECK(all.passes("anything"));
@@ -298,13 +298,13 @@ TEST_CASE("line_filter passes every line without specs, and tells so", "[stage][
     CHECK_FALSE(c.next());
 }
 
-TEST_CASE("building a line_filter with an invalid regex throws coropipe::error", "[stage][fast_grep]") {
+TEST_CASE("building a line_filter with an invalid regex throws coropipe::error", "[detail][line_filter]") {
     CHECK_THROWS_AS(line_filter({{kind::regex, "a("}}), coropipe::error);
 }
 
 // ---- the scanner against the per-line stages -----------------------------------
 
-TEST_CASE("the scanner passes exactly the lines the per-line stages pass", "[stage][fast_grep]") {
+TEST_CASE("the scanner passes exactly the lines the per-line stages pass", "[detail][line_filter]") {
     const unsigned seed = GENERATE(1u, 2u, 3u);
     const bool final_newline = GENERATE(true, false);
     const std::string text = tricky_text(seed, 5 * chunk_size / 2, final_newline);
@@ -319,7 +319,7 @@ TEST_CASE("the scanner passes exactly the lines the per-line stages pass", "[sta
     }
 }
 
-TEST_CASE("line_filter searches a regex with Hyperscan, and a regex that is a literal as one", "[stage][fast_grep]") {
+TEST_CASE("line_filter searches a regex with Hyperscan, and a regex that is a literal as one", "[detail][line_filter]") {
     CHECK(line_filter({{kind::regex, "error|fail"}}).search_engine() == "hyperscan");
     CHECK(line_filter({{kind::regex, "\\<err(or)?\\>", false, true}}).search_engine() == "hyperscan");
     CHECK(line_filter({{kind::regex, "error|fail"}}, false).search_engine() == "re2");
@@ -332,7 +332,7 @@ TEST_CASE("line_filter searches a regex with Hyperscan, and a regex that is a li
 }
 
 TEST_CASE("the scanner passes the same lines when lines hold many matches and buffers thousands of matching lines",
-          "[stage][fast_grep]") {
+          "[detail][line_filter]") {
     // Short lines, most of them matching (more lines than one Hyperscan
     // scan notes), and long ones with a match at every byte (a scan stops
     // in them and starts again at the next line).
@@ -353,7 +353,8 @@ TEST_CASE("the scanner passes the same lines when lines hold many matches and bu
     }
 }
 
-TEST_CASE("the scanner finds matches that straddle a chunk boundary", "[stage][fast_grep]") {
+TEST_CASE("the scanner finds matches that straddle a chunk boundary", "[detail][line_filter]") {
+TEST_CASE("the scanner finds matches that straddle a chunk boundary", "[detail][line_filter]") {
     // "ERROR" at every offset around the end of the first chunk.
     for (std::size_t at = chunk_size - 6; at <= chunk_size + 1; ++at) {
         std::string text(at, 'x');
@@ -366,7 +367,7 @@ TEST_CASE("the scanner finds matches that straddle a chunk boundary", "[stage][f
     }
 }
 
-TEST_CASE("the scanner passes a line several chunks long whole", "[stage][fast_grep]") {
+TEST_CASE("the scanner passes a line several chunks long whole", "[detail][line_filter]") {
     const std::string longest = "X" + std::string(5 * chunk_size + 17, 'a') + "X";
     const std::string text = "short\n" + longest + "\nX\n" + longest;
     CHECK(scanned(text, {{kind::substring, "X"}}) == std::vector<std::string>{longest, "X", longest});
@@ -378,7 +379,7 @@ TEST_CASE("the scanner passes a line several chunks long whole", "[stage][fast_g
     CHECK(n == 3);
 }
 
-TEST_CASE("the scanner gives runs of consecutive matching lines in one piece", "[stage][fast_grep]") {
+TEST_CASE("the scanner gives runs of consecutive matching lines in one piece", "[detail][line_filter]") {
     std::istringstream in("a1\na2\nb\na3\na4\na5\n");
     line_reader reader(in);
     const line_filter filter({{kind::prefix, "a"}});
@@ -391,7 +392,7 @@ TEST_CASE("the scanner gives runs of consecutive matching lines in one piece", "
     CHECK_FALSE(scan.next_run(&n));
 }
 
-TEST_CASE("the scanner over empty input and input of empty lines", "[stage][fast_grep]") {
+TEST_CASE("the scanner over empty input and input of empty lines", "[detail][line_filter]") {
     CHECK(scanned("", {{kind::substring, ""}}).empty());
     CHECK(scanned("\n\n\n", {{kind::substring, ""}}) == std::vector<std::string>{"", "", ""});
     CHECK(scanned("\n\n\n", {{kind::regex, "^$"}}) == std::vector<std::string>{"", "", ""});
@@ -401,7 +402,7 @@ TEST_CASE("the scanner over empty input and input of empty lines", "[stage][fast
 
 // ---- lines(...) | grep(...) --------------------------------------------------------
 
-TEST_CASE("lines piped into grep and prefix gives the lines of the per-line path", "[stage][fast_grep]") {
+TEST_CASE("lines piped into grep and prefix gives the lines of the per-line path", "[detail][line_filter]") {
     const std::string text = tricky_text(7, 3 * chunk_size, false);
     const temp_file file(text);
     const std::vector<std::string> all = split(text);
@@ -430,7 +431,7 @@ TEST_CASE("lines piped into grep and prefix gives the lines of the per-line path
     }
 }
 
-TEST_CASE("lines piped into grep is still a generator of lines", "[stage][fast_grep]") {
+TEST_CASE("lines piped into grep is still a generator of lines", "[detail][line_filter]") {
     const temp_file file("a\nb x\nc x\n");
     coropipe::line_source fused = lines(file.path) | grep("x");
     coropipe::generator<std::string_view> plain = std::move(fused);
@@ -439,7 +440,7 @@ TEST_CASE("lines piped into grep is still a generator of lines", "[stage][fast_g
     CHECK_FALSE(plain.next());
 }
 
-TEST_CASE("grep piped after lines that have started filters what is left", "[stage][fast_grep]") {
+TEST_CASE("grep piped after lines that have started filters what is left", "[detail][line_filter]") {
     const temp_file file("x1\ny\nx2\nx3\n");
     coropipe::line_source source = lines(file.path);
     auto it = source.begin();
@@ -447,11 +448,11 @@ TEST_CASE("grep piped after lines that have started filters what is left", "[sta
     CHECK(collect(std::move(source) | grep("x")) == coropipe::test::strings({"x2", "x3"}));
 }
 
-TEST_CASE("lines piped into grep opens nothing until begin and throws there", "[stage][fast_grep]") {
+TEST_CASE("lines piped into grep opens nothing until begin and throws there", "[detail][line_filter]") {
     coropipe::line_source fused = lines("/nonexistent/coropipe/file") | grep("x");
     CHECK_THROWS_AS(fused.begin(), std::system_error);
 }
 
-TEST_CASE("an invalid regex throws at grep, before any fusing", "[stage][fast_grep]") {
+TEST_CASE("an invalid regex throws at grep, before any fusing", "[detail][line_filter]") {
     CHECK_THROWS_AS(lines("/nonexistent") | grep("a(", {.regex = true}), coropipe::error);
 }
