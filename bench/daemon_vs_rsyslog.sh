@@ -130,7 +130,7 @@ run_one() {
         write_configs "$out" /dev/null 1
         "$COROPIPED" "$tmp/coropiped.toml" 2> "$tmp/coropiped.err" &
         daemon_pid=$!
-        until grep -q "ready:" "$tmp/coropiped.err"; do
+        until grep -q "ready:" "$tmp/coropiped.err" && grep -q "source app: listening on tcp" "$tmp/coropiped.err"; do
             kill -0 "$daemon_pid" || { cat "$tmp/coropiped.err" >&2; exit 1; }
             sleep 0.05
         done
