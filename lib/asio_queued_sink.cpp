@@ -74,6 +74,7 @@ struct queued_sink::impl {
     std::size_t front_done = 0; // bytes of queue.front() written
     std::uint64_t held_lines = 0;
     std::uint64_t lines_written = 0;
+    sink_progress progress;
     std::deque<waiter> waiters;
     bool writing = false; // a write or a retry wait is in progress
     bool finishing = false;
@@ -106,6 +107,7 @@ struct queued_sink::impl {
         b.lines += lines;
         queued += bytes.size();
         held_lines += lines;
+        progress.accepted += bytes.size();
         metrics.buffer_bytes.fetch_add(static_cast<std::int64_t>(bytes.size()), std::memory_order_relaxed);
     }
 
@@ -210,6 +212,7 @@ struct writer {
             n = std::min(n, front.bytes.size() - s->front_done);
             s->front_done += n;
             s->queued -= n;
+            s->progress.settled += n;
             s->metrics.buffer_bytes.fetch_sub(static_cast<std::int64_t>(n), std::memory_order_relaxed);
             s->metrics.bytes_out.fetch_add(n, std::memory_order_relaxed);
             if (s->front_done == front.bytes.size()) {
@@ -401,6 +404,11 @@ sink_health queued_sink::health() const {
 std::uint64_t queued_sink::pending_lines() const {
     std::lock_guard lock(impl_->mutex);
     return impl_->held_lines;
+}
+
+sink_progress queued_sink::progress() const {
+    std::lock_guard lock(impl_->mutex);
+    return impl_->progress;
 }
 
 const queued_sink_options& queued_sink::options() const noexcept {

@@ -42,7 +42,10 @@ net::awaitable<void> daemon::handle_signals() {
 
 void daemon::shutdown() {
     notify("STOPPING=1");
-    stopping_ = true;
+    {
+        std::lock_guard lock(mutex_); // (checkpoints look at it)
+        stopping_ = true;
+    }
     if (http_) {
         http_->stop();
     }
@@ -168,6 +171,7 @@ int daemon::run() {
         for (running_source* s : fresh) {
             s->start();
         }
+        schedule_checkpoint();
     } catch (const std::exception& e) {
         log(log_level::error, e.what());
         return 1;

@@ -92,6 +92,16 @@ struct sink_health {
     std::uint64_t held_lines = 0; ///< lines accepted and not yet written
 };
 
+/// How far a sink has got, in bytes of output since it was created:
+/// `accepted` is what producers handed it, `settled` what of that is
+/// written to the target (or kept in its spool). Both only grow. Once
+/// `settled` reaches a value `accepted` had, everything the sink had
+/// accepted by then is safe: a daemon's checkpoint of its inputs.
+struct sink_progress {
+    std::uint64_t accepted = 0;
+    std::uint64_t settled = 0;
+};
+
 /// What a finished (or abandoned) sink could not write.
 struct sink_report {
     std::uint64_t lines_written = 0;
@@ -162,6 +172,7 @@ public:
 
     sink_health health() const;
     std::uint64_t pending_lines() const;
+    sink_progress progress() const;
     const queued_sink_options& options() const noexcept;
 
     struct impl; ///< (lib/asio_queued_sink.cpp)
