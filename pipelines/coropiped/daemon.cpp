@@ -178,7 +178,12 @@ health_report daemon::health() {
             const auto secs =
                 std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - s.since).count();
             h.problems.push_back("sink " + sink->options().name + ": cannot write: " + s.reason + " (for " +
-                                 std::to_string(secs) + " s; " + std::to_string(s.held_lines) + " lines held)");
+                                 std::to_string(secs) + " s; " + std::to_string(s.held_lines) + " lines held" +
+                                 (s.spooled_lines != 0 ? ", " + std::to_string(s.spooled_lines) + " spooled" : "") +
+                                 ")");
+        }
+        if (!sink->options().spool.empty()) {
+            h.spooled.emplace_back(sink->options().name, s.spooled_lines);
         }
     }
     for (const auto& [name, entry] : sources_) {

@@ -101,6 +101,7 @@ public:
     std::vector<std::unique_ptr<running_source>> retired_; // stopped; kept until the end (their runs may linger)
     std::map<std::string, std::shared_ptr<coropipe::asio::queued_sink>> live_sinks_; // by name + address: every sink not yet done
     std::uint64_t lines_lost_ = 0;
+    std::uint64_t lines_spooled_ = 0;
 
     std::atomic<bool> stopping_{false};
     bool released_ = false;

@@ -68,7 +68,10 @@ void daemon::shutdown() {
             sink->abandon([self, pending, name = sink->options().name](sink_report r) {
                 log(log_level::error, "sink " + name + ": " + std::to_string(r.lines_lost) +
                                           " lines were not written" +
-                                          (r.last_error.empty() ? "" : " (" + r.last_error + ")"));
+                                          (r.last_error.empty() ? "" : " (" + r.last_error + ")") +
+                                          (r.lines_spooled != 0 ? "; " + std::to_string(r.lines_spooled) +
+                                                                      " kept in its spool"
+                                                                : ""));
                 if (pending->fetch_sub(1) == 1) {
                     std::fflush(nullptr);
                     // Coroutines still wait in the loop (on a dead peer, say),
@@ -123,12 +126,25 @@ void daemon::release_sinks() {
 
 void daemon::sink_done(const std::string& name, const sink_report& r) {
     const counters& c = metrics_.get("sink", name);
-    log(log_level::info, "sink " + name + ": " + std::to_string(c.lines_out.load()) + " lines written, " +
-                             std::to_string(c.dropped.load()) + " dropped");
+    std::string spooled;
+    if (r.lines_spooled != 0) {
+        std::lock_guard lock(mutex_);
+        for (const sink_config& s : config_.sinks) {
+            if (s.name == name) {
+                spooled = ", " + std::to_string(r.lines_spooled) + " kept in the spool " + s.spool.string() +
+                          " (written at the next start)";
+            }
+        }
+    }
+    log(r.lines_lost != 0 ? log_level::error : log_level::info,
+        "sink " + name + ": " + std::to_string(c.lines_out.load()) + " lines written, " +
+            std::to_string(c.dropped.load()) + " dropped" + spooled +
+            (r.lines_lost != 0 ? ", " + std::to_string(r.lines_lost) + " not written (" + r.last_error + ")" : ""));
     bool last = false;
     {
         std::lock_guard lock(mutex_);
         lines_lost_ += r.lines_lost;
+        lines_spooled_ += r.lines_spooled;
         last = released_ && live_sinks_.empty();
     }
     if (last) {
@@ -206,6 +222,11 @@ int daemon::run() {
     if (lines_lost_ != 0) {
         log(log_level::error, "stopped; " + std::to_string(lines_lost_) + " lines were not written");
         return 1;
+    }
+    if (lines_spooled_ != 0) {
+        log(log_level::info, "stopped; every buffered line was written or spooled (" + std::to_string(lines_spooled_) +
+                                 " lines in spools)");
+        return 0;
     }
     log(log_level::info, "stopped; every buffered line was written");
     return 0;

@@ -363,7 +363,7 @@ std::unique_ptr<running_source> open_udp(const source_config& c, source_env env)
     const udp::endpoint local = socket->local_endpoint();
     log(log_level::info, "source " + c.name + ": listening on udp " + endpoint_text(local.address(), local.port()) +
                              " (receive buffer " + std::to_string(got.value() / 2) + " bytes)");
-    auto source = std::make_shared<datagram_source<udp::socket>>(*socket);
+    auto source = std::make_shared<datagram_source<udp::socket>>(*socket, env.metrics); // kernel drops counted
     // The socket lives as long as the source's shared state.
     std::shared_ptr<datagram_source<udp::socket>> held(source.get(), [source, socket](auto*) {});
     return std::make_unique<single_run_source<datagram_source<udp::socket>>>(

@@ -8,6 +8,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <charconv>
@@ -31,6 +32,8 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -830,4 +833,241 @@ TEST_CASE("kill -9 of a daemon following a file loses no line: it goes on from i
     CHECK(written - total <= after_checkpoint);
     INFO("lines before the restart: " << before_restart << ", written twice: " << written - total);
     CHECK(before_restart <= total);
+}
+
+namespace {
+
+/// A disk the daemon's file sink fills up: a small tmpfs when one can be
+/// mounted here (ENOSPC), else RLIMIT_FSIZE set on the daemon's process
+/// (EFBIG). `room` bytes fit; `free()` makes room again.
+class small_disk {
+public:
+    small_disk(const temp_dir& dir, std::size_t room) : dir_(dir.path("disk")), room_(room) {
+        std::filesystem::create_directory(dir_);
+        if (::mount("tmpfs", dir_.c_str(), "tmpfs", 0, "size=2m") == 0) {
+            mounted_ = true;
+            filler_ = dir_ + "/filler";
+            std::ofstream(filler_, std::ios::binary) << std::string(2 * 1024 * 1024 - room, 'f');
+        } else {
+            WARN("cannot mount a tmpfs here (" << std::strerror(errno)
+                                               << "): the disk fills up by RLIMIT_FSIZE on the daemon");
+        }
+    }
+    small_disk(const small_disk&) = delete;
+    ~small_disk() {
+        if (mounted_) {
+            ::umount2(dir_.c_str(), MNT_DETACH);
+        }
+    }
+    std::string path(const std::string& name) const { return dir_ + "/" + name; }
+    bool tmpfs() const noexcept { return mounted_; }
+
+    /// Applies the limit to the daemon (with RLIMIT_FSIZE).
+    void limit(pid_t daemon) const {
+        if (!mounted_) {
+            const rlimit l{room_, RLIM_INFINITY};
+            REQUIRE(::prlimit(daemon, RLIMIT_FSIZE, &l, nullptr) == 0);
+        }
+    }
+    /// Room again: the filler goes, or the limit is lifted.
+    void free(pid_t daemon) const {
+        if (mounted_) {
+            std::filesystem::remove(filler_);
+        } else if (daemon > 0) {
+            const rlimit l{RLIM_INFINITY, RLIM_INFINITY};
+            REQUIRE(::prlimit(daemon, RLIMIT_FSIZE, &l, nullptr) == 0);
+        }
+    }
+
+private:
+    std::string dir_;
+    std::string filler_;
+    std::size_t room_;
+    bool mounted_ = false;
+};
+
+/// A number the daemon logged after `marker` (the last one), or 0.
+std::uint64_t logged_number(const std::string& log, const std::string& marker) {
+    const auto at = log.rfind(marker);
+    if (at == std::string::npos) {
+        return 0;
+    }
+    std::uint64_t n = 0;
+    std::from_chars(log.data() + at + marker.size(), log.data() + log.size(), n);
+    return n;
+}
+
+std::uint64_t count_lines(const std::string& text) {
+    return static_cast<std::uint64_t>(std::count(text.begin(), text.end(), '\n'));
+}
+
+std::string full_disk_config(const std::string& out, const std::string& spool, const std::string& timeout) {
+    return "[daemon]\nshutdown_timeout = \"" + timeout + "\"\n"
+           "[source.app]\ntype = \"tcp\"\nlisten = \"127.0.0.1:0\"\n"
+           "[pipeline.keep]\nfrom = [\"app\"]\nrun = \"grep keep\"\nto = [\"out\"]\n"
+           "[sink.out]\ntype = \"file\"\npath = \"" + out + "\"\nbuffer_bytes = \"64KiB\"\n"
+           "backoff_min = \"10ms\"\nbackoff_max = \"50ms\"\n" +
+           (spool.empty() ? "" : "spool = \"" + spool + "\"\n");
+}
+
+/// A temporary directory, a small disk in it, the sink's file on that disk.
+struct full_disk_setup {
+    temp_dir dir;
+    small_disk disk{dir, 256 * 1024};
+    std::string out = disk.path("out.log");
+    const char* which() const { return disk.tmpfs() ? "a 2 MiB tmpfs (ENOSPC)" : "RLIMIT_FSIZE on the daemon (EFBIG)"; }
+};
+
+/// Sends lines 1..`sent` to the daemon's source app, its disk limited,
+/// until its sink says it cannot write (and the connection has closed).
+void overflow(running_daemon& d, const small_disk& disk, std::uint64_t sent) {
+    disk.limit(d.child.pid());
+    {
+        client c(d.port("app"));
+        REQUIRE(c.send_all(numbered(1, sent)));
+    }
+    d.child.wait_for_err("connection closed");
+    d.child.wait_for_err("retrying");
+}
+
+} // namespace
+
+TEST_CASE("A full disk with a spool: SIGTERM loses nothing and exits 0; after a restart with room every line is "
+          "written once, the cut line completed",
+          "[pipelines][coropiped][full_disk][spool]") {
+    full_disk_setup setup;
+    INFO(setup.which());
+    const temp_dir& dir = setup.dir;
+    const small_disk& disk = setup.disk;
+    const std::string& out = setup.out;
+    const std::string config = dir.write("d.toml", full_disk_config(out, dir.path("out.spool"), "20s"));
+    constexpr std::uint64_t sent = 42'000; // ~460 KB kept: 1.8 times the room
+    const std::string expected = kept(1, sent);
+    {
+        running_daemon d(config);
+        overflow(d, disk, sent); // never held up: what does not fit is spooled
+        d.child.signal(SIGTERM);
+        CHECK(d.child.wait_exit() == 0);
+        const std::uint64_t written = count_lines(read_file(out));
+        const std::uint64_t spooled = logged_number(d.child.err, "dropped, ");
+        INFO(d.child.err);
+        CHECK(spooled > 0);
+        CHECK(written + spooled == count_lines(expected)); // sent = written + spooled, none lost
+        CHECK(read_file(out) == expected.substr(0, read_file(out).size())); // whole lines, in order
+        CHECK_THAT(d.child.err, Catch::Contains("kept in the spool"));
+    }
+    disk.free(-1);
+    {
+        running_daemon d(config);
+        disk.free(d.child.pid());
+        REQUIRE(eventually([&] { return read_file(out).size() == expected.size(); }));
+        d.child.signal(SIGTERM);
+        CHECK(d.child.wait_exit() == 0);
+    }
+    CHECK(read_file(out) == expected);
+    CHECK(std::filesystem::file_size(dir.path("out.spool")) == 0);
+}
+
+TEST_CASE("A full disk without a spool: writing resumes when there is room, and a SIGTERM during the outage says "
+          "exactly how many lines were not written",
+          "[pipelines][coropiped][full_disk]") {
+    full_disk_setup setup;
+    INFO(setup.which());
+    const temp_dir& dir = setup.dir;
+    const small_disk& disk = setup.disk;
+    const std::string& out = setup.out;
+    constexpr std::uint64_t sent = 30'000; // ~300 KB kept: past the room, within the sink's 64 KiB buffer
+    const std::string expected = kept(1, sent);
+    SECTION("room again: the writing resumes where it stopped, the cut line completed") {
+        running_daemon d(dir.write("d.toml", full_disk_config(out, "", "20s")));
+        overflow(d, disk, sent);
+        CHECK(read_file(out).size() < expected.size());
+        disk.free(d.child.pid());
+        d.child.wait_for_err("writing again");
+        REQUIRE(eventually([&] { return read_file(out).size() == expected.size(); }));
+        d.child.signal(SIGTERM);
+        CHECK(d.child.wait_exit() == 0);
+        CHECK(read_file(out) == expected);
+    }
+    SECTION("SIGTERM during the outage: the exit status is 1 and the log counts the lines not written") {
+        running_daemon d(dir.write("d.toml", full_disk_config(out, "", "1s")));
+        overflow(d, disk, sent);
+        d.child.signal(SIGTERM);
+        CHECK(d.child.wait_exit() == 1);
+        INFO(d.child.err);
+        const std::string text = read_file(out);
+        const std::uint64_t lost = logged_number(d.child.err, "sink out: ");
+        CHECK(lost > 0);
+        CHECK(count_lines(text) + lost == count_lines(expected));
+        CHECK(text == expected.substr(0, text.size())); // no partial line left
+        disk.free(-1);
+    }
+}
+
+namespace {
+
+/// The value of `key` (a whole series: name{labels}) in the daemon's /metrics.
+std::uint64_t metric(std::uint16_t metrics_port, const std::string& key) {
+    client http(metrics_port);
+    REQUIRE(http.send_all("GET /metrics HTTP/1.1\r\nHost: localhost\r\n\r\n"));
+    std::string response;
+    char buffer[4096];
+    for (ssize_t n; (n = ::recv(http.fd, buffer, sizeof buffer, 0)) > 0;) {
+        response.append(buffer, static_cast<std::size_t>(n));
+    }
+    const auto k = response.find(key + " ");
+    REQUIRE(k != std::string::npos);
+    return std::stoull(response.substr(k + key.size() + 1));
+}
+
+} // namespace
+
+TEST_CASE("A burst of 100,000 UDP lines arrives whole, or the kernel's drops are exactly the lines missing",
+          "[pipelines][coropiped][udp]") {
+    temp_dir dir;
+    const std::string out = dir.path("out.log");
+    running_daemon d(dir.write("d.toml", "[daemon]\nmetrics_listen = \"127.0.0.1:0\"\n"
+                                         "[source.udp]\ntype = \"udp\"\nlisten = \"127.0.0.1:0\"\n"
+                                         "[pipeline.all]\nfrom = [\"udp\"]\nrun = \"grep keep\"\nto = [\"out\"]\n"
+                                         "[sink.out]\ntype = \"file\"\npath = \"" + out + "\"\n"));
+    const std::uint16_t metrics_port = static_cast<std::uint16_t>(
+        logged_number(d.child.err, "metrics on http://127.0.0.1:"));
+    const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    REQUIRE(fd >= 0);
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(d.port("udp", "udp"));
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    auto send = [&](const std::string& line) {
+        REQUIRE(::sendto(fd, line.data(), line.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof to) ==
+                static_cast<ssize_t>(line.size()));
+    };
+    constexpr std::uint64_t sent = 100'000;
+    // ~120 bytes each, as syslog lines are, as fast as the test can send them.
+    const std::string padding(100, 'p');
+    for (std::uint64_t i = 1; i <= sent; ++i) {
+        send("<13>" + std::to_string(i) + " keep " + padding);
+    }
+    // The kernel says how many it dropped with the next datagram it queues:
+    // end markers until one is written.
+    std::uint64_t marker = 0;
+    REQUIRE(eventually([&] {
+        send("end " + std::to_string(++marker) + " keep");
+        return read_file(out).find("end ") != std::string::npos;
+    }));
+    std::uint64_t written = 0;
+    std::istringstream in(read_file(out));
+    for (std::string line; std::getline(in, line);) {
+        written += line.starts_with("<13>") ? 1 : 0;
+    }
+    const std::uint64_t kernel_drops = metric(metrics_port, "coropiped_lines_dropped_total{kind=\"source\",name=\"udp\"}");
+    const std::uint64_t sink_drops = metric(metrics_port, "coropiped_lines_dropped_total{kind=\"sink\",name=\"out\"}");
+    INFO("written " << written << ", dropped by the kernel " << kernel_drops << ", by the sink " << sink_drops);
+    CHECK(written + kernel_drops + sink_drops == sent);
+    if (kernel_drops != 0) {
+        WARN("the kernel dropped " << kernel_drops << " datagrams: a busy machine, or a receive buffer too small");
+    }
+    ::close(fd);
+    d.child.signal(SIGTERM);
+    CHECK(d.child.wait_exit() == 0);
 }
