@@ -48,6 +48,11 @@ sink_handle daemon::open_sink_entry(const sink_config& c) {
 }
 
 daemon::prepared daemon::prepare(const daemon_config& next) {
+    // A sink reached through a link from a followed file (checked now: the
+    // links may have changed since --check).
+    if (const std::vector<config_diagnostic> loops = feedback_loops(next); !loops.empty()) {
+        throw std::runtime_error(loops.front().to_string());
+    }
     prepared p;
     for (const pipeline_config& pc : next.pipelines) {
         try {

@@ -35,6 +35,7 @@
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -774,6 +775,13 @@ std::map<std::string, std::uint64_t> line_counts(const std::string& text) {
     return seen;
 }
 
+/// A file's permission bits.
+unsigned mode_of(const std::string& path) {
+    struct stat st {};
+    REQUIRE(::stat(path.c_str(), &st) == 0);
+    return st.st_mode & 07777;
+}
+
 /// The offset saved for `source` in a state file ("DEV INO OFFSET NAME"), or -1.
 long long saved_offset(const std::string& state, const std::string& source) {
     std::istringstream in(read_file(state));
@@ -815,6 +823,7 @@ TEST_CASE("kill -9 of a daemon following a file loses no line: it goes on from i
         d.child.signal(SIGKILL);
         CHECK(d.child.wait_exit() == 128 + SIGKILL);
     }
+    CHECK(mode_of(state) == 0600);
     const std::uint64_t before_restart = line_counts(read_file(out)).size();
     {
         running_daemon d(config);
@@ -955,6 +964,7 @@ TEST_CASE("A full disk with a spool: SIGTERM loses nothing and exits 0; after a 
         CHECK(written + spooled == count_lines(expected)); // sent = written + spooled, none lost
         CHECK(read_file(out) == expected.substr(0, read_file(out).size())); // whole lines, in order
         CHECK_THAT(d.child.err, Catch::Contains("kept in the spool"));
+        CHECK(mode_of(dir.path("out.spool")) == 0600);
     }
     disk.free(-1);
     {
@@ -1068,6 +1078,150 @@ TEST_CASE("A burst of 100,000 UDP lines arrives whole, or the kernel's drops are
         WARN("the kernel dropped " << kernel_drops << " datagrams: a busy machine, or a receive buffer too small");
     }
     ::close(fd);
+    d.child.signal(SIGTERM);
+    CHECK(d.child.wait_exit() == 0);
+}
+
+TEST_CASE("A sink reached through a symbolic link from a followed file is refused by --check and at start, naming both",
+          "[pipelines][coropiped][file][loop]") {
+    temp_dir dir;
+    std::filesystem::create_directory(dir.path("logs"));
+    std::filesystem::create_symlink("logs", dir.path("link")); // a linked directory: link/out.log is logs/out.log
+    const std::string config = dir.write(
+        "d.toml", "[source.tail]\ntype = \"file\"\npath = \"" + dir.path("link/out.log") + "\"\n"
+                  "[pipeline.p]\nfrom = [\"tail\"]\nrun = \"grep x\"\nto = [\"out\"]\n"
+                  "[sink.out]\ntype = \"file\"\npath = \"" + dir.path("logs/out.log") + "\"\n");
+    const std::string why = "sink.out.path: is the file source.tail.path follows (through a link)";
+    const process_result checked = run_process({daemon_binary, "--check", config});
+    CHECK(checked.status == 2);
+    CHECK_THAT(checked.err, Catch::Contains(why));
+    const process_result started = run_process({daemon_binary, config});
+    CHECK(started.status == 1);
+    CHECK_THAT(started.err, Catch::Contains(why));
+    CHECK_FALSE(std::filesystem::exists(dir.path("logs/out.log"))); // refused before the sink was opened
+}
+
+TEST_CASE("A reload that fails keeps the running configuration, and SIGTERM still stops the daemon",
+          "[pipelines][coropiped][reload]") {
+    temp_dir dir;
+    const std::string out = dir.path("out.log");
+    std::uint16_t port = 0;
+    {
+        peer unused; // a port free now, given to the source
+        port = unused.port;
+    }
+    const std::string app_at = "listen = \"127.0.0.1:0\"";
+    std::string same_port = tcp_config(out);
+    same_port.replace(same_port.find(app_at), app_at.size(), "listen = \"127.0.0.1:" + std::to_string(port) + "\"");
+    running_daemon d(dir.write("d.toml", same_port));
+    SECTION("a new source on a port another process holds") {
+        peer holder; // listening there
+        dir.write("d.toml", same_port + "\n[source.more]\ntype = \"tcp\"\nlisten = \"127.0.0.1:" +
+                                std::to_string(holder.port) + "\"\n");
+        d.child.signal(SIGHUP);
+        d.child.wait_for_err("reload refused");
+        CHECK_THAT(d.child.err, Catch::Contains("source more: cannot listen on tcp 127.0.0.1:" +
+                                                std::to_string(holder.port)));
+    }
+    SECTION("a sink that would read its own output back") {
+        std::filesystem::create_symlink(dir.path(""), dir.path("link")); // link/out.log is out.log
+        dir.write("d.toml", same_port + "\n[source.tail]\ntype = \"file\"\npath = \"" + dir.path("link/out.log") +
+                                "\"\n");
+        d.child.signal(SIGHUP);
+        d.child.wait_for_err("reload refused");
+        CHECK_THAT(d.child.err, Catch::Contains("sink.out.path: is the file source.tail.path follows"));
+    }
+    SECTION("a changed source's options are taken in place: its port keeps listening") {
+        std::string more = same_port;
+        const std::string listen_line = "listen = \"127.0.0.1:" + std::to_string(port) + "\"\n";
+        more.insert(more.find(listen_line) + listen_line.size(), "max_connections = 100\nidle_timeout = \"10s\"\n");
+        dir.write("d.toml", more);
+        d.child.signal(SIGHUP);
+        d.child.wait_for_err("reloaded");
+    }
+    // Still serving on the same port, and SIGTERM ends it cleanly.
+    {
+        client c(port);
+        REQUIRE(c.send_all(numbered(1, 1000)));
+    }
+    d.child.wait_for_err("connection closed");
+    d.child.signal(SIGTERM);
+    CHECK(d.child.wait_exit() == 0);
+    CHECK(read_file(out) == kept(1, 1000));
+}
+
+TEST_CASE("Out of descriptors (RLIMIT_NOFILE 1024, 1,100 connections), the daemon accepts again once clients leave, "
+          "and every line arrives",
+          "[pipelines][coropiped][emfile]") {
+    constexpr int clients = 1100;
+    rlimit own{};
+    REQUIRE(::getrlimit(RLIMIT_NOFILE, &own) == 0);
+    if (own.rlim_max < clients + 100) {
+        WARN("this process may not open " << clients << " descriptors (hard limit " << own.rlim_max << "): skipped");
+        return;
+    }
+    const rlimit saved = own;
+    own.rlim_cur = own.rlim_max;
+    REQUIRE(::setrlimit(RLIMIT_NOFILE, &own) == 0);
+    temp_dir dir;
+    const std::string out = dir.path("out.log");
+    {
+        running_daemon d(dir.write("d.toml", "[daemon]\nmetrics_listen = \"127.0.0.1:0\"\n"
+                                             "[source.app]\ntype = \"tcp\"\nlisten = \"127.0.0.1:0\"\n"
+                                             "max_connections = 2000\n" // the descriptors run out first
+                                             "[pipeline.keep]\nfrom = [\"app\"]\nrun = \"grep keep\"\nto = [\"out\"]\n"
+                                             "[sink.out]\ntype = \"file\"\npath = \"" + out + "\"\n"));
+        const rlimit limit{1024, 1024}; // systemd's default soft limit
+        REQUIRE(::prlimit(d.child.pid(), RLIMIT_NOFILE, &limit, nullptr) == 0);
+        const auto metrics_port =
+            static_cast<std::uint16_t>(logged_number(d.child.err, "metrics on http://127.0.0.1:"));
+        const std::uint16_t port = d.port("app");
+        {
+            std::vector<std::unique_ptr<client>> connected;
+            for (int i = 1; i <= clients; ++i) {
+                connected.push_back(std::make_unique<client>(port)); // past the limit: in the backlog
+                REQUIRE(connected.back()->send_all(std::to_string(i) + " keep\n"));
+            }
+            d.child.wait_for_err("accept failed: Too many open files");
+        } // the clients leave
+        d.child.wait_for_err("accepting again");
+        REQUIRE(eventually([&] { return count_lines(read_file(out)) == clients; }));
+        client http(metrics_port);
+        REQUIRE(http.send_all("GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n"));
+        std::string response;
+        char buffer[4096];
+        for (ssize_t n; (n = ::recv(http.fd, buffer, sizeof buffer, 0)) > 0;) {
+            response.append(buffer, static_cast<std::size_t>(n));
+        }
+        CHECK_THAT(response, Catch::StartsWith("HTTP/1.1 200"));
+        d.child.signal(SIGTERM);
+        CHECK(d.child.wait_exit() == 0);
+    }
+    ::setrlimit(RLIMIT_NOFILE, &saved);
+    std::vector<std::string> expected;
+    for (int i = 1; i <= clients; ++i) {
+        expected.push_back(std::to_string(i) + " keep");
+    }
+    std::sort(expected.begin(), expected.end());
+    std::vector<std::string> got;
+    std::istringstream in(read_file(out));
+    for (std::string line; std::getline(in, line);) {
+        got.push_back(line);
+    }
+    std::sort(got.begin(), got.end());
+    CHECK(got == expected); // each client's line once
+}
+
+TEST_CASE("A unix socket is created with its mode, 0666 by default (anyone may log, as to /dev/log)",
+          "[pipelines][coropiped][unix][permissions]") {
+    temp_dir dir;
+    const std::string socket_path = dir.path("in.sock");
+    const auto [mode_key, expected] = GENERATE(table<std::string, unsigned>({{"", 0666}, {"mode = \"0660\"\n", 0660}}));
+    running_daemon d(dir.write(
+        "d.toml", "[source.local]\ntype = \"unix\"\npath = \"" + socket_path + "\"\n" + mode_key +
+                      "[pipeline.keep]\nfrom = [\"local\"]\nrun = \"grep keep\"\nto = [\"console\"]\n"
+                      "[sink.console]\ntype = \"stdout\"\n"));
+    CHECK(mode_of(socket_path) == expected);
     d.child.signal(SIGTERM);
     CHECK(d.child.wait_exit() == 0);
 }
