@@ -128,6 +128,18 @@ struct client {
     }
 };
 
+/// The response to `GET target` from the daemon's HTTP server on `port`.
+std::string http_get(std::uint16_t port, const std::string& target) {
+    client http(port);
+    REQUIRE(http.send_all("GET " + target + " HTTP/1.1\r\nHost: localhost\r\n\r\n"));
+    std::string response;
+    char buffer[4096];
+    for (ssize_t n; (n = ::recv(http.fd, buffer, sizeof buffer, 0)) > 0;) {
+        response.append(buffer, static_cast<std::size_t>(n));
+    }
+    return response;
+}
+
 /// Lines "N keep" (and every tenth "N drop"), numbered from `from`.
 std::string numbered(std::uint64_t from, std::uint64_t count) {
     std::string s;
@@ -318,16 +330,7 @@ TEST_CASE("/metrics serves the counters in the Prometheus format and /health say
     REQUIRE(at != std::string::npos);
     std::uint16_t port = 0;
     std::from_chars(d.child.err.data() + at + marker.size(), d.child.err.data() + d.child.err.size(), port);
-    auto get = [&](const std::string& target) {
-        client http(port);
-        REQUIRE(http.send_all("GET " + target + " HTTP/1.1\r\nHost: localhost\r\n\r\n"));
-        std::string response;
-        char buffer[4096];
-        for (ssize_t n; (n = ::recv(http.fd, buffer, sizeof buffer, 0)) > 0;) {
-            response.append(buffer, static_cast<std::size_t>(n));
-        }
-        return response;
-    };
+    auto get = [&](const std::string& target) { return http_get(port, target); };
     const std::string metrics = get("/metrics");
     CHECK_THAT(metrics, Catch::StartsWith("HTTP/1.1 200"));
     CHECK_THAT(metrics, Catch::Contains("coropiped_lines_in_total{kind=\"source\",name=\"app\"} 100\n"));
@@ -736,13 +739,7 @@ TEST_CASE("UDP lines for a full sink are dropped and counted, never held up", "[
     std::uint16_t metrics_port = 0;
     std::from_chars(d.child.err.data() + at + marker.size(), d.child.err.data() + d.child.err.size(), metrics_port);
     auto dropped = [&] {
-        client http(metrics_port);
-        REQUIRE(http.send_all("GET /metrics HTTP/1.1\r\nHost: localhost\r\n\r\n"));
-        std::string response;
-        char buffer[4096];
-        for (ssize_t n; (n = ::recv(http.fd, buffer, sizeof buffer, 0)) > 0;) {
-            response.append(buffer, static_cast<std::size_t>(n));
-        }
+        const std::string response = http_get(metrics_port, "/metrics");
         const std::string key = "coropiped_lines_dropped_total{kind=\"sink\",name=\"dead\"} ";
         const auto k = response.find(key);
         REQUIRE(k != std::string::npos);
@@ -1018,13 +1015,7 @@ namespace {
 
 /// The value of `key` (a whole series: name{labels}) in the daemon's /metrics.
 std::uint64_t metric(std::uint16_t metrics_port, const std::string& key) {
-    client http(metrics_port);
-    REQUIRE(http.send_all("GET /metrics HTTP/1.1\r\nHost: localhost\r\n\r\n"));
-    std::string response;
-    char buffer[4096];
-    for (ssize_t n; (n = ::recv(http.fd, buffer, sizeof buffer, 0)) > 0;) {
-        response.append(buffer, static_cast<std::size_t>(n));
-    }
+    const std::string response = http_get(metrics_port, "/metrics");
     const auto k = response.find(key + " ");
     REQUIRE(k != std::string::npos);
     return std::stoull(response.substr(k + key.size() + 1));
@@ -1186,14 +1177,7 @@ TEST_CASE("Out of descriptors (RLIMIT_NOFILE 1024, 1,100 connections), the daemo
         } // the clients leave
         d.child.wait_for_err("accepting again");
         REQUIRE(eventually([&] { return count_lines(read_file(out)) == clients; }));
-        client http(metrics_port);
-        REQUIRE(http.send_all("GET /health HTTP/1.1\r\nHost: localhost\r\n\r\n"));
-        std::string response;
-        char buffer[4096];
-        for (ssize_t n; (n = ::recv(http.fd, buffer, sizeof buffer, 0)) > 0;) {
-            response.append(buffer, static_cast<std::size_t>(n));
-        }
-        CHECK_THAT(response, Catch::StartsWith("HTTP/1.1 200"));
+        CHECK_THAT(http_get(metrics_port, "/health"), Catch::StartsWith("HTTP/1.1 200"));
         d.child.signal(SIGTERM);
         CHECK(d.child.wait_exit() == 0);
     }
