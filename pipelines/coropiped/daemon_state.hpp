@@ -85,6 +85,8 @@ public:
     net::awaitable<void> handle_signals();
     void shutdown();
     void release_sinks();
+    void save_offsets(); // at the end: the final offsets, unless lines were lost
+
     void sink_done(const std::string& name, const coropipe::asio::sink_report& r);
 
     net::io_context io_;

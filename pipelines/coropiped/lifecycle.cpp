@@ -72,7 +72,12 @@ void daemon::shutdown() {
                                           (r.lines_spooled != 0 ? "; " + std::to_string(r.lines_spooled) +
                                                                       " kept in its spool"
                                                                 : ""));
+                {
+                    std::lock_guard lock(self->mutex_);
+                    self->lines_lost_ += r.lines_lost;
+                }
                 if (pending->fetch_sub(1) == 1) {
+                    self->save_offsets();
                     std::fflush(nullptr);
                     // Coroutines still wait in the loop (on a dead peer, say),
                     // holding the daemon's state: leave now, as promised.
@@ -98,6 +103,23 @@ void daemon::shutdown() {
     }
     if (runs_.live() == 0) {
         release_sinks();
+    }
+}
+
+void daemon::save_offsets() {
+    std::uint64_t lost = 0;
+    {
+        std::lock_guard lock(mutex_);
+        lost = lines_lost_;
+    }
+    std::string error;
+    if (lost != 0 && positions_.enabled()) {
+        // The offsets read to the end would skip the lines not written: the
+        // state file keeps its last checkpoint (settled lines only), and the
+        // followed files' lines after it are read again at the next start.
+        log(log_level::warning, "state file: the offsets stay at the last checkpoint (lines were not written)");
+    } else if (!positions_.save(&error)) {
+        log(log_level::error, "state file: " + error);
     }
 }
 
@@ -209,10 +231,7 @@ int daemon::run() {
     for (auto& t : threads) {
         t.join();
     }
-    std::string error;
-    if (!positions_.save(&error)) {
-        log(log_level::error, "state file: " + error);
-    }
+    save_offsets();
     for (const source_config& src : config_.sources) {
         const counters& c = metrics_.get("source", src.name);
         log(log_level::info, "source " + src.name + ": " + std::to_string(c.lines_in.load()) + " lines, " +

@@ -1209,3 +1209,44 @@ TEST_CASE("A unix socket is created with its mode, 0666 by default (anyone may l
     d.child.signal(SIGTERM);
     CHECK(d.child.wait_exit() == 0);
 }
+
+TEST_CASE("A followed file's lines a full disk kept from being written at a shutdown are read again at the next start",
+          "[pipelines][coropiped][full_disk][checkpoint]") {
+    full_disk_setup setup;
+    INFO(setup.which());
+    const temp_dir& dir = setup.dir;
+    const std::string& out = setup.out;
+    const std::string log = dir.path("app.log");
+    std::ofstream(log, std::ios::binary).flush();
+    const std::string config = dir.write(
+        "d.toml", "[daemon]\nshutdown_timeout = \"1s\"\nstate_file = \"" + dir.path("state") +
+                      "\"\ncheckpoint_interval = \"20ms\"\n"
+                      "[source.app]\ntype = \"file\"\npath = \"" + log + "\"\nstart = \"beginning\"\n"
+                      "[pipeline.keep]\nfrom = [\"app\"]\nrun = \"grep keep\"\nto = [\"out\"]\n"
+                      "[sink.out]\ntype = \"file\"\npath = \"" + out + "\"\nbuffer_bytes = \"64KiB\"\n"
+                      "backoff_min = \"10ms\"\nbackoff_max = \"50ms\"\n");
+    constexpr std::uint64_t sent = 30'000; // ~300 KB kept: past the room
+    {
+        running_daemon d(config);
+        setup.disk.limit(d.child.pid());
+        std::ofstream(log, std::ios::app | std::ios::binary) << numbered(1, sent);
+        d.child.wait_for_err("retrying");
+        d.child.signal(SIGTERM);
+        CHECK(d.child.wait_exit() == 1); // lines were not written, and the log says how many
+        CHECK_THAT(d.child.err, Catch::Contains("lines were not written"));
+        CHECK_THAT(d.child.err, Catch::Contains("the offsets stay at the last checkpoint"));
+    }
+    setup.disk.free(-1);
+    const std::map<std::string, std::uint64_t> expected = line_counts(kept(1, sent));
+    {
+        running_daemon d(config);
+        REQUIRE(eventually([&] { return line_counts(read_file(out)).size() == expected.size(); }));
+        d.child.signal(SIGTERM);
+        CHECK(d.child.wait_exit() == 0);
+    }
+    const std::map<std::string, std::uint64_t> got = line_counts(read_file(out));
+    CHECK(got.size() == expected.size());
+    for (const auto& [line, n] : got) {
+        CHECK(expected.contains(line)); // every kept line at least once, and nothing else (no cut line)
+    }
+}
