@@ -10,13 +10,48 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <csignal>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+
+#include <sys/resource.h>
 
 namespace coropiped {
 
 using coropipe::asio::queued_sink;
 using coropipe::asio::sink_report;
+
+namespace {
+
+/// Raises the soft limit of descriptors to the hard one (systemd's soft
+/// default is 1024), and warns when the sources' max_connections cannot all
+/// be served: past the limit, accepts fail and clients wait in the backlog.
+void fit_descriptor_limit(const daemon_config& c) {
+    rlimit l{};
+    if (::getrlimit(RLIMIT_NOFILE, &l) != 0) {
+        return;
+    }
+    if (l.rlim_cur < l.rlim_max) {
+        l.rlim_cur = l.rlim_max;
+        if (::setrlimit(RLIMIT_NOFILE, &l) != 0) {
+            (void)::getrlimit(RLIMIT_NOFILE, &l);
+        }
+    }
+    std::uint64_t wanted = 64; // sinks, files, the metrics server
+    for (const source_config& s : c.sources) {
+        if (s.type == source_config::kind::tcp || s.type == source_config::kind::unix_stream) {
+            wanted += s.max_connections;
+        }
+    }
+    if (l.rlim_cur != RLIM_INFINITY && wanted > l.rlim_cur) {
+        log(log_level::warning, "the sources allow " + std::to_string(wanted - 64) + " connections but only " +
+                                    std::to_string(l.rlim_cur) +
+                                    " descriptors may be open (RLIMIT_NOFILE): past that, accepts wait (raise "
+                                    "LimitNOFILE, or lower max_connections)");
+    }
+}
+
+} // namespace
 
 // ---- signals and shutdown ------------------------------------------------------------
 
@@ -182,6 +217,7 @@ void daemon::sink_done(const std::string& name, const sink_report& r) {
 
 int daemon::run() {
     std::signal(SIGXFSZ, SIG_IGN); // a file sink past RLIMIT_FSIZE gets EFBIG, reported, not a killed daemon
+    fit_descriptor_limit(config_);
     try {
         prepared p = prepare(config_);
         std::vector<running_source*> fresh;
