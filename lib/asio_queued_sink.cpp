@@ -1,5 +1,6 @@
 // coropipe::asio::queued_sink: a bounded, shared output queue in front of a
 // sink_target, with one writer that retries what fails.
+#include <coropipe/detail/count_lines.hpp>
 #include <coropipe/asio/queued_sink.hpp>
 
 #include <coropipe/asio/spool.hpp>
@@ -238,7 +239,7 @@ struct queued_sink::impl {
         }
         const char* const bytes = queue.front().bytes.data();
         return std::min<std::uint64_t>(held_lines,
-                                       static_cast<std::uint64_t>(std::count(bytes, bytes + front_done, '\n')));
+                                       static_cast<std::uint64_t>(coropipe::detail::count_newlines(std::string_view(bytes, front_done))));
     }
 
     // (locked)
