@@ -140,6 +140,14 @@ std::string http_get(std::uint16_t port, const std::string& target) {
     return response;
 }
 
+/// The value of `key` (a whole series: name{labels}) in the daemon's /metrics.
+std::uint64_t metric(std::uint16_t metrics_port, const std::string& key) {
+    const std::string response = http_get(metrics_port, "/metrics");
+    const auto k = response.find(key + " ");
+    REQUIRE(k != std::string::npos);
+    return std::stoull(response.substr(k + key.size() + 1));
+}
+
 /// Lines "N keep" (and every tenth "N drop"), numbered from `from`.
 std::string numbered(std::uint64_t from, std::uint64_t count) {
     std::string s;
@@ -908,7 +916,7 @@ std::uint64_t count_lines(const std::string& text) {
 }
 
 std::string full_disk_config(const std::string& out, const std::string& spool, const std::string& timeout) {
-    return "[daemon]\nshutdown_timeout = \"" + timeout + "\"\n"
+    return "[daemon]\nshutdown_timeout = \"" + timeout + "\"\nmetrics_listen = \"127.0.0.1:0\"\n"
            "[source.app]\ntype = \"tcp\"\nlisten = \"127.0.0.1:0\"\n"
            "[pipeline.keep]\nfrom = [\"app\"]\nrun = \"grep keep\"\nto = [\"out\"]\n"
            "[sink.out]\ntype = \"file\"\npath = \"" + out + "\"\nbuffer_bytes = \"64KiB\"\n"
@@ -988,6 +996,12 @@ TEST_CASE("A full disk without a spool: writing resumes when there is room, and 
     SECTION("room again: the writing resumes where it stopped, the cut line completed") {
         running_daemon d(dir.write("d.toml", full_disk_config(out, "", "20s")));
         overflow(d, disk, sent);
+        // The outage is reported while it lasts.
+        const auto metrics_port = static_cast<std::uint16_t>(logged_number(d.child.err, "metrics on http://127.0.0.1:"));
+        const std::string health = http_get(metrics_port, "/health");
+        CHECK_THAT(health, Catch::StartsWith("HTTP/1.1 503") && Catch::Contains("sink out: cannot write: ") &&
+                               Catch::Contains(disk.tmpfs() ? "No space left on device" : "File too large"));
+        CHECK(metric(metrics_port, "coropiped_errors_total{kind=\"sink\",name=\"out\"}") > 0);
         CHECK(read_file(out).size() < expected.size());
         disk.free(d.child.pid());
         d.child.wait_for_err("writing again");
@@ -1011,17 +1025,6 @@ TEST_CASE("A full disk without a spool: writing resumes when there is room, and 
     }
 }
 
-namespace {
-
-/// The value of `key` (a whole series: name{labels}) in the daemon's /metrics.
-std::uint64_t metric(std::uint16_t metrics_port, const std::string& key) {
-    const std::string response = http_get(metrics_port, "/metrics");
-    const auto k = response.find(key + " ");
-    REQUIRE(k != std::string::npos);
-    return std::stoull(response.substr(k + key.size() + 1));
-}
-
-} // namespace
 
 TEST_CASE("A burst of 100,000 UDP lines arrives whole, or the kernel's drops are exactly the lines missing",
           "[pipelines][coropiped][udp]") {
