@@ -307,6 +307,7 @@ struct writer {
             if (s->finishing && s->done) {
                 auto done = std::exchange(s->done, nullptr);
                 const sink_report r = s->report();
+                s->disk.reset(); // done with it: the spool file is free for the next sink (a reload)
                 lock.unlock();
                 done(r);
             }
@@ -438,6 +439,7 @@ struct writer {
             s->abandoned = true; // nothing more is written
             done = std::exchange(s->done, nullptr);
             r = s->report();
+            s->disk.reset(); // the spool file is free for the next sink
         }
         s->timer.cancel();
         s->log(log_level::warning, "sink " + s->options.name + ": " + s->target->describe() + ": " + error + "; " +
@@ -555,6 +557,7 @@ void queued_sink::abandon(std::function<void(sink_report)> done) {
                 partial = s.partial_line();
             }
             r = s.report();
+            s.disk.reset(); // the spool file is free for the next sink
         }
         s.timer.cancel();
         if (partial != 0) {

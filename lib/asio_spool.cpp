@@ -8,6 +8,7 @@
 #include <system_error>
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -86,11 +87,19 @@ bool read_all(int fd, char* data, std::size_t size, std::uint64_t offset) {
     return true;
 }
 
+/// Opens (creates) a spool file, locked for this object alone (flock): a
+/// second sink or process on the same file is refused.
 int open_spool(const std::filesystem::path& path, int flags) {
     int fd = -1;
     do {
         fd = ::open(path.c_str(), flags | O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     } while (fd < 0 && errno == EINTR);
+    if (fd >= 0 && ::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        const int err = errno == EWOULDBLOCK ? EBUSY : errno;
+        ::close(fd);
+        errno = err;
+        return -2;
+    }
     return fd;
 }
 
@@ -98,6 +107,9 @@ int open_spool(const std::filesystem::path& path, int flags) {
 
 spool::spool(std::filesystem::path path, std::uint64_t max_bytes) : path_(std::move(path)), max_bytes_(max_bytes) {
     fd_ = open_spool(path_, 0);
+    if (fd_ == -2) {
+        fail(path_, "in use by another spool (a sink of this or another process)");
+    }
     if (fd_ < 0) {
         fail(path_, "cannot open");
     }
@@ -223,7 +235,7 @@ void spool::rewrite(const std::vector<record>& first) {
     const std::filesystem::path tmp = path_.string() + ".new";
     const int fd = open_spool(tmp, O_TRUNC);
     if (fd < 0) {
-        fail(tmp, "cannot create");
+        fail(tmp, fd == -2 ? "in use" : "cannot create");
     }
     std::deque<entry> kept;
     std::uint64_t at = 0;

@@ -191,3 +191,15 @@ TEST_CASE("rewrite puts what was held in memory before the waiting records, and 
 TEST_CASE("A spool that cannot be opened throws, naming the file", "[asio][spool][errors]") {
     CHECK_THROWS_WITH(spool("/nonexistent-dir/spool", 1 << 20), Catch::Contains("/nonexistent-dir/spool"));
 }
+
+TEST_CASE("A spool file in use by another spool is refused, and free again once that one is closed",
+          "[asio][spool][errors]") {
+    spool_path p;
+    {
+        spool first(p.path(), 1 << 20);
+        REQUIRE(first.append(record_text(0), 2));
+        CHECK_THROWS_WITH(spool(p.path(), 1 << 20), Catch::Contains(p.path()) && Catch::Contains("in use"));
+    }
+    spool again(p.path(), 1 << 20);
+    CHECK(replay(again) == std::vector<std::string>{record_text(0)});
+}

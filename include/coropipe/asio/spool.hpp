@@ -35,7 +35,9 @@ struct spool_recovery {
 ///   cut off the file, counted (`recovered()`).
 /// - **Durability**: at least once. A record `take`n and written but not yet
 ///   `consumed` when the process dies is replayed again.
-/// - Created with mode 0600. Not thread-safe: its owner serialises calls.
+/// - Created with mode 0600 and locked (flock) while open: a second spool
+///   on the same file, in this process or another, is refused.
+///   Not thread-safe: its owner serialises calls.
 ///   Errors throw `std::system_error` naming the file.
 class spool {
 public:
@@ -46,7 +48,8 @@ public:
         std::uint64_t offset = 0;
     };
 
-    /// Opens (creates) `path` and scans it. `max_bytes` bounds the file.
+    /// Opens (creates) `path`, locks it and scans it. `max_bytes` bounds the
+    /// file. A file in use by another spool throws (EBUSY).
     spool(std::filesystem::path path, std::uint64_t max_bytes);
     spool(const spool&) = delete;
     spool& operator=(const spool&) = delete;
