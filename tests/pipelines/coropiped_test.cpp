@@ -822,13 +822,21 @@ TEST_CASE("kill -9 of a daemon following a file loses no line: it goes on from i
         running_daemon d(config);
         // A checkpoint past the start is saved while the daemon runs...
         REQUIRE(eventually([&] { return (checkpoint = saved_offset(state, "app")) > 0; }));
-        // ...then the rest of the lines come, and the daemon is killed
-        // while it may be reading them: no clean stop, no final save.
-        std::ofstream(log, std::ios::app | std::ios::binary) << numbered(first + 1, total - first);
+        // ...then the rest of the lines come, a thousand at a time, and the
+        // daemon is killed mid-way through them: no clean stop, no final save.
+        std::thread writer([&] {
+            for (std::uint64_t from = first + 1; from <= total; from += 1000) {
+                std::ofstream(log, std::ios::app | std::ios::binary) << numbered(from, 1000);
+            }
+        });
+        const bool reading = eventually([&] { return line_counts(read_file(out)).size() > first + 5000; });
         d.child.signal(SIGKILL);
+        writer.join();
+        REQUIRE(reading);
         CHECK(d.child.wait_exit() == 128 + SIGKILL);
     }
     CHECK(mode_of(state) == 0600);
+    checkpoint = saved_offset(state, "app"); // the last one before the kill
     const std::uint64_t before_restart = line_counts(read_file(out)).size();
     {
         running_daemon d(config);
