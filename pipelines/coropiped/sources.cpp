@@ -1,5 +1,7 @@
 #include "sources.hpp"
 
+#include "source_support.hpp"
+
 #include "log.hpp"
 #include "sinks.hpp" // address_text
 
@@ -32,8 +34,6 @@ using coropipe::follow_start;
 using tcp = net::ip::tcp;
 using udp = net::ip::udp;
 using unix_stream = net::local::stream_protocol;
-
-namespace {
 
 run_options options_for(const source_config& c, counters* metrics) {
     run_options o;
@@ -74,27 +74,6 @@ void report_end(const std::string& source, std::exception_ptr e, counters* metri
     metrics->errors.fetch_add(1, std::memory_order_relaxed);
 }
 
-/// A source object shared between the run (which reads it) and the
-/// running_source (which stops it).
-template <class S>
-struct shared_source {
-    std::shared_ptr<S> s;
-    net::awaitable<std::string_view> read_chunk() { return coropipe::asio::detail::read_chunk_of(this); }
-    std::optional<std::string_view> try_read_chunk() { return s->try_read_chunk(); }
-    template <class Token>
-    auto async_wait_chunk(Token&& token) {
-        return s->async_wait_chunk(std::forward<Token>(token));
-    }
-};
-
-template <class Endpoint>
-Endpoint resolve(net::io_context& io, const endpoint& at) {
-    typename Endpoint::protocol_type::resolver resolver(io);
-    return resolver.resolve(at.host, std::to_string(at.port), Endpoint::protocol_type::resolver::passive)
-        .begin()
-        ->endpoint();
-}
-
 std::string endpoint_text(const net::ip::address& a, unsigned short port) {
     return (a.is_v6() ? "[" + a.to_string() + "]" : a.to_string()) + ":" + std::to_string(port);
 }
@@ -103,143 +82,7 @@ std::string endpoint_text(const net::ip::address& a, unsigned short port) {
     throw std::runtime_error("source " + c.name + ": cannot " + what + ": " + why);
 }
 
-// ---- tcp and unix: a listener, a run per connection -------------------------------
-
-template <class Protocol>
-class listening_source final : public running_source {
-public:
-    listening_source(const source_config& c, source_env env, typename Protocol::acceptor acceptor)
-        : name_(c.name), env_(std::move(env)), options_(options_for(c, env_.metrics)) {
-        listener_options lo;
-        lo.name = c.name;
-        lo.max_connections = c.max_connections;
-        lo.idle_timeout = c.idle_timeout;
-        lo.metrics = env_.metrics;
-        lo.log = log_to_stderr;
-        listener_ = std::make_shared<listener<Protocol>>(
-            env_.io->get_executor(), std::move(acceptor), std::move(lo),
-            [this](std::shared_ptr<connection<Protocol>> conn, std::function<void()> done) {
-                serve(std::move(conn), std::move(done));
-            });
-    }
-    ~listening_source() override = default;
-
-    void start() override {
-        env_.runs->started(); // the listener itself, until stopped
-        listener_->start();
-    }
-
-    void stop() override {
-        listener_->stop([runs = env_.runs] { runs->finished(); });
-    }
-
-    bool update(const source_config& next) override {
-        listener_->update(next.max_connections, next.idle_timeout);
-        std::lock_guard lock(mutex_);
-        options_ = options_for(next, env_.metrics);
-        return true;
-    }
-
-    std::string trouble() const override {
-        return listener_->degraded() ? "source " + name_ + ": cannot accept connections (out of descriptors?)"
-                                     : std::string();
-    }
-
-private:
-    // On the listener's strand; the run goes on the connection's strand.
-    void serve(std::shared_ptr<connection<Protocol>> conn, std::function<void()> done) {
-        run_options o;
-        {
-            std::lock_guard lock(mutex_);
-            o = options_;
-        }
-        env_.runs->started();
-        auto executor = conn->socket.get_executor();
-        async_run(executor, connection_source<Protocol>(std::move(conn)), std::shared_ptr<const route_table>(env_.table),
-                  std::move(o),
-                  [name = name_, metrics = env_.metrics, runs = env_.runs, done = std::move(done)](
-                      std::exception_ptr e, run_stats) {
-                      report_end(name, e, metrics);
-                      log(log_level::info, "source " + name + ": connection closed");
-                      done();
-                      runs->finished();
-                  });
-    }
-
-    std::string name_;
-    source_env env_;
-    std::mutex mutex_;
-    run_options options_; // for new connections
-    std::shared_ptr<listener<Protocol>> listener_;
-};
-
-std::unique_ptr<running_source> open_tcp(const source_config& c, source_env env) {
-    tcp::acceptor acceptor(*env.io);
-    try {
-        const tcp::endpoint at = resolve<tcp::endpoint>(*env.io, c.listen);
-        acceptor.open(at.protocol());
-        acceptor.set_option(tcp::acceptor::reuse_address(true));
-        acceptor.bind(at);
-        acceptor.listen(net::socket_base::max_listen_connections);
-    } catch (const boost::system::system_error& e) {
-        cannot(c, "listen on tcp " + address_text(c.listen), e.code().message());
-    }
-    const tcp::endpoint local = acceptor.local_endpoint();
-    log(log_level::info, "source " + c.name + ": listening on tcp " + endpoint_text(local.address(), local.port()));
-    return std::make_unique<listening_source<tcp>>(c, std::move(env), std::move(acceptor));
-}
-
-/// `owner`/`group` of a unix socket: a name or a number.
-template <class Lookup>
-long id_of(const std::string& name, Lookup lookup) {
-    if (name.empty()) {
-        return -1;
-    }
-    if (name.find_first_not_of("0123456789") == std::string::npos) {
-        return std::stol(name);
-    }
-    return lookup(name);
-}
-
-std::unique_ptr<running_source> open_unix(const source_config& c, source_env env) {
-    unix_stream::acceptor acceptor(*env.io);
-    const std::string path = c.path.string();
-    struct stat st {};
-    if (::lstat(path.c_str(), &st) == 0 && !S_ISSOCK(st.st_mode)) {
-        cannot(c, "listen on unix " + path, "something that is not a socket is there (not removed)");
-    }
-    try {
-        ::unlink(path.c_str()); // a stale socket file from an earlier run
-        acceptor.open(unix_stream());
-        acceptor.bind(unix_stream::endpoint(path));
-        acceptor.listen(net::socket_base::max_listen_connections);
-    } catch (const boost::system::system_error& e) {
-        cannot(c, "listen on unix " + path, e.code().message());
-    }
-    // As rsyslog's /dev/log, anyone may log by default; `mode` restricts it.
-    const unsigned mode = c.socket_mode.value_or(0666);
-    if (::chmod(path.c_str(), mode) != 0) {
-        cannot(c, "set the mode of " + path, std::strerror(errno));
-    }
-    const long uid = id_of(c.socket_owner, [](const std::string& n) -> long {
-        const passwd* p = ::getpwnam(n.c_str());
-        return p != nullptr ? static_cast<long>(p->pw_uid) : -2;
-    });
-    const long gid = id_of(c.socket_group, [](const std::string& n) -> long {
-        const group* g = ::getgrnam(n.c_str());
-        return g != nullptr ? static_cast<long>(g->gr_gid) : -2;
-    });
-    if (uid == -2 || gid == -2) {
-        cannot(c, "set the owner of " + path, "no such " + std::string(uid == -2 ? "user '" + c.socket_owner + "'"
-                                                                                  : "group '" + c.socket_group + "'"));
-    }
-    if ((uid >= 0 || gid >= 0) &&
-        ::chown(path.c_str(), static_cast<uid_t>(uid), static_cast<gid_t>(gid)) != 0) {
-        cannot(c, "set the owner of " + path, std::strerror(errno));
-    }
-    log(log_level::info, "source " + c.name + ": listening on unix " + path);
-    return std::make_unique<listening_source<unix_stream>>(c, std::move(env), std::move(acceptor));
-}
+namespace {
 
 // ---- udp, stdin, a followed file: one run -----------------------------------------
 
@@ -261,7 +104,6 @@ struct checkpointed_file {
     std::shared_ptr<file_progress> progress;
     std::optional<coropipe::file_position> pending; // where the last chunk's whole lines end
 
-    net::awaitable<std::string_view> read_chunk() { return coropipe::asio::detail::read_chunk_of(this); }
     std::optional<std::string_view> try_read_chunk() {
         if (pending) {
             std::lock_guard lock(progress->mutex);
@@ -280,7 +122,8 @@ struct checkpointed_file {
     template <class Token>
     auto async_wait_chunk(Token&& token) {
         return s->async_wait_chunk(std::forward<Token>(token));
-    }
+    }    // After async_wait_chunk: read_chunk_of needs its deduced return type.
+    net::awaitable<std::string_view> read_chunk() { return coropipe::asio::read_chunk_of(this); }
 };
 
 template <class S, class Reader = shared_source<S>>

@@ -683,6 +683,14 @@ auto start_run(Executor executor, std::unique_ptr<run_state<Source, Sink>> state
 
 } // namespace detail
 
+/// `read_chunk()` for a source that has the callback level
+/// (`waiting_source`): a source of your own defines `read_chunk() { return
+/// coropipe::asio::read_chunk_of(this); }` to be an `async_source` too.
+template <waiting_source Source>
+net::awaitable<std::string_view> read_chunk_of(Source* source) {
+    return detail::read_chunk_of(source);
+}
+
 /// Runs `filter` over the lines of `source`, writing its output to `sink`,
 /// on `executor` (an `io_context`'s, a `thread_pool`'s, a strand).
 /// Completes through `token` with `void(std::exception_ptr, run_stats)`:
