@@ -188,6 +188,8 @@ private:
     friend class detail::output_range<fused_pipeline, out>;
     enum class phase : unsigned char { fresh, running, finishing, ended };
 
+    out* advance_from_output() { return advance(); }
+
     // The next output, or null at the end.
     out* advance() {
         try {

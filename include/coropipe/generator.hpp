@@ -61,9 +61,26 @@ template <std::ranges::input_range Range>
 
 namespace detail {
 
+template <class T>
+class generator_frame;
+
 template <class Range>
 struct range_elements {
     Range range;
+};
+
+/// What a pulled stage chain uses to take its elements straight from a
+/// `generator<T, R>` source (see `input_mode::from_generator`).
+struct generator_access {
+    template <class T, class R>
+    static auto* root(generator<T, R>& gen) noexcept {
+        return static_cast<generator_frame<T>*>(gen.root_);
+    }
+    // The next element, or null at the end (which it rethrows an exception of).
+    template <class T>
+    static auto* advance(generator_frame<T>* root) {
+        return root->advance();
+    }
 };
 
 /// The part of a generator's promise that depends only on its element type:
@@ -153,6 +170,7 @@ private:
     template <class, class, class>
     friend class generator_promise;
     friend class delegation_stack<generator_frame>;
+    friend struct generator_access;
 
     template <class Range>
     static generator<T> walk_range(Range range) {
@@ -305,11 +323,12 @@ public:
         auto* operator->() const noexcept { return value_; }
 
         iterator& operator++() {
-            try {
-                value_ = root_->advance();
-            } catch (...) {
-                value_ = nullptr; // the generator has finished
-                throw;
+            // The leaf, as in a minimal generator: one load to resume it, one
+            // from a known address for the element.
+            leaf_handle_.resume();
+            value_ = leaf_->value_;
+            if (value_ == nullptr) [[unlikely]] {
+                settle();
             }
             return *this;
         }
@@ -318,10 +337,22 @@ public:
         friend bool operator==(const iterator& it, std::default_sentinel_t) noexcept { return it.value_ == nullptr; }
 
     private:
+        using frame = detail::generator_frame<T>;
         friend class generator;
-        iterator(detail::generator_frame<T>* root, pointer value) noexcept : root_(root), value_(value) {}
-        detail::generator_frame<T>* root_ = nullptr;
-        pointer value_ = nullptr; // the root's, cached: null at the end
+        iterator(frame* root, pointer value) noexcept
+            : root_(root), leaf_(root->leaf()), leaf_handle_(root->leaf_handle_), value_(value) {}
+
+        // The leaf changed, or the generator finished.
+        void settle() {
+            value_ = root_->settle(); // null if it throws: the generator has finished
+            leaf_ = root_->leaf();
+            leaf_handle_ = root_->leaf_handle_;
+        }
+
+        frame* root_ = nullptr;
+        frame* leaf_ = nullptr;                // root_'s leaf, cached
+        std::coroutine_handle<> leaf_handle_; // and its handle
+        pointer value_ = nullptr;             // the current element: null at the end
     };
 
     generator() noexcept = default;
@@ -388,6 +419,7 @@ private:
     template <class, class, class>
     friend class detail::generator_promise;
     friend class detail::generator_frame<T>;
+    friend struct detail::generator_access;
 
     explicit generator(frame_type* root) noexcept : root_(root) {}
 

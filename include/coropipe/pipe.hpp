@@ -35,6 +35,12 @@ inline constexpr bool is_coroutine = false;
 template <class Y, class S>
 inline constexpr bool is_coroutine<coroutine<Y, S>> = true;
 
+/// `G` is a `generator<In, R>` (or a reference to one).
+template <class G, class In>
+concept generator_of = requires(std::remove_cvref_t<G>& g) {
+    { generator_access::root(g) } -> std::same_as<generator_frame<In>*>;
+};
+
 /// Feeds the head stage from an input range (owned if it was an rvalue).
 template <class View, class In>
 class range_source final : public source_base {
@@ -47,26 +53,44 @@ class range_source final : public source_base {
 public:
     explicit range_source(View view) : view_(std::move(view)) {}
 
-    void pull(stage_links& head) override {
-        if (!it_) {
-            it_.emplace(std::ranges::begin(view_));
-        } else {
+    void* pull(stage_links& head) override {
+        if (it_) [[likely]] {
             ++*it_;
+        } else {
+            it_.emplace(std::ranges::begin(view_));
+            if constexpr (requires { generator_access::root(source_generator()); }) {
+                // Begun (as a range: a generator partly consumed before goes
+                // on where it was); from now on the head advances it directly.
+                if (*it_ != std::ranges::end(view_)) {
+                    head.set_input(input_mode::from_generator);
+                    head.core()->generator = generator_access::root(source_generator());
+                }
+            }
         }
         if (*it_ == std::ranges::end(view_)) {
-            head.in_end = true;
-            return;
+            return nullptr;
         }
         if constexpr (by_address) {
-            head.in_value = std::addressof(**it_);
+            return std::addressof(**it_);
         } else {
             cache_.reset();
             cache_.emplace(static_cast<In>(**it_));
-            head.in_value = std::addressof(*cache_);
+            return std::addressof(*cache_);
         }
     }
 
 private:
+    // The source, if it is a `generator<In, R>` (moved in or referenced).
+    auto& source_generator() noexcept
+        requires(generator_of<View, In> || generator_of<decltype(std::declval<View&>().base()), In>)
+    {
+        if constexpr (generator_of<View, In>) {
+            return view_;
+        } else {
+            return view_.base();
+        }
+    }
+
     View view_;
     std::optional<std::ranges::iterator_t<View>> it_;
     [[no_unique_address]] std::conditional_t<by_address, std::nullptr_t, std::optional<In>> cache_{};
@@ -129,7 +153,8 @@ auto make_closure(Make make) {
 namespace detail {
 
 /// What `pipeline` and `fused_pipeline` share: an input range over the `Out`s
-/// that `Derived::advance()` makes one at a time (null at the end). `*it`
+/// that `Derived::advance()` makes one at a time (null at the end; its
+/// `advance_from_output()` may assume the last call gave an output). `*it`
 /// refers to the latest, valid until the next increment.
 template <class Derived, class Out>
 class output_range {
@@ -148,7 +173,7 @@ public:
         reference operator*() const noexcept { return *value_; }
         Out* operator->() const noexcept { return value_; }
         iterator& operator++() {
-            value_ = range_->advance();
+            value_ = range_->advance_from_output();
             return *this;
         }
         void operator++(int) { ++*this; }
@@ -211,6 +236,7 @@ public:
 private:
     friend class detail::output_range<pipeline<Out>, Out>;
     Out* advance() { return static_cast<Out*>(chain_.pull_next()); }
+    Out* advance_from_output() { return static_cast<Out*>(chain_.pull_next_from_output()); }
 
     detail::chain chain_;
 };
