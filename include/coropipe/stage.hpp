@@ -242,13 +242,14 @@ public:
     /// True once the last stage has finished (or the stage is empty).
     bool done() const noexcept { return chain_.done(); }
 
-    /// The frames of this chain, for composition (see pipe.hpp).
-    detail::chain& chain() & noexcept { return chain_; }
-    detail::chain&& chain() && noexcept { return std::move(chain_); }
-
-    explicit stage(detail::chain c) noexcept : chain_(std::move(c)) {}
+    /// True for a default-constructed or moved-from stage: it has no frame.
+    bool empty() const noexcept { return chain_.empty(); }
 
 private:
+    friend struct detail::chain_access; // `|` composes chains (pipe.hpp)
+    friend promise_type;
+    explicit stage(detail::chain c) noexcept : chain_(std::move(c)) {}
+
     detail::chain chain_;
 };
 

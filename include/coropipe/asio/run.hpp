@@ -130,8 +130,7 @@ struct run_state {
         : source(std::move(source_)),
           sink(std::move(sink_)),
           splitter(options.max_line),
-          chain(filter.chain().empty() ? append_lines(&out, &stats)
-                                       : std::move(filter) | append_lines(&out, &stats)) {}
+          chain(filter.empty() ? append_lines(&out, &stats) : std::move(filter) | append_lines(&out, &stats)) {}
 
     struct nothing {};
 

@@ -11,6 +11,7 @@
 namespace coropipe::detail {
 
 struct stage_links;
+struct chain_access; // pipe.hpp: what `|` reaches inside stages and pipelines
 
 /// The upstream end of a pull-driven chain: hands the head stage its input on
 /// demand. Implemented for any input range in pipe.hpp.
