@@ -24,18 +24,6 @@ void* stage_links::input_ended() {
     return nullptr;
 }
 
-bool stage_links::push_on() noexcept {
-    void* value = std::exchange(slot, nullptr);
-    if (down == nullptr || down->self.done()) {
-        // Pushed into a stage that has finished: suspend, so that control
-        // goes back to the driver, which sees the chain has ended.
-        return true;
-    }
-    down->slot = value;
-    down->self.resume();
-    return false;
-}
-
 void chain::set_pulled(stage_links* from) noexcept {
     for (stage_links* l = tail_; l != nullptr; l = l->up) {
         l->set_pulled();

@@ -88,9 +88,10 @@ struct generator_access {
 ///
 /// Every frame of a delegation stack points at the outermost one, the
 /// *root*, which holds the innermost active frame, the *leaf*
-/// (`delegation_stack`); the consumer resumes the leaf directly. Every suspension sets the suspending frame's
-/// own `value_`: to the element at a `co_yield`, to null when the leaf
-/// changes (entering or leaving a nested generator) or the frame finishes.
+/// (`delegation_stack`); the consumer resumes the leaf directly. Every
+/// suspension sets the suspending frame's own `value_`: to the element at a
+/// `co_yield`, to null when the leaf changes (entering or leaving a nested
+/// generator) or the frame finishes.
 /// So after one resume, a non-null `value_` in the frame just resumed is the
 /// whole story (the fast path: one indirect call and one load from a known
 /// address, as in a minimal generator); null sends the consumer to `settle`.

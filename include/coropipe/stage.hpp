@@ -34,17 +34,25 @@ namespace detail {
 template <class In, class Out>
 class stage_promise;
 
-/// The awaiter of `co_yield value`, whose address is in our slot already:
-/// pulled, downstream (or the consumer) reads it there once we suspend;
-/// pushed, `push_on` hands it on. Stateless, so each co_yield adds nothing
-/// to the frame.
-struct yield_awaiter {
-    bool await_ready() const noexcept { return false; }
-    template <class Promise> // a stage_promise, or a type derived from one
-    bool await_suspend(std::coroutine_handle<Promise> self) const noexcept {
-        stage_links& l = self.promise();
-        return l.pulled() || l.push_on();
+// Hands a co_yield's value on; returns whether to go on without suspending.
+// Pulled: into our slot, where downstream (or the consumer) reads it once we
+// suspend. Pushed: into downstream's, and downstream runs now, from here,
+// until it wants more; then we go on. The value is handed on in yield_value
+// itself, so a pushed co_yield does not suspend at all.
+inline bool emit(stage_links& l, void* value) noexcept {
+    if (l.pulled()) [[likely]] {
+        l.slot = value;
+        return false;
     }
+    return l.push_on(value);
+}
+
+/// The awaiter of `co_yield value` once `emit` has handed it on: one byte
+/// in the frame, not the two pointers an awaiter carrying the value would be.
+struct emitted {
+    bool go_on;
+    bool await_ready() const noexcept { return go_on; }
+    void await_suspend(std::coroutine_handle<>) const noexcept {}
     void await_resume() const noexcept {}
 };
 
@@ -53,13 +61,9 @@ struct yield_awaiter {
 template <class Out>
 struct converted_yield {
     Out value;
-    bool await_ready() const noexcept { return false; }
-    template <class Promise>
-    bool await_suspend(std::coroutine_handle<Promise> self) noexcept {
-        stage_links& l = self.promise();
-        l.slot = std::addressof(value); // only now is the awaiter at its final address
-        return l.pulled() || l.push_on();
-    }
+    stage_links* l;
+    bool await_ready() noexcept { return emit(*l, std::addressof(value)); }
+    void await_suspend(std::coroutine_handle<>) const noexcept {}
     void await_resume() const noexcept {}
 };
 
@@ -70,21 +74,15 @@ template <class In, class Out>
     requires(!std::is_void_v<Out>)
 struct stage_yield<In, Out> {
     /// Hands `value` downstream and suspends until downstream wants more.
-    yield_awaiter yield_value(Out& value) noexcept {
-        links().slot = std::addressof(value);
-        return {};
-    }
+    emitted yield_value(Out& value) noexcept { return {emit(links(), std::addressof(value))}; }
     // A temporary lives to the end of the full expression, past the
     // downstream's use of it, so handing it on by address is safe.
-    yield_awaiter yield_value(Out&& value) noexcept {
-        links().slot = std::addressof(value);
-        return {};
-    }
+    emitted yield_value(Out&& value) noexcept { return {emit(links(), std::addressof(value))}; }
     template <class U>
         requires(std::is_constructible_v<Out, U &&> && !std::is_convertible_v<U &&, Out&> &&
                  !std::is_convertible_v<U &&, Out &&>)
     converted_yield<Out> yield_value(U&& value) {
-        return {Out(std::forward<U>(value))};
+        return {Out(std::forward<U>(value)), &links()};
     }
 
 private:
@@ -127,7 +125,8 @@ template <class In>
 struct input_awaiter {
     stage_links& l;
     bool await_ready() const noexcept {
-        return l.pull_from != nullptr || l.input() != input_mode::pushed || l.slot != nullptr;
+        // Suspends only when pushed and nothing has been handed in yet.
+        return l.pull_from != nullptr || l.slot != nullptr || l.input() != input_mode::pushed;
     }
     void await_suspend(std::coroutine_handle<>) const noexcept {}
     In* await_resume() const {
@@ -135,13 +134,15 @@ struct input_awaiter {
         if (void* up_frame = l.pull_from) [[likely]] { // input_mode::from_stage
             std::coroutine_handle<>::from_address(up_frame).resume();
             value = l.up->slot;
+        } else if (!l.pulled()) {
+            value = std::exchange(l.slot, nullptr); // pushed: the input, or null at the end
         } else if (l.input() == input_mode::from_generator) {
             // An exception from the source surfaces right here, in the head.
             value = generator_access::advance(static_cast<generator_frame<In>*>(l.core()->generator));
         } else if (l.input() == input_mode::from_source) {
             value = l.core()->source->pull(l);
         } else {
-            value = std::exchange(l.slot, nullptr);
+            value = nullptr; // ended
         }
         if (value == nullptr) [[unlikely]] {
             return static_cast<In*>(l.input_ended());

@@ -72,12 +72,19 @@ struct stage_links {
     /// exception that ended it, once; returns null.
     void* input_ended();
 
-    /// Pushed, at a co_yield whose value is in `slot`: runs downstream now,
-    /// from here; it returns when it wants more, and this returns false:
-    /// go on without suspending. True: suspend (downstream has finished).
-    /// Out of line, so that a stage's own code stays small (pull is its
-    /// fast path).
-    bool push_on() noexcept;
+    /// Pushed, at a co_yield: hands `value` to downstream and runs it now,
+    /// from here; it returns when it wants more, and this returns true: go
+    /// on without suspending. False: suspend (downstream has finished).
+    bool push_on(void* value) noexcept {
+        if (down == nullptr || down->self.done()) {
+            // Pushed into a stage that has finished: suspend, so that
+            // control goes back to the driver, which sees the chain has ended.
+            return false;
+        }
+        down->slot = value;
+        down->self.resume();
+        return true;
+    }
 
 private:
     static constexpr std::uintptr_t input_mask = 7;
