@@ -7,7 +7,7 @@
 # 2. bench_memory_bench's std::thread rows, from the same run, for reference;
 # 3. bench_asio_throughput: loopback TCP → grep → file with 1 and 100
 #    senders, against the synchronous library and the `coropipe` CLI on the
-#    same corpus (shared/corpus/genlog.py LINES 11, written to a temp dir
+#    same corpus (coropipe-genlog --seed 11 LINES, written to a temp dir
 #    that is removed at exit).
 #
 # usage: bash bench/asio_run.sh [LINES [REPS [build-dir]]]
@@ -18,8 +18,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 lines=${1:-2000000}
 reps=${2:-3}
 build=${3:-build/release}
-genlog=../shared/corpus/genlog.py
-targets=(bench_asio_memory bench_asio_throughput bench_memory_bench coropipe_cli)
+genlog=$build/pipelines/coropipe-genlog
+targets=(bench_asio_memory bench_asio_throughput bench_memory_bench coropipe_cli coropipe_genlog)
 
 if [[ $build == build/release ]]; then
     cmake --preset release >/dev/null
@@ -47,7 +47,7 @@ echo
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-python3 "$genlog" "$lines" 11 > "$tmp/corpus.log"
+"$genlog" --seed 11 "$lines" > "$tmp/corpus.log"
 cat "$tmp/corpus.log" > /dev/null # warm the page cache
 cat "$tmp/corpus.log" > /dev/null
 

@@ -17,16 +17,19 @@
 // lines for 100 (batches from different connections interleave).
 //
 // Run: bench_asio_throughput CORPUS OUTDIR [reps [cli_seconds]]
-// (bench/asio_run.sh makes the corpus with genlog.py, times the `coropipe`
+// (bench/asio_run.sh makes the corpus with coropipe-genlog, times the `coropipe`
 // CLI on it and passes its median as cli_seconds for a second ratio).
 #include <coropipe/asio/file_sink.hpp>
 #include <coropipe/asio/run.hpp>
 #include <coropipe/asio/stream_source.hpp>
 #include <coropipe/coropipe.hpp>
+#include <coropipe/text_pipeline.hpp>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/write.hpp>
+
+#include "bench_support.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -51,11 +54,7 @@ namespace {
 
 using clock_type = std::chrono::steady_clock;
 
-double thread_cpu_seconds() {
-    timespec ts{};
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
+using coropipe::bench::thread_cpu_seconds;
 
 std::string read_file(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
@@ -119,7 +118,11 @@ timing run_sync(const std::string& corpus_path, const std::string& out_path) {
     return t;
 }
 
-timing run_tcp(const std::string& corpus, std::size_t senders, const std::string& out_path, bool* failed) {
+/// `planned`: the pipeline text "grep ERROR", planned (its whole-buffer
+/// search); otherwise the stage `grep("ERROR")`, run line by line.
+timing run_tcp(const std::string& corpus, std::size_t senders, const std::string& out_path, bool planned,
+               bool* failed) {
+    const coropipe::text_pipeline grep_error("grep ERROR");
     const int out = open_output(out_path);
     net::io_context server_io(1);
     net::io_context client_io(1);
@@ -136,13 +139,18 @@ timing run_tcp(const std::string& corpus, std::size_t senders, const std::string
 
     std::size_t ok = 0;
     std::uint64_t bytes_in = 0;
+    auto done = [&](std::exception_ptr e, coropipe::asio::run_stats stats) {
+        ok += e == nullptr;
+        bytes_in += stats.bytes_in;
+    };
     for (std::size_t i = 0; i < senders; ++i) {
-        coropipe::asio::async_run(server_io.get_executor(), coropipe::asio::stream_source(servers[i]),
-                                  coropipe::grep("ERROR"), coropipe::asio::file_sink(out),
-                                  [&](std::exception_ptr e, coropipe::asio::run_stats stats) {
-                                      ok += e == nullptr;
-                                      bytes_in += stats.bytes_in;
-                                  });
+        if (planned) {
+            coropipe::asio::async_run(server_io.get_executor(), coropipe::asio::stream_source(servers[i]), grep_error,
+                                      coropipe::asio::file_sink(out), coropipe::asio::run_options{}, done);
+        } else {
+            coropipe::asio::async_run(server_io.get_executor(), coropipe::asio::stream_source(servers[i]),
+                                      coropipe::grep("ERROR"), coropipe::asio::file_sink(out), done);
+        }
     }
     const double cpu0 = thread_cpu_seconds();
     const auto start = clock_type::now();
@@ -198,23 +206,31 @@ int main(int argc, char** argv) {
     const std::string expected = read_file(dir + "/sync.out");
     const auto expected_sorted = sorted_lines(expected);
 
-    const timing tcp1 = median_of(reps, [&] {
-        const timing t = run_tcp(corpus, 1, dir + "/tcp1.out", &failed);
-        if (read_file(dir + "/tcp1.out") != expected) {
-            std::fprintf(stderr, "tcp x1: output differs from the synchronous run\n");
-            failed = true;
-        }
-        return t;
-    });
-    const timing tcp100 = median_of(reps, [&] {
-        const timing t = run_tcp(corpus, 100, dir + "/tcp100.out", &failed);
-        const std::string got = read_file(dir + "/tcp100.out");
-        if (sorted_lines(got) != expected_sorted) {
-            std::fprintf(stderr, "tcp x100: output lines differ from the synchronous run\n");
-            failed = true;
-        }
-        return t;
-    });
+    auto tcp_one = [&](bool planned) {
+        return median_of(reps, [&] {
+            const timing t = run_tcp(corpus, 1, dir + "/tcp1.out", planned, &failed);
+            if (read_file(dir + "/tcp1.out") != expected) {
+                std::fprintf(stderr, "tcp x1: output differs from the synchronous run\n");
+                failed = true;
+            }
+            return t;
+        });
+    };
+    auto tcp_hundred = [&](bool planned) {
+        return median_of(reps, [&] {
+            const timing t = run_tcp(corpus, 100, dir + "/tcp100.out", planned, &failed);
+            const std::string got = read_file(dir + "/tcp100.out");
+            if (sorted_lines(got) != expected_sorted) {
+                std::fprintf(stderr, "tcp x100: output lines differ from the synchronous run\n");
+                failed = true;
+            }
+            return t;
+        });
+    };
+    const timing tcp1 = tcp_one(true);
+    const timing tcp100 = tcp_hundred(true);
+    const timing tcp1_stage = tcp_one(false);
+    const timing tcp100_stage = tcp_hundred(false);
 
     std::printf("corpus: %.0f lines, %.1f MB; output %zu lines; median of %d runs; outputs checked: %s\n\n",
                 line_count, mb, expected_sorted.size(), reps, failed ? "FAILED" : "identical");
@@ -233,7 +249,9 @@ int main(int argc, char** argv) {
                     cli_seconds, line_count / cli_seconds / 1e6, mb / cli_seconds, sync.wall / cli_seconds);
     }
     print_row("`lines(corpus) \\| grep(\"ERROR\") \\| print(fd)` (sync library, ceiling)", sync);
-    print_row("loopback TCP, 1 sender → 1 pipeline → file", tcp1);
-    print_row("loopback TCP, 100 senders → 100 pipelines → 1 file", tcp100);
+    print_row("loopback TCP, 1 sender → `text_pipeline(\"grep ERROR\")` → file", tcp1);
+    print_row("loopback TCP, 100 senders → 100 × `text_pipeline(\"grep ERROR\")` → 1 file", tcp100);
+    print_row("loopback TCP, 1 sender → stage `grep(\"ERROR\")` (line by line) → file", tcp1_stage);
+    print_row("loopback TCP, 100 senders → 100 × stage `grep(\"ERROR\")` → 1 file", tcp100_stage);
     return failed ? 1 : 0;
 }

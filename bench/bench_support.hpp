@@ -48,6 +48,14 @@ inline double process_cpu_ns() {
     return static_cast<double>(ts.tv_sec) * 1e9 + static_cast<double>(ts.tv_nsec);
 }
 
+/// CPU time used so far by the calling thread, in seconds (the client's side
+/// of a loopback benchmark, without the server's or the sender's threads).
+inline double thread_cpu_seconds() {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
 /// Runs `measure` in a child process and waits for it; false if it failed
 /// (a `measure` returning bool fails by returning false).
 template <class Measure>

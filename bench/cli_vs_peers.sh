@@ -5,8 +5,8 @@
 # usage: bench/cli_vs_peers.sh [LINES [REPS]]
 #   LINES: corpus size, default 5000000 (about 500 MB); REPS: default 3.
 #
-# Builds build/release/pipelines/coropipe, writes a corpus with
-# shared/corpus/genlog.py to a temp dir (removed at exit), warms the page
+# Builds build/release/pipelines/coropipe and coropipe-genlog, writes a corpus
+# with `coropipe-genlog --seed 11 LINES` to a temp dir (removed at exit), warms the page
 # cache, then times each command REPS times (wall seconds from bash's
 # EPOCHREALTIME around the pipeline, peak RSS from /usr/bin/time) and prints the medians as a markdown table. Each command writes
 # into a pipe (`| cat > /dev/null`), as in real use. One more, untimed run of
@@ -18,7 +18,7 @@ lines=${1:-5000000}
 reps=${2:-3}
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
-genlog=$root/../shared/corpus/genlog.py
+genlog=$root/build/release/pipelines/coropipe-genlog
 coropipe=$root/build/release/pipelines/coropipe
 export LC_ALL=C
 
@@ -33,13 +33,13 @@ fi
 command -v mawk >/dev/null || { echo "cli_vs_peers.sh: mawk is missing" >&2; exit 2; }
 
 (cd "$root" && cmake --preset release >/dev/null &&
-    cmake --build --preset release --target coropipe_cli >/dev/null)
+    cmake --build --preset release --target coropipe_cli coropipe_genlog >/dev/null)
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 corpus=$tmp/corpus.log
 echo "generating $lines lines..." >&2
-python3 "$genlog" "$lines" 11 > "$corpus"
+"$genlog" --seed 11 "$lines" > "$corpus"
 cat "$corpus" > /dev/null   # warm the page cache
 cat "$corpus" > /dev/null
 

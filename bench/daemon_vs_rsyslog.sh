@@ -5,9 +5,10 @@
 # usage: bench/daemon_vs_rsyslog.sh [LINES [REPS]]
 #   LINES: corpus size, default 5000000 (about 550 MB); REPS: default 3.
 #   COROPIPED=path: use this coropiped binary instead of building
-#   build/release/pipelines/coropiped (the release preset).
+#   build/release/pipelines/coropiped (the release preset); GENLOG=path
+#   likewise for coropipe-genlog.
 #
-# Writes a corpus with shared/corpus/genlog.py into a temp dir (removed at
+# Writes a corpus with `coropipe-genlog --seed 11 LINES` into a temp dir (removed at
 # exit), cuts it at line boundaries into 4 parts and, REPS times, runs each
 # daemon in turn (coropiped, then rsyslogd) with its own config, listening on
 # 127.0.0.1, filtering the lines that contain ERROR into a file:
@@ -33,7 +34,6 @@ lines=${1:-5000000}
 reps=${2:-3}
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
-genlog=$root/../shared/corpus/genlog.py
 export LC_ALL=C
 
 if ! command -v rsyslogd >/dev/null; then
@@ -49,6 +49,11 @@ if [[ -z ${COROPIPED:-} ]]; then
         cmake --build --preset release --target coropiped >/dev/null)
     COROPIPED=$root/build/release/pipelines/coropiped
 fi
+if [[ -z ${GENLOG:-} ]]; then
+    (cd "$root" && cmake --preset release >/dev/null &&
+        cmake --build --preset release --target coropipe_genlog >/dev/null)
+    GENLOG=$root/build/release/pipelines/coropipe-genlog
+fi
 
 tmp=$(mktemp -d)
 daemon_pid=
@@ -59,7 +64,7 @@ cleanup() {
 trap cleanup EXIT
 
 echo "generating $lines lines..." >&2
-python3 "$genlog" "$lines" 11 > "$tmp/corpus.log"
+"$GENLOG" --seed 11 "$lines" > "$tmp/corpus.log"
 (cd "$tmp" && split -n l/4 -d corpus.log part.)
 parts=("$tmp"/part.0[0-3])
 grep ERROR "$tmp/corpus.log" | sort > "$tmp/expected.sorted"

@@ -3,12 +3,16 @@
 
 namespace coropipe::asio::detail {
 
-sink<std::string_view> append_lines(std::string* out, run_stats* stats) {
-    while (std::string_view* line = co_await input) {
-        out->append(*line);
-        out->push_back('\n');
-        ++stats->lines_out;
+coropipe::detail::syslog_framing to_syslog_framing(framing f) noexcept {
+    switch (f) {
+    case framing::octet_counting:
+        return coropipe::detail::syslog_framing::octet_counting;
+    case framing::automatic:
+        return coropipe::detail::syslog_framing::automatic;
+    case framing::newline:
+        break;
     }
+    return coropipe::detail::syslog_framing::newline;
 }
 
 } // namespace coropipe::asio::detail

@@ -27,3 +27,13 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 }
 
 } // namespace coropipe::detail
+
+#include <coropipe/suggest.hpp>
+
+namespace coropipe {
+
+std::string_view nearest_name(std::string_view typed, std::span<const std::string_view> known) {
+    return detail::nearest_name(typed, known);
+}
+
+} // namespace coropipe

@@ -1,5 +1,7 @@
 #include <coropipe/stages/field.hpp>
 
+#include "powers_of_ten.hpp"
+
 #include <coropipe/error.hpp>
 
 #include <array>
@@ -21,15 +23,7 @@ constexpr bool is_space(char c) noexcept { return c == ' ' || c == '\t' || c == 
 constexpr std::size_t max_exact_digits = 15;
 
 // 10^0 .. 10^15, all exact doubles.
-constexpr std::array<double, max_exact_digits + 1> exact_powers_of_ten = [] {
-    std::array<double, max_exact_digits + 1> p{};
-    double v = 1;
-    for (double& x : p) {
-        x = v;
-        v *= 10;
-    }
-    return p;
-}();
+constexpr const auto& exact_powers_of_ten = powers_of_ten<double, max_exact_digits + 1>;
 
 constexpr bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
 
@@ -165,6 +159,32 @@ std::optional<std::string_view> find_field(std::string_view line, std::string_vi
     }
     const char* value = key + key_eq.size();
     return std::string_view(value, static_cast<std::size_t>(token_end(value, last) - value));
+}
+
+std::optional<std::string_view> find_logfmt_field(std::string_view line, std::string_view key_eq,
+                                                  bool* escaped) noexcept {
+    *escaped = false;
+    const char* const last = line.data() + line.size();
+    const char* key = find_key(line.data(), last, key_eq);
+    if (key == nullptr) {
+        return std::nullopt;
+    }
+    const char* value = key + key_eq.size();
+    if (value == last || *value != '"') {
+        return std::string_view(value, static_cast<std::size_t>(token_end(value, last) - value));
+    }
+    ++value;
+    const char* end = value;
+    while (end != last && *end != '"' && *end != '\r' && *end != '\n') {
+        if (*end == '\\') {
+            *escaped = true;
+            if (end + 1 != last && end[1] != '\r' && end[1] != '\n') {
+                ++end; // the escaped byte, whatever it is
+            }
+        }
+        ++end;
+    }
+    return std::string_view(value, static_cast<std::size_t>(end - value));
 }
 
 std::optional<std::string_view> find_column(std::string_view line, std::size_t n) noexcept {

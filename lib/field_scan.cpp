@@ -3,9 +3,8 @@
 #include <coropipe/detail/line_reader.hpp>
 #include <coropipe/detail/output_buffer.hpp>
 #include <coropipe/error.hpp>
-#include <coropipe/stages/aggregate.hpp>
+#include <coropipe/detail/numeric_fold.hpp>
 #include <coropipe/stages/field.hpp>
-#include <coropipe/stages/running_min.hpp>
 
 #include <algorithm>
 #include <array>
@@ -139,137 +138,28 @@ std::optional<std::string_view> field_finder::next(std::string_view text, std::s
 
 // ---- field_fold ------------------------------------------------------------------
 
-namespace {
-
-// field(key)(line), given the field's text: parse_number (lib/field.cpp),
-// with its fast path for the usual value, [-]digits, inline: up to 15
-// digits are an exact integer, so the double is the one parse_number gives.
-// (A bool and an out-parameter, not an optional: GCC 12 spills the
-// optional to the stack and reloads it whole, a store-forwarding stall per
-// line that cost a third of the loop.)
-bool parse_value(std::string_view token, double* out) noexcept {
-    const char* p = token.data();
-    const char* const last = p + token.size();
-    const bool negative = p != last && *p == '-';
-    p += negative ? 1 : 0;
-    const char* const digits = p;
-    std::uint64_t mantissa = 0;
-    for (; p != last && *p >= '0' && *p <= '9'; ++p) {
-        mantissa = mantissa * 10 + static_cast<unsigned>(*p - '0');
-    }
-    constexpr std::ptrdiff_t max_exact_digits = 15;
-    if (p == last && p != digits && p - digits <= max_exact_digits) {
-        const auto value = static_cast<double>(mantissa);
-        *out = negative ? -value : value;
-        return true;
-    }
-    const std::optional<double> value = parse_number(token);
-    *out = value.value_or(0);
-    return value.has_value();
-}
-
-} // namespace
-
 struct field_fold::state {
-    using kind = field_fold_spec::kind;
+    field_numeric_fold f;
+    std::optional<field_finder> finder; // a logfmt key: searched for over whole buffers
 
-    kind what;
-    bool final_only;
-    std::optional<field_finder> finder; // all but count
-    // The stages' own accumulators, so that the numbers are theirs.
-    best_so_far<double, std::less<>> min;
-    best_so_far<double, std::greater<>> max;
-    sum_accumulator sum;
-    avg_accumulator avg;
-    count_accumulator count;
-    // min/max: the current value as text, formatted when it changes and
-    // then needed (most lines leave a running min as it was).
-    std::array<char, 32> text{};
-    std::size_t text_size = 0;
-    bool text_stale = true;
-
-    explicit state(const field_fold_spec& spec) : what(spec.what), final_only(spec.final_only) {
-        if (what != kind::count) {
-            finder.emplace(spec.key);
+    explicit state(const field_fold_spec& spec)
+        : f(static_cast<numeric_fold::kind>(spec.what), spec.key, spec.final_only) {
+        if (f.ref() && f.ref()->from() == field_ref::source::logfmt) {
+            finder.emplace(f.ref()->key());
         }
     }
 
-    template <class Better>
-    void offer_best(best_so_far<double, Better>& acc, double v) noexcept {
-        if (!acc.best || Better{}(v, *acc.best)) {
-            text_stale = true;
+    // The value `field_finder` found at `value`, in `text`: as the per-line
+    // lookup would read it (a quoted value is read by field_ref, unquoted).
+    bool offer_found(std::string_view text, std::string_view value) {
+        if (!value.starts_with('"')) {
+            return f.fold().offer(value);
         }
-        acc.offer(v);
-    }
-
-    // A line whose field text is `value`: true if it counts (its value is a
-    // number, as field(key) says; otherwise the stages skip the line).
-    bool offer(std::string_view value) noexcept {
-        double v = 0;
-        if (!parse_value(value, &v)) {
-            return false;
-        }
-        switch (what) {
-        case kind::min:
-            offer_best(min, v);
-            break;
-        case kind::max:
-            offer_best(max, v);
-            break;
-        case kind::sum:
-            sum.offer(v);
-            break;
-        case kind::avg:
-            avg.offer(v);
-            break;
-        case kind::count:
-            count.offer(v);
-            break;
-        }
-        return true;
-    }
-
-    // As print writes the text that as_text made of the value.
-    void write(output_buffer& out) {
-        switch (what) {
-        case kind::min:
-        case kind::max: {
-            if (text_stale) {
-                const double best = what == kind::min ? *min.best : *max.best;
-                const std::to_chars_result r = to_chars_shortest(text.data(), text.data() + text.size(), best);
-                text_size = static_cast<std::size_t>(r.ptr - text.data());
-                text_stale = false;
-            }
-            out.append(std::string_view(text.data(), text_size));
-            break;
-        }
-        case kind::sum:
-            out.append_number(sum.current());
-            break;
-        case kind::avg:
-            out.append_number(avg.current());
-            break;
-        case kind::count:
-            out.append_number(count.current());
-            break;
-        }
-        out.end_line();
-    }
-
-    bool has_final() const noexcept {
-        switch (what) {
-        case kind::min:
-            return min.best.has_value();
-        case kind::max:
-            return max.best.has_value();
-        case kind::sum:
-            return sum.has_final();
-        case kind::avg:
-            return avg.has_final();
-        case kind::count:
-            break;
-        }
-        return count.has_final();
+        const auto at = static_cast<std::size_t>(value.data() - text.data());
+        const std::size_t nl = at == 0 ? std::string_view::npos : text.rfind('\n', at - 1);
+        const std::size_t begin = nl == std::string_view::npos ? 0 : nl + 1;
+        const std::size_t end = std::min(text.find('\n', at), text.size());
+        return f.offer_line(text.substr(begin, end - begin));
     }
 };
 
@@ -278,57 +168,61 @@ field_fold::field_fold(field_fold&&) noexcept = default;
 field_fold& field_fold::operator=(field_fold&&) noexcept = default;
 field_fold::~field_fold() = default;
 
-std::size_t field_fold::feed(std::string_view text, const line_filter& filter, output_buffer& out) {
+std::size_t field_fold::feed(std::string_view text, const line_filter& filter, std::string& out) {
+    return feed(text, filter, {}, out);
+}
+
+std::size_t field_fold::feed(std::string_view text, const line_filter& filter, const line_test& test,
+                             std::string& out) {
     state& s = *state_;
     std::size_t written = 0;
+    numeric_fold& fold = s.f.fold();
     auto take = [&](bool counts) {
-        if (counts && !s.final_only) {
-            s.write(out);
+        if (counts && !fold.final_only()) {
+            fold.write(out);
             ++written;
         }
     };
-    if (!filter.passes_all()) {
-        // The filter searches the text; the key is looked up in the lines that pass.
+    if (!filter.passes_all() || test || (s.f.ref() && !s.finder)) {
+        // The filter searches the text; the field is looked up in the lines that pass.
         line_filter::cursor lines(filter, text);
         while (const std::optional<std::string_view> line = lines.next()) {
-            if (s.what == state::kind::count) {
-                take(s.count.offer(*line));
-            } else {
-                std::size_t from = 0;
-                if (const std::optional<std::string_view> value = s.finder->next(*line, &from)) {
-                    take(s.offer(*value));
-                }
+            if (!test || test(*line)) {
+                take(s.f.offer_line(*line));
             }
         }
         return written;
     }
-    if (s.what != state::kind::count) {
+    if (s.finder) {
         std::size_t from = 0;
         while (const std::optional<std::string_view> value = s.finder->next(text, &from)) {
-            take(s.offer(*value));
+            take(s.offer_found(text, *value));
         }
         return written;
     }
     // count: every line.
-    if (s.final_only) {
+    if (fold.final_only()) {
         const auto newlines = static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
-        s.count.current() += newlines + (!text.empty() && text.back() != '\n' ? 1 : 0);
+        const std::size_t lines = newlines + (!text.empty() && text.back() != '\n' ? 1 : 0);
+        for (std::size_t i = 0; i < lines; ++i) {
+            fold.offer({});
+        }
         return 0;
     }
     for (std::size_t pos = 0; pos < text.size();) {
         const void* nl = std::memchr(text.data() + pos, '\n', text.size() - pos);
         pos = nl == nullptr ? text.size() : static_cast<std::size_t>(static_cast<const char*>(nl) - text.data()) + 1;
-        take(s.count.offer(pos));
+        take(fold.offer({}));
     }
     return written;
 }
 
-std::size_t field_fold::finish(output_buffer& out) {
-    state& s = *state_;
-    if (!s.final_only || !s.has_final()) {
+std::size_t field_fold::finish(std::string& out) {
+    numeric_fold& fold = state_->f.fold();
+    if (!fold.final_only() || !fold.has_final()) {
         return 0;
     }
-    s.write(out);
+    fold.write(out);
     return 1;
 }
 

@@ -1,18 +1,14 @@
 #include <coropipe/stages/format.hpp>
 
+#include <coropipe/field_value.hpp>
+#include <coropipe/syntax_error.hpp>
+
 #include <algorithm>
 #include <charconv>
 #include <optional>
 #include <system_error>
 
 namespace coropipe {
-
-format_string_error::format_string_error(const std::string& reason, std::size_t position, const std::string& hint)
-    : error("coropipe::format: " + reason + " at offset " + std::to_string(position) + (hint.empty() ? "" : "; ") +
-            hint),
-      reason_(reason),
-      position_(position),
-      hint_(hint) {}
 
 namespace detail {
 
@@ -33,9 +29,9 @@ std::string quoted(std::string_view name) {
     return out;
 }
 
-// The part for the placeholder `name` (between the braces), which starts at
+// The FIELD of the placeholder `name` (between the braces), which starts at
 // offset `at` of the format.
-std::variant<field_projection, column_projection> placeholder(std::string_view name, std::size_t at) {
+field_ref placeholder(std::string_view name, std::size_t at) {
     if (name.starts_with('$')) {
         std::string_view digits = name.substr(1);
         std::size_t n = 0;
@@ -43,12 +39,18 @@ std::variant<field_projection, column_projection> placeholder(std::string_view n
         if (digits.empty() || ec != std::errc() || ptr != digits.data() + digits.size() || n == 0) {
             throw format_string_error("bad column " + quoted(name), at, "columns are {$1}, {$2}, ...");
         }
-        return column_projection(n);
-    }
-    if (std::any_of(name.begin(), name.end(), [](char c) { return is_blank(c) || c == '='; })) {
+    } else if (std::all_of(name.begin(), name.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        throw format_string_error("bad field name " + quoted(name), at,
+                                  "a column is {$" + std::string(name) + "}; {} is the whole line");
+    } else if (!name.starts_with('.') && !name.starts_with('@') &&
+               std::any_of(name.begin(), name.end(), [](char c) { return is_blank(c) || c == '='; })) {
         throw format_string_error("bad field name " + quoted(name), at, "a name has no blank or '='");
     }
-    return field_projection(name);
+    try {
+        return field_ref::parse(name);
+    } catch (const syntax_error& e) {
+        throw format_string_error(e.reason(), at + e.position(), e.hint());
+    }
 }
 
 } // namespace
@@ -91,8 +93,7 @@ line_format::line_format(std::string_view fmt) {
         if (name.empty()) {
             parts_.emplace_back(whole_line{});
         } else {
-            std::visit([&](auto projection) { parts_.emplace_back(std::move(projection)); },
-                       placeholder(name, brace + 1));
+            parts_.emplace_back(placeholder(name, brace + 1));
         }
         i = close + 1;
     }
@@ -105,10 +106,8 @@ std::string_view& line_format::apply(std::string_view line) {
             out_.append(literals_, text->begin, text->end - text->begin);
         } else if (std::holds_alternative<whole_line>(p)) {
             out_ += line;
-        } else if (const field_projection* key = std::get_if<field_projection>(&p)) {
-            out_ += key->text(line).value_or(std::string_view());
-        } else {
-            out_ += std::get<column_projection>(p).text(line).value_or(std::string_view());
+        } else if (const std::optional<field_value> v = std::get<field_ref>(p).find(line, scratch_)) {
+            out_ += v->text;
         }
     }
     formatted_ = out_;

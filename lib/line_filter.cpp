@@ -1,5 +1,9 @@
 #include <coropipe/detail/line_filter.hpp>
 
+#include "hyperscan_lines.hpp"
+#include "regex_engines.hpp"
+
+#include <coropipe/detail/ere.hpp>
 #include <coropipe/detail/fold_case.hpp>
 #include <coropipe/detail/line_reader.hpp>
 #include <coropipe/detail/regex.hpp>
@@ -60,25 +64,41 @@ line_test make_test(const line_filter_spec& spec) {
     return {substring_searcher(spec.pattern), spec.invert};
 }
 
-/// Whether a regex means the same searched in a buffer of lines (multi-line
-/// mode: `^`/`$` at line ends) as searched in each line alone. `\A`, `\z`
-/// and a flag group that could turn `m` off mean "start/end of the text";
-/// this errs on the safe side (`\\A` is refused too).
-bool regex_is_line_local(std::string_view p) {
-    if (p.find("\\A") != std::string_view::npos || p.find("\\z") != std::string_view::npos) {
-        return false;
-    }
-    for (std::size_t i = p.find("(?"); i != std::string_view::npos; i = p.find("(?", i + 1)) {
-        for (std::size_t j = i + 2; j < p.size() && p[j] != ':' && p[j] != ')'; ++j) {
-            if (p[j] == 'm') {
-                return false;
-            }
-            if (std::string_view("isU-").find(p[j]) == std::string_view::npos) {
-                break; // not a flag group: (?P<name>...)
-            }
+/// A spec as its simplest equivalent: a regex that is a literal becomes a
+/// substring, `^literal` a prefix (their searches are faster). Empty if
+/// the spec settles every line: then `*never` is set if it passes none.
+/// The translation of a regex is kept in `*translation`.
+std::optional<line_filter_spec> normalized(const line_filter_spec& spec, bool* never,
+                                           std::optional<ere_translation>* translation) {
+    using shape = ere_translation::shape;
+    bool every_line = false;
+    bool no_line = false;
+    line_filter_spec out = spec;
+    if (spec.what == kind::regex) {
+        ere_translation t = translate_ere(spec.pattern, spec.ignore_case); // throws regex_error
+        every_line = t.what == shape::always;
+        no_line = t.what == shape::never;
+        if (t.what == shape::literal) {
+            out.what = kind::substring;
+            out.pattern = t.text;
+        } else if (t.what == shape::prefix) {
+            out.what = kind::prefix;
+            out.pattern = t.text;
+        } else if (t.what == shape::regex) {
+            *translation = std::move(t);
         }
+    } else {
+        // A pattern with '\n' is in no line; an empty one in every line.
+        every_line = spec.pattern.empty();
+        no_line = spec.pattern.find('\n') != std::string::npos;
     }
-    return true;
+    if (every_line || no_line) {
+        if (every_line == spec.invert) {
+            *never = true;
+        }
+        return std::nullopt;
+    }
+    return out;
 }
 
 } // namespace
@@ -94,8 +114,9 @@ struct line_filter::impl {
     bool primary_invert = false;
     std::optional<substring_searcher> needle; // the substring, folded for icase; "\n" + prefix
     std::string prefix;
-    std::unique_ptr<RE2> re; // the regex in multi-line mode
-    mutable std::string folded_text; // the buffer, case-folded, for icase
+    std::unique_ptr<hyperscan_lines> hyperscan; // the regex, when Hyperscan takes it
+    std::unique_ptr<RE2> re;                    // the regex in multi-line mode, otherwise
+    mutable std::string folded_text;            // the buffer, case-folded, for icase
 
     bool passes_except(std::string_view line, std::size_t skip) const {
         for (std::size_t i = 0; i < tests.size(); ++i) {
@@ -106,35 +127,23 @@ struct line_filter::impl {
         return true;
     }
 
-    // A primary whose hits are exact: its hit lines pass its test.
-    bool exact() const noexcept { return primary != primary_kind::none && primary != primary_kind::regex; }
-
-    explicit impl(const std::vector<line_filter_spec>& specs) {
-        std::vector<const line_filter_spec*> kept;
+    impl(const std::vector<line_filter_spec>& specs, bool use_hyperscan) {
+        std::vector<line_filter_spec> kept;
+        std::vector<std::optional<ere_translation>> translations;
         for (const line_filter_spec& spec : specs) {
-            if (spec.what != kind::regex) {
-                // Settled now: a pattern with '\n' is in no line; an empty one in every line.
-                const bool every_line = spec.pattern.empty();
-                const bool no_line = spec.pattern.find('\n') != std::string::npos;
-                if (every_line || no_line) {
-                    if (every_line == spec.invert) {
-                        never = true;
-                    }
-                    continue;
-                }
+            std::optional<ere_translation> translation;
+            if (std::optional<line_filter_spec> simple = normalized(spec, &never, &translation)) {
+                tests.push_back(make_test(*simple)); // compiles (and checks) a regex
+                kept.push_back(std::move(*simple));
+                translations.push_back(std::move(translation));
             }
-            tests.push_back(make_test(spec)); // compiles (and checks) a regex
-            kept.push_back(&spec);
         }
         // The primary: a non-inverted test if there is one (its hits are the
         // candidates), the cheapest search first.
         int best_rank = 100;
         for (std::size_t i = 0; i < kept.size(); ++i) {
-            const line_filter_spec& spec = *kept[i];
+            const line_filter_spec& spec = kept[i];
             int rank = spec.what == kind::substring ? (spec.ignore_case ? 2 : 0) : spec.what == kind::prefix ? 1 : 3;
-            if (spec.what == kind::regex && !regex_is_line_local(spec.pattern)) {
-                continue;
-            }
             rank += spec.invert ? 4 : 0;
             if (rank < best_rank) {
                 best_rank = rank;
@@ -144,7 +153,7 @@ struct line_filter::impl {
         if (primary_test == none) {
             return;
         }
-        const line_filter_spec& spec = *kept[primary_test];
+        const line_filter_spec& spec = kept[primary_test];
         primary_invert = spec.invert;
         switch (spec.what) {
         case kind::substring:
@@ -157,25 +166,20 @@ struct line_filter::impl {
             needle.emplace("\n" + spec.pattern);
             break;
         case kind::regex: {
-            RE2::Options o;
-            o.set_encoding(RE2::Options::EncodingLatin1); // as regex_matcher: bytes
-            o.set_case_sensitive(!spec.ignore_case);
-            o.set_log_errors(false);
-            o.set_never_nl(true); // fewer hits spanning lines (each hit line is checked anyway)
-            auto compiled = std::make_unique<RE2>("(?m:" + spec.pattern + ")", o);
-            if (compiled->ok()) {
-                primary = primary_kind::regex;
-                re = std::move(compiled);
-            } else {
-                primary_test = none; // every line is checked
+            const ere_translation& t = *translations[primary_test];
+            primary = primary_kind::regex;
+            if (use_hyperscan) {
+                hyperscan = hyperscan_lines::compile(t.engine_pattern, t.can_match_empty);
             }
+            re = compile_re2(t.engine_pattern, true);
             break;
         }
         }
     }
 };
 
-line_filter::line_filter(const std::vector<line_filter_spec>& specs) : impl_(std::make_unique<impl>(specs)) {}
+line_filter::line_filter(const std::vector<line_filter_spec>& specs, bool use_hyperscan)
+    : impl_(std::make_unique<impl>(specs, use_hyperscan)) {}
 line_filter::line_filter(line_filter&&) noexcept = default;
 line_filter& line_filter::operator=(line_filter&&) noexcept = default;
 line_filter::~line_filter() = default;
@@ -183,6 +187,22 @@ line_filter::~line_filter() = default;
 bool line_filter::passes(std::string_view line) const { return !impl_->never && impl_->passes_except(line, none); }
 
 bool line_filter::passes_all() const noexcept { return !impl_->never && impl_->tests.empty(); }
+
+std::string_view line_filter::search_engine() const noexcept {
+    switch (impl_->primary) {
+    case impl::primary_kind::none:
+        break;
+    case impl::primary_kind::substring:
+        return "memchr";
+    case impl::primary_kind::icase:
+        return "memchr, case-folded";
+    case impl::primary_kind::prefix:
+        return "prefix";
+    case impl::primary_kind::regex:
+        return impl_->hyperscan ? "hyperscan" : "re2";
+    }
+    return "none";
+}
 
 // ---- cursor ----------------------------------------------------------------------
 
@@ -195,6 +215,8 @@ line_filter::cursor::cursor(const line_filter& filter, std::string_view text)
         f.folded_text.resize(text.size());
         std::transform(text.begin(), text.end(), f.folded_text.begin(), ascii_lower);
         searched_ = f.folded_text;
+    } else if (f.hyperscan) {
+        f.hyperscan->start(text); // its scan state is for one buffer at a time
     }
 }
 
@@ -231,9 +253,16 @@ bool line_filter::cursor::find_primary() {
             pos = from_ + at + 1; // after the '\n'
         }
         break;
-    case impl::primary_kind::regex: {
-        re2::StringPiece match;
-        if (f.re->Match(re2::StringPiece(text_.data(), size), from_, size, RE2::UNANCHORED, &match, 1)) {
+    case impl::primary_kind::regex:
+        if (f.hyperscan && size <= hyperscan_lines::max_text) {
+            const hyperscan_lines::line hit = f.hyperscan->find(from_); // the line itself
+            hit_known_ = true;
+            hit_begin_ = hit.begin;
+            hit_end_ = hit.end;
+            return hit.begin < size;
+        }
+        if (re2::StringPiece match;
+            f.re->Match(re2::StringPiece(text_.data(), size), from_, size, RE2::UNANCHORED, &match, 1)) {
             pos = static_cast<std::size_t>(match.data() - text_.data());
             // An empty match at the very end is in the last line if that has
             // no '\n'; after a final '\n' there is no line.
@@ -242,7 +271,6 @@ bool line_filter::cursor::find_primary() {
             }
         }
         break;
-    }
     }
     hit_known_ = true;
     if (pos >= size) {
@@ -278,18 +306,15 @@ std::optional<std::string_view> line_filter::cursor::next() {
                 begin = hit_begin_;
                 end = hit_end_;
                 hit_known_ = false;
-                skip = f.exact() ? f.primary_test : none;
+                skip = f.primary_test; // every primary's hits are exact
             } else if (from_ < hit_begin_) {
                 // Before the next hit: the inverted primary passes.
                 end = line_end(text_, from_);
                 skip = f.primary_test;
             } else {
-                end = hit_end_;
+                from_ = hit_end_ < size ? hit_end_ + 1 : size; // the hit line fails
                 hit_known_ = false;
-                if (f.exact()) {
-                    from_ = end < size ? end + 1 : size; // the hit line fails
-                    continue;
-                }
+                continue;
             }
         }
         from_ = end < size ? end + 1 : size;

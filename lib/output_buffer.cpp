@@ -101,8 +101,19 @@ void output_buffer::write_out(const char* data, std::size_t size) {
         }
         return;
     }
+    try {
+        write_all(fd_, {data, size});
+    } catch (...) {
+        failed_ = true;
+        throw;
+    }
+}
+
+void write_all(int fd, std::string_view bytes) {
+    const char* data = bytes.data();
+    std::size_t size = bytes.size();
     while (size != 0) {
-        const ssize_t n = ::write(fd_, data, size);
+        const ssize_t n = ::write(fd, data, size);
         if (n >= 0) {
             data += n;
             size -= static_cast<std::size_t>(n);
@@ -113,14 +124,12 @@ void output_buffer::write_out(const char* data, std::size_t size) {
         }
         if (errno == EAGAIN || errno == EWOULDBLOCK) {
             // A non-blocking descriptor: wait until it takes more.
-            pollfd p{fd_, POLLOUT, 0};
+            pollfd p{fd, POLLOUT, 0};
             if (::poll(&p, 1, -1) >= 0 || errno == EINTR) {
                 continue;
             }
         }
-        const int err = errno;
-        failed_ = true;
-        throw std::system_error(err, std::system_category(), "cannot write to fd " + std::to_string(fd_));
+        throw std::system_error(errno, std::system_category(), "cannot write to fd " + std::to_string(fd));
     }
 }
 

@@ -1,7 +1,10 @@
 #include <coropipe/pipeline_text.hpp>
+#include "text/registry.hpp"
 #include <coropipe/detail/edit_distance.hpp>
 
+#include <coropipe/field_ref.hpp>
 #include <coropipe/stages/format.hpp>
+#include <coropipe/syntax_error.hpp>
 #include <coropipe/syslog.hpp>
 
 #include <algorithm>
@@ -18,98 +21,13 @@ namespace coropipe {
 
 namespace {
 
-// ---- the grammar: one table ------------------------------------------------
+// The grammar of each stage is its registry entry (lib/text/registry.hpp).
+using text::find_stage;
+using text::operand_kind;
+using text::option_info;
+using stage_grammar = text::stage_definition;
 
-enum class operand_kind {
-    none,     // takes no operand
-    text,     // any word, even empty: PATTERN, STR, FORMAT
-    field,    // a key name or $N
-    number,   // a decimal integer >= 0 that fits std::size_t
-    file,     // a non-empty word
-    format,   // a coropipe::format string: {} {key} {$N}, {{ and }}
-    severity, // a syslog severity: a name (warning) or 0-7
-    facility, // a syslog facility: a name (local3) or 0-23
-};
-
-struct option_info {
-    std::string_view spelling; // "-v" or "--final"
-    std::string_view help;
-};
-
-struct stage_grammar {
-    std::string_view name;
-    std::string_view usage;
-    std::string_view description;
-    std::span<const option_info> options; // short flags in usage order
-    std::string_view exclusive;           // at most one of these flags
-    operand_kind operand;
-    std::string_view operand_name; // PATTERN, FIELD, N, ...
-    bool operand_required;
-};
-
-constexpr option_info grep_options[] = {
-    {"-v", "pass the lines that do not match instead"},
-    {"-i", "ignore case"},
-    {"-F", "PATTERN is a plain substring (the default)"},
-    {"-E", "PATTERN is an extended regular expression"},
-};
-constexpr option_info prefix_options[] = {
-    {"-v", "pass the lines that do not start with STR instead"},
-};
-constexpr option_info final_options[] = {
-    {"--final", "print only the final value, once the input has ended"},
-};
-constexpr option_info unknown_options[] = {
-    {"-u", "also pass the lines that have no <PRI> (severity and facility unknown)"},
-};
-constexpr std::span<const option_info> no_options;
-
-constexpr stage_grammar grammar[] = {
-    {"grep", "grep [-v] [-i] [-F|-E] PATTERN", "pass the lines that contain PATTERN", grep_options, "FE",
-     operand_kind::text, "PATTERN", true},
-    {"prefix", "prefix [-v] STR", "pass the lines that start with STR", prefix_options, "", operand_kind::text, "STR",
-     true},
-    {"min", "min [--final] FIELD", "the smallest FIELD so far, after each line that has one", final_options, "",
-     operand_kind::field, "FIELD", true},
-    {"max", "max [--final] FIELD", "the largest FIELD so far, after each line that has one", final_options, "",
-     operand_kind::field, "FIELD", true},
-    {"sum", "sum [--final] FIELD", "the sum of FIELD so far, after each line that has one", final_options, "",
-     operand_kind::field, "FIELD", true},
-    {"count", "count [--final]", "the number of lines so far, after each line", final_options, "", operand_kind::none,
-     "", false},
-    {"avg", "avg [--final] FIELD", "the mean of FIELD so far, after each line that has one", final_options, "",
-     operand_kind::field, "FIELD", true},
-    {"head", "head N", "pass the first N lines, then stop reading", no_options, "", operand_kind::number, "N", true},
-    {"uniq", "uniq", "drop each line that equals the line before it", no_options, "", operand_kind::none, "", false},
-    {"tee", "tee FILE", "write each line to FILE and pass it on", no_options, "", operand_kind::file, "FILE", true},
-    {"print", "print [FORMAT]", "write each input to standard output, or FORMAT filled in from it", no_options, "",
-     operand_kind::format, "FORMAT", false},
-    {"severity", "severity [-u] LEVEL", "pass the syslog lines of severity LEVEL or more important", unknown_options,
-     "", operand_kind::severity, "LEVEL", true},
-    {"facility", "facility [-u] NAME", "pass the syslog lines of facility NAME", unknown_options, "",
-     operand_kind::facility, "NAME", true},
-    {"host", "host NAME", "pass the syslog lines sent by host NAME", no_options, "", operand_kind::text, "NAME", true},
-    {"app", "app NAME", "pass the syslog lines sent by program NAME", no_options, "", operand_kind::text, "NAME", true},
-};
-
-constexpr std::string_view field_help = "FIELD is a key (the number after key= in the line) or $N (column N, from 1)";
-constexpr std::string_view severity_help =
-    "LEVEL is emerg alert crit err warning notice info debug, or 0-7; warning passes emerg..warning";
-constexpr std::string_view facility_help = "NAME is kern user mail daemon auth syslog lpr news uucp cron authpriv ftp "
-                                           "ntp audit console clock local0..local7, or 0-23";
-constexpr std::string_view format_help[] = {
-    "FORMAT is text with placeholders: {} the input, {key} the value after key=,",
-    "{$N} column N (from 1), {{ and }} a brace; a missing key or column is empty",
-};
-
-const stage_grammar* find_stage(std::string_view name) noexcept {
-    for (const stage_grammar& g : grammar) {
-        if (g.name == name) {
-            return &g;
-        }
-    }
-    return nullptr;
-}
+constexpr std::string_view field_hint = "FIELD is a key (key=value), $N (column N), .json.path or @host, @app, ...";
 
 // ---- messages --------------------------------------------------------------
 
@@ -176,7 +94,7 @@ std::string quoted(std::string_view word) {
 
 // "did you mean 'grep'?" for the nearest known stage name; else empty.
 std::string suggestion(std::string_view name) {
-    const std::string_view best = detail::nearest_name(name, grammar, &stage_grammar::name);
+    const std::string_view best = detail::nearest_name(name, text::stage_definitions(), &stage_grammar::name);
     return best.empty() ? std::string() : "did you mean '" + std::string(best) + "'?";
 }
 
@@ -367,19 +285,27 @@ void check_operand(const stage_grammar& g, const word& w) {
                 fail(g.name, "bad column " + quoted(w.text), w.position, "columns are $1, $2, ...");
             }
         } else if (w.text.empty()) {
-            fail(g.name, "empty FIELD", w.position, field_help);
-        } else if (std::any_of(w.text.begin(), w.text.end(), [](char c) { return is_blank(c) || c == '='; })) {
-            fail(g.name, "bad field name " + quoted(w.text), w.position, field_help);
+            fail(g.name, "empty FIELD", w.position, field_hint);
+        } else if (!w.text.starts_with('.') && !w.text.starts_with('@') &&
+                   std::any_of(w.text.begin(), w.text.end(), [](char c) { return is_blank(c) || c == '='; })) {
+            fail(g.name, "bad field name " + quoted(w.text), w.position, field_hint);
+        }
+        try {
+            (void)field_ref::parse(w.text);
+        } catch (const syntax_error& e) {
+            fail(g.name, e.reason(), w.source_of(e.position()), e.hint().empty() ? field_hint : e.hint());
         }
         return;
+    case operand_kind::expression:
+        return; // checked by the stage (its `check`)
     case operand_kind::severity:
         if (!parse_severity(w.text)) {
-            fail(g.name, "unknown severity " + quoted(w.text), w.position, severity_help);
+            fail(g.name, "unknown severity " + quoted(w.text), w.position, g.notes[0]);
         }
         return;
     case operand_kind::facility:
         if (!parse_facility(w.text)) {
-            fail(g.name, "unknown facility " + quoted(w.text), w.position, facility_help);
+            fail(g.name, "unknown facility " + quoted(w.text), w.position, g.notes[0]);
         }
         return;
     }
@@ -458,6 +384,24 @@ stage_spec validate(const stage_grammar& g, const word& name, const std::vector<
     check_operand(g, words[i]);
     spec.operands.push_back(words[i].text);
     spec.operand_positions.push_back(words[i].position);
+    spec.operand_origins.push_back(words[i].origins);
+    return spec;
+}
+
+// A stage whose operand is the rest of its text, as written (`where EXPR`):
+// from its first word to the end of its last, quotes and all, so that the
+// stage's own parser sees its quotes and its errors point into the text.
+stage_spec expression_stage(const stage_grammar& g, const word& name, const std::vector<word>& words,
+                            std::string_view text) {
+    stage_spec spec;
+    spec.name = std::string(g.name);
+    spec.position = name.position;
+    if (words.empty()) {
+        fail(g.name, "missing " + std::string(g.operand_name), name.end, "usage: " + std::string(g.usage));
+    }
+    const std::size_t begin = words.front().position;
+    spec.operands.emplace_back(text.substr(begin, words.back().end - begin));
+    spec.operand_positions.push_back(begin);
     return spec;
 }
 
@@ -470,6 +414,61 @@ void append_usage(std::string& out, const stage_grammar& g) {
 
 } // namespace
 
+std::size_t stage_spec::source_of(std::size_t i, std::size_t offset) const noexcept {
+    if (i >= operand_origins.size() || operand_origins[i].empty()) {
+        return i < operand_positions.size() ? operand_positions[i] + offset : position;
+    }
+    const auto& runs = operand_origins[i];
+    auto after = std::upper_bound(runs.begin(), runs.end(), offset,
+                                  [](std::size_t o, const auto& run) { return o < run.first; });
+    if (after == runs.begin()) {
+        return operand_positions[i];
+    }
+    --after;
+    return after->second + (offset - after->first);
+}
+
+namespace {
+
+// Reads one stage at the lexer's position (up to its `|` or the end).
+stage_spec read_stage(lexer& lex, std::string_view text, bool* last_only) {
+    lex.skip_blanks();
+    if (lex.at_end() || lex.at_pipe()) {
+        fail({}, "empty stage", lex.position());
+    }
+    word name = lex.read({});
+    const stage_grammar* g = find_stage(name.text);
+    if (!g) {
+        unknown_stage(name.text, name.position);
+    }
+    std::vector<word> words;
+    for (lex.skip_blanks(); !lex.at_end() && !lex.at_pipe(); lex.skip_blanks()) {
+        words.push_back(lex.read(g->name));
+    }
+    stage_spec spec = g->operand == operand_kind::expression ? expression_stage(*g, name, words, text)
+                                                              : validate(*g, name, words);
+    if (g->check != nullptr) {
+        g->check(spec);
+    }
+    *last_only = g->last_only;
+    return spec;
+}
+
+// After an error in a stage: the lexer at the `|` that ends it, or at the
+// end. False when the rest cannot be read (an unterminated quote).
+bool skip_stage(lexer& lex) {
+    try {
+        for (lex.skip_blanks(); !lex.at_end() && !lex.at_pipe(); lex.skip_blanks()) {
+            (void)lex.read({});
+        }
+        return true;
+    } catch (const pipeline_text_error&) {
+        return false;
+    }
+}
+
+} // namespace
+
 std::vector<stage_spec> parse_pipeline(std::string_view text) {
     lexer lex(text);
     lex.skip_blanks();
@@ -478,22 +477,45 @@ std::vector<stage_spec> parse_pipeline(std::string_view text) {
     }
     std::vector<stage_spec> stages;
     for (;;) {
-        lex.skip_blanks();
-        if (lex.at_end() || lex.at_pipe()) {
-            fail({}, "empty stage", lex.position());
-        }
-        word name = lex.read({});
-        const stage_grammar* g = find_stage(name.text);
-        if (!g) {
-            unknown_stage(name.text, name.position);
-        }
-        std::vector<word> words;
-        for (lex.skip_blanks(); !lex.at_end() && !lex.at_pipe(); lex.skip_blanks()) {
-            words.push_back(lex.read(g->name));
-        }
-        stages.push_back(validate(*g, name, words));
+        bool last_only = false;
+        stages.push_back(read_stage(lex, text, &last_only));
         if (lex.at_end()) {
             return stages;
+        }
+        if (last_only) {
+            fail(stages.back().name, "must be the last stage", stages.back().position);
+        }
+        lex.skip_pipe();
+    }
+}
+
+std::vector<pipeline_text_error> parse_pipeline_errors(std::string_view text) {
+    std::vector<pipeline_text_error> errors;
+    lexer lex(text);
+    lex.skip_blanks();
+    if (lex.at_end()) {
+        try {
+            fail({}, "empty pipeline text", 0);
+        } catch (const pipeline_text_error& e) {
+            errors.push_back(e);
+        }
+        return errors;
+    }
+    for (;;) {
+        bool last_only = false;
+        try {
+            const stage_spec spec = read_stage(lex, text, &last_only);
+            if (!lex.at_end() && last_only) {
+                fail(spec.name, "must be the last stage", spec.position);
+            }
+        } catch (const pipeline_text_error& e) {
+            errors.push_back(e);
+            if (!skip_stage(lex)) {
+                return errors;
+            }
+        }
+        if (lex.at_end()) {
+            return errors;
         }
         lex.skip_pipe();
     }
@@ -517,30 +539,18 @@ std::string stage_help(std::string_view name) {
         out += o.help;
         out += '\n';
     }
-    if (g->operand == operand_kind::field) {
+    for (std::string_view line : g->notes) {
         out += "  ";
-        out += field_help;
+        out += line;
         out += '\n';
-    }
-    if (g->operand == operand_kind::severity || g->operand == operand_kind::facility) {
-        out += "  ";
-        out += g->operand == operand_kind::severity ? severity_help : facility_help;
-        out += '\n';
-    }
-    if (g->operand == operand_kind::format) {
-        for (std::string_view line : format_help) {
-            out += "  ";
-            out += line;
-            out += '\n';
-        }
     }
     return out;
 }
 
 std::string all_stages_help() {
     std::string out;
-    for (const stage_grammar& g : grammar) {
-        append_usage(out, g);
+    for (const stage_grammar* g : text::stage_definitions()) {
+        append_usage(out, *g);
     }
     return out;
 }

@@ -231,14 +231,21 @@ bool looks_like_hostname(std::string_view w) noexcept {
     return true;
 }
 
-void parse_3164(cursor& c, syslog_message& m) {
-    m.format = syslog_format::rfc3164;
+// The RFC 3164 header after `<PRI>` (or at the start of a file line
+// without one): an optional timestamp, a hostname, a tag. With
+// `needs_timestamp`, a line that does not start with a timestamp is left
+// as it is (format none) and false is returned.
+bool parse_3164(cursor& c, syslog_message& m, bool needs_timestamp) {
     const std::size_t begin = c.position();
     bool has_timestamp = take_bsd_timestamp(c);
     if (!has_timestamp) {
         c.go_to(begin);
         has_timestamp = take_iso_timestamp(c);
     }
+    if (!has_timestamp && needs_timestamp) {
+        return false;
+    }
+    m.format = syslog_format::rfc3164;
     if (has_timestamp) {
         m.timestamp = c.from(begin);
         c.take(' ');
@@ -269,16 +276,21 @@ void parse_3164(cursor& c, syslog_message& m) {
         c.go_to(at);
     }
     m.message = c.rest();
+    return true;
 }
 
 } // namespace
 
-syslog_message parse_syslog(std::string_view line) noexcept {
+syslog_message parse_syslog(std::string_view line, syslog_pri pri) noexcept {
     syslog_message m;
     m.message = line;
     cursor c(line);
     const int priority = take_priority(c);
     if (priority < 0) {
+        if (pri == syslog_pri::optional) {
+            cursor from_start(line);
+            parse_3164(from_start, m, true);
+        }
         return m;
     }
     m.priority = static_cast<std::int16_t>(priority);
@@ -286,7 +298,7 @@ syslog_message parse_syslog(std::string_view line) noexcept {
         c.advance(2);
         parse_5424(c, m);
     } else {
-        parse_3164(c, m);
+        parse_3164(c, m, false);
     }
     return m;
 }

@@ -1,8 +1,10 @@
-# coropiped's configuration loader: its Catch2 test links the library.
+# coropiped's configuration loader: its Catch2 tests link the library.
 
-if(TARGET pipelines_daemon_config_test AND TARGET coropiped_config)
-  target_link_libraries(pipelines_daemon_config_test PRIVATE coropiped_config)
-  target_include_directories(pipelines_daemon_config_test PRIVATE ${PROJECT_SOURCE_DIR}/pipelines/coropiped)
-endif()
+foreach(test pipelines_daemon_config_test pipelines_daemon_config_environment_test)
+  if(TARGET ${test} AND TARGET coropiped_config)
+    target_link_libraries(${test} PRIVATE coropiped_config)
+    target_include_directories(${test} PRIVATE ${PROJECT_SOURCE_DIR}/pipelines/coropiped)
+  endif()
+endforeach()
 
 # Its libFuzzer target, fuzz_daemon_config, is in fuzz.cmake with the others.

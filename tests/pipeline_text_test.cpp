@@ -294,16 +294,13 @@ TEST_CASE("every error names the stage, the problem and the column", "[pipeline_
          "$2, ...",
          4},
         {"min ''",
-         "coropipe: min: empty FIELD at column 5; FIELD is a key (the number after key= in the line) or $N (column "
-         "N, from 1)",
+         "coropipe: min: empty FIELD at column 5; FIELD is a key (key=value), $N (column N), .json.path or @host, @app, ...",
          4},
         {"min a=b",
-         "coropipe: min: bad field name 'a=b' at column 5; FIELD is a key (the number after key= in the line) or $N "
-         "(column N, from 1)",
+         "coropipe: min: bad field name 'a=b' at column 5; FIELD is a key (key=value), $N (column N), .json.path or @host, @app, ...",
          4},
         {"max 'a b'",
-         "coropipe: max: bad field name 'a b' at column 5; FIELD is a key (the number after key= in the line) or $N "
-         "(column N, from 1)",
+         "coropipe: max: bad field name 'a b' at column 5; FIELD is a key (key=value), $N (column N), .json.path or @host, @app, ...",
          4},
         {"tee ''", "coropipe: tee: empty FILE at column 5", 4},
         // options
@@ -444,7 +441,7 @@ TEST_CASE("format_error never cuts a UTF-8 character in two", "[pipeline_text][f
 TEST_CASE("stage_help gives the usage, a description and the options of a stage", "[pipeline_text][help]") {
     std::string grep = coropipe::stage_help("grep");
     CHECK(grep.starts_with("usage: grep [-v] [-i] [-F|-E] PATTERN\n    pass the lines that contain PATTERN\n"));
-    CHECK(grep.find("  -E      PATTERN is an extended regular expression\n") != std::string::npos);
+    CHECK(grep.find("  -E      PATTERN is a POSIX extended regular expression, as GNU grep -E reads it (see docs/regex.md)\n") != std::string::npos);
     CHECK(grep.ends_with('\n'));
     CHECK(coropipe::stage_help("min").find("--final") != std::string::npos);
     CHECK(coropipe::stage_help("min").find("$N") != std::string::npos);
@@ -464,6 +461,7 @@ TEST_CASE("all_stages_help lists every stage, and each listed usage parses", "[p
     auto [name, minimal] = GENERATE(table<std::string, std::string>({
         {"grep", "grep x"},
         {"prefix", "prefix x"},
+        {"where", "where a == 1"},
         {"min", "min $1"},
         {"max", "max $1"},
         {"sum", "sum $1"},
@@ -490,7 +488,7 @@ TEST_CASE("all_stages_help lists every stage, and each listed usage parses", "[p
     for (char c : all) {
         lines += c == '\n' ? 1 : 0;
     }
-    CHECK(lines == 2 * 15);
+    CHECK(lines == 2 * 16);
 }
 
 // ---- robustness ----------------------------------------------------------------------

@@ -328,3 +328,63 @@ TEST_CASE("unknown severity and facility names parse to nothing", "[syslog][name
         CHECK_FALSE(coropipe::parse_facility(bad));
     }
 }
+
+// ---- syslog_pri::optional: log-file lines without <PRI> ---------------------------
+
+TEST_CASE("parse_syslog with an optional PRI reads the header of log-file lines", "[syslog][parse][no-pri]") {
+    using coropipe::syslog_pri;
+    struct expected {
+        std::string_view line, timestamp, hostname, app, procid, message;
+    };
+    // In the forms of the LogHub samples and of rsyslog's file formats (written for this test).
+    const expected e = GENERATE(values<expected>({
+        {"Jun 14 15:16:01 combo sshd(pam_unix)[19939]: authentication failure; logname= uid=0", "Jun 14 15:16:01",
+         "combo", "sshd(pam_unix)", "19939", "authentication failure; logname= uid=0"},
+        {"Dec 10 06:55:46 LabSZ sshd[24200]: Invalid user webmaster from 173.234.31.186", "Dec 10 06:55:46", "LabSZ",
+         "sshd", "24200", "Invalid user webmaster from 173.234.31.186"},
+        {"Jul  1 09:00:55 calvisitor-10-105-160-95 kernel[0]: IOThunderboltSwitch<0>(0x0)::listenerCallback",
+         "Jul  1 09:00:55", "calvisitor-10-105-160-95", "kernel", "0", "IOThunderboltSwitch<0>(0x0)::listenerCallback"},
+        {"Nov 23 10:15:32 web-14 CRON[812]: (root) CMD (run-parts /etc/cron.hourly)", "Nov 23 10:15:32", "web-14",
+         "CRON", "812", "(root) CMD (run-parts /etc/cron.hourly)"},
+        {"2026-11-23T10:15:32.123Z web-14 nginx[812]: GET /api 200", "2026-11-23T10:15:32.123Z", "web-14", "nginx",
+         "812", "GET /api 200"},
+        {"2026-11-23T10:15:32.123456+01:00 db1 postgres: checkpoint starting", "2026-11-23T10:15:32.123456+01:00",
+         "db1", "postgres", "", "checkpoint starting"},
+        {"Nov 23 10:15:32 kernel: Out of memory", "Nov 23 10:15:32", "", "kernel", "", "Out of memory"},
+        {"Nov 23 10:15:32 host just text", "Nov 23 10:15:32", "host", "", "", "just text"},
+    }));
+    CAPTURE(e.line);
+    const syslog_message m = parse_syslog(e.line, syslog_pri::optional);
+    CHECK(m.format == syslog_format::rfc3164);
+    CHECK(m.priority == -1);
+    CHECK_FALSE(m.severity());
+    CHECK_FALSE(m.facility());
+    CHECK(m.timestamp == e.timestamp);
+    CHECK(m.hostname == e.hostname);
+    CHECK(m.app_name == e.app);
+    CHECK(m.procid == e.procid);
+    CHECK(m.message == e.message);
+    // Required (the default), the same line is all message.
+    CHECK(parse_syslog(e.line).format == syslog_format::none);
+}
+
+TEST_CASE("parse_syslog with an optional PRI leaves lines without a leading timestamp alone",
+          "[syslog][parse][no-pri]") {
+    using coropipe::syslog_pri;
+    const auto line = GENERATE(as<std::string_view>{}, "",
+                               "081109 203615 148 INFO dfs.DataNode$PacketResponder: PacketResponder 1 terminating",
+                               "2015-07-29 17:41:44,747 - INFO  [QuorumPeer[myid=1]/0:0:0:0:0:0:0:0:2181] - x",
+                               "error: disk full", "Nov 23 10:15 host app: m", "level=info msg=x");
+    CAPTURE(line);
+    const syslog_message m = parse_syslog(line, syslog_pri::optional);
+    CHECK(m.format == syslog_format::none);
+    CHECK(m.message == line);
+    CHECK(m.app_name.empty());
+    CHECK(m.timestamp.empty());
+}
+
+TEST_CASE("parse_syslog with an optional PRI still reads a <PRI> first", "[syslog][parse][no-pri]") {
+    using coropipe::syslog_pri;
+    CHECK(parse_syslog(logger::rfc3164_pid, syslog_pri::optional).priority == 191);
+    CHECK(parse_syslog(logger::with_sd, syslog_pri::optional).format == syslog_format::rfc5424);
+}

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace coropipe {
@@ -48,9 +49,22 @@ struct stage_spec {
     std::vector<std::string> operands;
     std::size_t position = 0;                   ///< byte offset of the stage name
     std::vector<std::size_t> operand_positions; ///< byte offset of each operand's word
+    /// Where the bytes of each operand come from in the text, run by run
+    /// (`{offset in the operand, position in the text}`), for `source_of`.
+    std::vector<std::vector<std::pair<std::size_t, std::size_t>>> operand_origins{};
 
     bool has(char flag) const noexcept { return flags.find(flag) != std::string::npos; }
-    bool operator==(const stage_spec&) const = default;
+
+    /// The byte offset in the pipeline text of byte `offset` of operand
+    /// `i` (quotes and escapes removed): where a caret for an error inside
+    /// an operand goes (an invalid regex's bad byte).
+    std::size_t source_of(std::size_t i, std::size_t offset) const noexcept;
+
+    /// Equal names, flags, operands and positions (origins follow from those).
+    bool operator==(const stage_spec& o) const noexcept {
+        return name == o.name && flags == o.flags && final_only == o.final_only && operands == o.operands &&
+               position == o.position && operand_positions == o.operand_positions;
+    }
 };
 
 /// Parses and validates a pipeline text: stages separated by `|`, each a
@@ -62,6 +76,12 @@ struct stage_spec {
 /// option; missing or extra argument; bad number or field; empty stage or
 /// text; unterminated quote) and nothing else but `std::bad_alloc`.
 std::vector<stage_spec> parse_pipeline(std::string_view text);
+
+/// Every error of a pipeline text, left to right, for reports that show all
+/// of them at once (`coropiped --check`): `parse_pipeline`'s checks, going
+/// on after a bad stage with the stage after its `|`. Empty when the text
+/// is good. An unterminated quote ends it (the rest cannot be read).
+std::vector<pipeline_text_error> parse_pipeline_errors(std::string_view text);
 
 /// The usage line, a one-line description and the options of stage `name`,
 /// for `coropipe help NAME`; several lines, each ending in '\n'. An unknown

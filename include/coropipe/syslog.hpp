@@ -60,6 +60,12 @@ struct syslog_message {
     }
 };
 
+/// Whether `parse_syslog` needs a `<PRI>` to see a header.
+enum class syslog_pri : std::uint8_t {
+    required, ///< a line without `<PRI>` is all message (raw network input)
+    optional, ///< also the `TIMESTAMP HOST APP[PID]: MSG` of log files (no `<PRI>`)
+};
+
 /// Takes a syslog line apart (one message, without its framing: no
 /// trailing '\n', no octet count). Never throws, whatever the bytes (it is
 /// fed raw network input); linear time; allocates nothing. The accepted
@@ -78,7 +84,15 @@ struct syslog_message {
 ///   the rest is the message.
 /// - no valid `<PRI>` (`<`, 1-3 digits, `>`, at most 191): format `none`,
 ///   every field empty but `message`, which is the whole line.
-syslog_message parse_syslog(std::string_view line) noexcept;
+/// - with `syslog_pri::optional`, a line without `<PRI>` that starts with
+///   a timestamp (BSD `Nov 23 10:15:32` or ISO 8601
+///   `2026-11-23T10:15:32.123Z`), as syslog daemons write log files
+///   (`Jun 14 15:16:01 combo sshd(pam_unix)[19939]: ...`): the RFC 3164
+///   rules above from the timestamp on, format `rfc3164`, priority -1 (so
+///   no severity or facility). Without a timestamp at its start, the line
+///   is format `none` as above: a line of free text whose first word ends
+///   in `:` is not taken for a tag.
+syslog_message parse_syslog(std::string_view line, syslog_pri pri = syslog_pri::required) noexcept;
 
 namespace detail {
 

@@ -2,31 +2,23 @@
 //
 //   coropipe [OPTIONS] 'STAGE [ARGS] | STAGE [ARGS] | ...' [FILE...]
 //
-// Thin: parse the command line, build the pipeline, run it, and map
-// exceptions to messages and exit codes (0 output, 1 none, 2 error). See
-// docs/coropipe.md.
-#include "build.hpp"
-#include "input.hpp"
+// Thin: parse the command line, plan the pipeline (coropipe::text_pipeline),
+// run it over the files (coropipe::run_files), and map exceptions to
+// messages and exit codes (0 output, 1 none, 2 error). See docs/coropipe.md.
 #include "options.hpp"
 
-#include <coropipe/detail/field_scan.hpp>
-#include <coropipe/detail/line_filter.hpp>
-#include <coropipe/detail/output_buffer.hpp>
-#include <coropipe/pipe.hpp>
 #include <coropipe/pipeline_text.hpp>
-#include <coropipe/stages/print.hpp>
+#include <coropipe/text_pipeline.hpp>
 
 #include <cerrno>
 #include <csignal>
-#include <cstddef>
 #include <cstdio>
 #include <cstring>
 #include <exception>
-#include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
-#include <utility>
 #include <vector>
 
 #include <fcntl.h>
@@ -40,89 +32,6 @@ using namespace coropipe::cli;
 constexpr int exit_output = 0;
 constexpr int exit_no_output = 1;
 constexpr int exit_error = 2;
-
-/// Prints each line (or, with -c, their number; with -q, nothing) and
-/// returns how many there were. -q stops at the first, like grep -q.
-/// With `flush_hook` (-f), sets it, while running, to write out what is
-/// buffered: the follower calls it before it waits.
-template <class Lines>
-std::size_t drive(Lines& lines, const options& o, std::function<void()>* flush_hook = nullptr) {
-    const buffering mode = o.line_buffered ? buffering::line : buffering::full;
-    sink<std::string_view> out = print_to<std::string_view>(1, mode);
-    if (flush_hook != nullptr && mode == buffering::full) {
-        // print has no flush of its own: closing the sink writes what it
-        // holds (or throws the write error), and a fresh one goes on.
-        *flush_hook = [&out, mode] {
-            out.close();
-            out = print_to<std::string_view>(1, mode);
-        };
-    }
-    std::size_t n = 0;
-    for (std::string_view line : lines) {
-        ++n;
-        if (o.quiet) {
-            break;
-        }
-        if (!o.count) {
-            out.send(line);
-        }
-    }
-    out.close();
-    if (flush_hook != nullptr) {
-        *flush_hook = nullptr;
-    }
-    if (o.count && !o.quiet) {
-        sink<std::size_t> total = print_to<std::size_t>(1, mode);
-        total.send(n);
-        total.close();
-    }
-    return n;
-}
-
-/// `drive` for a pipeline of only grep/prefix stages (or none): writes each
-/// run of consecutive matching lines straight from the input buffer, one
-/// append (or, for 64 KiB and more, one write) per run, not per line.
-std::size_t drive_runs(const options& o, const detail::line_filter& filter, input_status* status) {
-    detail::output_buffer out(1, o.line_buffered);
-    std::size_t n = 0;
-    for_each_run(o.files, filter, status, [&](std::string_view run, std::size_t lines) {
-        n += lines;
-        if (o.quiet) {
-            return false;
-        }
-        if (!o.count) {
-            out.append(run);
-            if (run.back() != '\n') {
-                out.put('\n'); // the last line of a file without its '\n'
-            }
-            if (o.line_buffered) {
-                out.flush();
-            }
-        }
-        return true;
-    });
-    if (o.count && !o.quiet) {
-        out.append_number(n);
-        out.put('\n');
-    }
-    out.flush();
-    return n;
-}
-
-/// `drive` for a pipeline of grep/prefix stages (or none) then one min,
-/// max, sum, avg or count (`fused_fold`): the fold searches whole blocks of
-/// lines for the field and writes each running value straight into the
-/// output buffer, with no stage per line. Not for -q or -c (`drive` does those).
-std::size_t drive_fold(const options& o, const detail::line_filter& filter, const detail::field_fold_spec& spec,
-                       input_status* status) {
-    detail::output_buffer out(1, o.line_buffered);
-    detail::field_fold fold(spec);
-    std::size_t n = 0;
-    for_each_block(o.files, status, [&](std::string_view block) { n += fold.feed(block, filter, out); });
-    n += fold.finish(out);
-    out.flush();
-    return n;
-}
 
 /// Writes help or version text; a failed write (but a closed pipe) is an error.
 int write_out(const std::string& text) {
@@ -166,53 +75,38 @@ int stop_on_signals() {
     return fds[0];
 }
 
+/// Input problems and follow events, on stderr: `coropipe: FILE: what`.
+void tell_input_event(const std::string& file, std::error_code code, std::string_view what) {
+    const std::string name = file == "-" ? "(standard input)" : file;
+    const std::string text = code ? code.message() : std::string(what);
+    std::fprintf(stderr, "coropipe: %s: %s\n", name.c_str(), text.c_str());
+}
+
 int run(const options& o) {
-    std::optional<text_stage> chain;
-    std::vector<detail::line_filter_spec> filters; // the leading grep/prefix stages, but with -f
-    std::optional<detail::field_fold_spec> fold;   // and a min/max/sum/avg/count after them
+    std::optional<text_pipeline> pipeline;
     try {
-        const std::vector<stage_spec> specs = parse_pipeline(o.text);
-        std::size_t lead = 0;
-        if (!o.follow) {
-            filters = leading_filters(specs, &lead);
-            if (!o.quiet && !o.count) {
-                fold = fused_fold(specs, lead);
-            }
-        }
-        chain = build_pipeline(std::vector<stage_spec>(specs.begin() + static_cast<std::ptrdiff_t>(lead), specs.end()));
+        pipeline.emplace(o.text, plan_options{.fast_paths = !o.no_fast_paths});
     } catch (const pipeline_text_error& e) {
         std::fprintf(stderr, "%s\n%s", e.what(), format_error(o.text, e).c_str());
         return exit_error;
     }
-    input_status status;
-    std::size_t n = 0;
+    if (o.explain) {
+        return write_out(pipeline->describe());
+    }
+    file_run_options run_options;
+    run_options.line_buffered = o.line_buffered;
+    run_options.count_only = o.count;
+    run_options.stop_at_first = o.quiet;
+    run_options.follow = o.follow;
+    run_options.stop_fd = o.follow ? stop_on_signals() : -1;
+    run_options.on_input_event = tell_input_event;
+    file_run_result result;
     try {
-        // Searched on whole buffers (detail::line_filter), not by stages.
-        const detail::line_filter filter(filters);
-        // -f on standard input reads it to its end, as tail does on a pipe.
-        const bool following = o.follow && o.files.size() == 1 && o.files[0] != "-";
-        std::function<void()> flush_output; // set by drive while it runs
-        auto flush_when_idle = [&flush_output] {
-            if (flush_output) {
-                flush_output();
-            }
-        };
-        generator<std::string_view> source =
-            following ? followed_lines(o.files[0], stop_on_signals(), flush_when_idle, &status)
-                      : concatenated_lines(o.files, &status, &filter);
-        std::function<void()>* flush_hook = following ? &flush_output : nullptr;
-        if (fold) {
-            n = drive_fold(o, filter, *fold, &status);
-        } else if (chain) {
-            pipeline<std::string_view> p = std::move(source) | std::move(*chain);
-            n = drive(p, o, flush_hook);
-        } else {
-            n = following ? drive(source, o, flush_hook) : drive_runs(o, filter, &status);
-        }
+        result = run_files(*pipeline, o.files, 1, run_options);
     } catch (const std::system_error& e) {
         if (e.code() == std::errc::broken_pipe) {
             // The reader went away (`coropipe ... | head -1`): nothing more to do.
-            return status.failed ? exit_error : exit_output;
+            return result.input_failed ? exit_error : exit_output;
         }
         std::fprintf(stderr, "coropipe: write error: %s\n", e.code().message().c_str());
         return exit_error;
@@ -221,10 +115,13 @@ int run(const options& o) {
         std::fprintf(stderr, "%s%s\n", what.starts_with("coropipe: ") ? "" : "coropipe: ", e.what());
         return exit_error;
     }
-    if (status.failed) {
+    if (o.count && !o.quiet && write_out(std::to_string(result.lines_out) + "\n") != exit_output) {
         return exit_error;
     }
-    return n > 0 ? exit_output : exit_no_output;
+    if (result.input_failed) {
+        return exit_error;
+    }
+    return result.lines_out > 0 ? exit_output : exit_no_output;
 }
 
 } // namespace

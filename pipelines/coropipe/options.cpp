@@ -34,6 +34,10 @@ options parse_options(const std::vector<std::string>& args) {
                 o.line_buffered = true;
             } else if (arg == "--follow") {
                 o.follow = true;
+            } else if (arg == "--explain") {
+                o.explain = true;
+            } else if (arg == "--no-fast-paths") {
+                o.no_fast_paths = true;
             } else {
                 unknown(arg);
             }
@@ -87,6 +91,8 @@ std::string usage() {
            "  -f, --follow     keep reading FILE as it grows, across rotation and truncation,\n"
            "                   like tail -F, until SIGINT or SIGTERM (one FILE; - is read to its end)\n"
            "  --line-buffered  write each output line at once (the default on a terminal)\n"
+           "  --explain        print how the pipeline runs (whole-buffer or per line) and exit\n"
+           "  --no-fast-paths  run every stage line by line (same output; for testing)\n"
            "  -h, --help       this help\n"
            "  --version        print the version\n"
            "  --               end of options\n"

@@ -13,6 +13,8 @@ struct options {
     bool quiet = false;         ///< -q: no output, exit status only
     bool line_buffered = false; ///< --line-buffered (or stdout is a terminal)
     bool follow = false;        ///< -f, --follow: keep reading FILE as it grows (at most one FILE)
+    bool explain = false;       ///< --explain: print the plan instead of running it
+    bool no_fast_paths = false; ///< --no-fast-paths: every stage line by line (same output)
     std::string text;           ///< the pipeline text, or the stage name for `help STAGE`
     std::vector<std::string> files;
 };

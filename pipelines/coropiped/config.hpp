@@ -4,9 +4,12 @@
 // daemon acts on any of it. Every key, default and message is documented in
 // docs/coropiped-config.md.
 //
-// No coroutine in here, on purpose: the fuzz target fuzz_daemon_config
-// compiles config.cpp with clang's fuzzer coverage, which clang 14 cannot
-// apply to coroutine bodies.
+// The loader is in config/, a file per concern: values, positions in the
+// TOML text, the schema of keys (schema.cpp: each key once), the reader that
+// walks it, the checks across tables, the environment checks. No coroutine
+// in there, on purpose: the fuzz target fuzz_daemon_config compiles those
+// files with all of UBSan, whose function check clang 14 cannot apply to
+// coroutine bodies (tests/fuzz.cmake).
 
 #include <coropipe/error.hpp>
 #include <coropipe/pipeline_text.hpp>
@@ -16,6 +19,8 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -46,6 +51,12 @@ struct source_config {
     std::size_t max_connections = 0; ///< tcp, unix: open connections at once
     std::size_t buffer_bytes = 0;    ///< lines read but not yet taken by the pipelines
     position start = position::end;  ///< file: where to start without a saved offset
+    std::size_t receive_buffer = 0;  ///< udp: the socket's receive buffer (SO_RCVBUF), bytes
+    std::chrono::milliseconds idle_timeout{0}; ///< tcp, unix: close a connection idle this long; 0: never
+    // unix: the socket file's permissions and owner; empty/unset: as created
+    std::optional<unsigned> socket_mode; ///< `mode = "0660"`
+    std::string socket_owner;            ///< `owner = "syslog"` (a user name or number)
+    std::string socket_group;            ///< `group = "adm"`
     bool operator==(const source_config&) const = default;
 };
 
@@ -69,13 +80,26 @@ struct sink_config {
     std::filesystem::path path;               ///< file: appended to, reopened on SIGHUP/SIGUSR1
     endpoint address;                         ///< tcp: the peer
     std::size_t buffer_bytes = 0;             ///< output queued (tcp: held while disconnected)
-    std::chrono::milliseconds backoff_min{0}; ///< tcp: first reconnect delay, doubled up to backoff_max
-    std::chrono::milliseconds backoff_max{0};
+    std::chrono::milliseconds backoff_min{100}; ///< first retry (reconnect) delay after a failed write, doubled up to backoff_max
+    std::chrono::milliseconds backoff_max{10'000};
+    unsigned file_mode = 0640;                ///< file: permissions of a file the sink creates (`mode = "0640"`)
+    std::filesystem::path spool;              ///< empty: none; else what cannot be written waits there, on disk
+    std::size_t spool_max_bytes = 0;          ///< the spool's size limit
     bool operator==(const sink_config&) const = default;
+};
+
+/// A place in the configuration file: 1-based line, column in code points.
+struct config_place {
+    std::uint32_t line = 0;
+    std::uint32_t column = 0;
+    bool operator==(const config_place&) const = default;
 };
 
 /// The whole file. Sources, pipelines and sinks are sorted by name.
 /// Relative paths in the file are resolved against the file's directory.
+/// The initial values of the members are the defaults of the file's keys
+/// (the only place they are written; docs/coropiped-config.md is checked
+/// against them).
 struct daemon_config {
     std::filesystem::path file; ///< as given to load_config / parse_config
 
@@ -85,12 +109,17 @@ struct daemon_config {
     bool metrics_enabled = false;     ///< metrics_listen given
     endpoint metrics_listen;          ///< /metrics and /health
     std::filesystem::path state_file; ///< file sources' offsets; empty: not saved
+    std::chrono::milliseconds checkpoint_interval{1000}; ///< how often the offsets are saved while running
+    std::string user;  ///< started as root: switch to this user once the sockets are bound; empty: stay
+    std::string group; ///< ... and this group (default: the user's)
     // defaults for the tables below
     std::size_t max_line = 64 * 1024;
     std::size_t max_connections = 1024;
     std::size_t source_buffer = 1 << 20;
     std::size_t pipeline_buffer = 1 << 20;
     std::size_t sink_buffer = 4 << 20;
+    std::size_t receive_buffer = 32 << 20; ///< default of the udp sources' receive_buffer
+    std::size_t spool_max_bytes = 1ULL << 30; ///< default of the sinks' spool_max_bytes
 
     std::vector<source_config> sources;
     std::vector<pipeline_config> pipelines;
@@ -99,6 +128,11 @@ struct daemon_config {
     /// `FILE:LINE:COL: warning: KEY: what`, one per item, for things that are
     /// allowed but probably wrong (a source or sink no pipeline uses).
     std::vector<std::string> warnings;
+
+    /// Where each table and each key written in the file is, by dotted key:
+    /// `sink.out` (its header), `sink.out.path` (its value). Keys left to
+    /// their default are not in it. See diagnostic_at.
+    std::map<std::string, config_place, std::less<>> places;
 };
 
 /// One problem found in a configuration file.
@@ -125,6 +159,31 @@ public:
 private:
     std::vector<config_diagnostic> errors_;
 };
+
+/// A problem with `key` (dotted: `sink.out.path`) found after loading (a
+/// directory that does not exist, a port in use): placed at the key's value
+/// in the file, or at its table's header when the key took its default, or
+/// at `FILE` alone.
+config_diagnostic diagnostic_at(const daemon_config& config, std::string key, std::string message);
+
+/// What the file cannot say and the running system can, for `coropiped
+/// --check` (load_config does not call it; it is not pure). Each problem
+/// found, at its key's place, in file order; empty if none:
+/// - file sinks, spools and the state file: their directory exists and is
+///   writable and searchable by this process, an existing file is writable
+///   (and not a directory);
+/// - file sources: the directory of the followed file exists;
+/// - unix sources: the socket's directory is writable, and nothing but a
+///   socket is at its path;
+/// - tcp and udp sources and metrics_listen: the address resolves and can be
+///   bound (a socket is bound with SO_REUSEADDR and closed at once: nothing
+///   stays bound): "already in use", "needs root or CAP_NET_BIND_SERVICE";
+/// - `user`, `group`, and the unix sources' `owner` and `group` exist;
+/// - a file written (sink, spool) that is, through symbolic links, a file a
+///   source follows.
+/// Checked as the user running it, now: a port the running daemon holds
+/// itself is "already in use". Throws only std::bad_alloc.
+std::vector<config_diagnostic> check_environment(const daemon_config& config);
 
 /// An extra check of each pipeline whose `run` text parsed, for what the
 /// parser cannot see (the daemon builds the stages: a regex RE2 refuses). A

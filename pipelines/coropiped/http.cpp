@@ -11,6 +11,8 @@
 
 #include <chrono>
 
+#include <stdexcept>
+
 namespace coropiped {
 
 namespace net = boost::asio;
@@ -44,10 +46,18 @@ net::awaitable<void> serve(tcp::socket socket, metrics_registry* metrics, std::s
         response.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
         response.body() = metrics->prometheus();
     } else if (target == "/health") {
-        const bool up = !stopping->load();
-        response.result(up ? http::status::ok : http::status::service_unavailable);
+        health_report h = metrics->health();
+        if (stopping->load()) {
+            h.ok = false;
+            h.problems.insert(h.problems.begin(), "stopping");
+        }
+        response.result(h.ok ? http::status::ok : http::status::service_unavailable);
         response.set(http::field::content_type, "text/plain");
-        response.body() = up ? "ok\n" : "stopping\n";
+        std::string body = h.ok ? "ok\n" : "";
+        for (const std::string& p : h.problems) {
+            body += p + "\n";
+        }
+        response.body() = std::move(body);
     } else {
         response.result(http::status::not_found);
         response.set(http::field::content_type, "text/plain");
@@ -75,8 +85,28 @@ net::awaitable<void> accept(std::shared_ptr<tcp::acceptor> acceptor, metrics_reg
 
 } // namespace
 
-metrics_server::metrics_server(net::io_context& io, const tcp::endpoint& at, metrics_registry& metrics)
-    : acceptor_(std::make_shared<tcp::acceptor>(io, at)), metrics_(metrics) {}
+metrics_server::metrics_server(net::io_context& io, const endpoint& at, metrics_registry& metrics)
+    : acceptor_(std::make_shared<tcp::acceptor>(io)), metrics_(metrics) {
+    try {
+        tcp::resolver resolver(io);
+        const tcp::endpoint e =
+            resolver.resolve(at.host, std::to_string(at.port), tcp::resolver::passive).begin()->endpoint();
+        acceptor_->open(e.protocol());
+        acceptor_->set_option(tcp::acceptor::reuse_address(true));
+        acceptor_->bind(e);
+        acceptor_->listen();
+    } catch (const boost::system::system_error& e) {
+        const std::string host = at.host.find(':') != std::string::npos ? "[" + at.host + "]" : at.host;
+        throw std::runtime_error("metrics_listen: cannot listen on " + host + ":" + std::to_string(at.port) + ": " +
+                                 e.code().message());
+    }
+}
+
+std::string metrics_server::local_address() const {
+    const tcp::endpoint e = acceptor_->local_endpoint();
+    const auto a = e.address();
+    return (a.is_v6() ? "[" + a.to_string() + "]" : a.to_string()) + ":" + std::to_string(e.port());
+}
 
 void metrics_server::start() {
     net::co_spawn(acceptor_->get_executor(), accept(acceptor_, &metrics_, stopping_), net::detached);

@@ -1,6 +1,7 @@
 #pragma once
 // /metrics (Prometheus text format) and /health over HTTP/1.1 (Boost.Beast).
 
+#include "config.hpp"
 #include "metrics.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -13,14 +14,15 @@ namespace coropiped {
 
 class metrics_server {
 public:
-    metrics_server(boost::asio::io_context& io, const boost::asio::ip::tcp::endpoint& at,
-                   metrics_registry& metrics);
+    /// Binds `at` now (an error throws, naming the address).
+    metrics_server(boost::asio::io_context& io, const endpoint& at, metrics_registry& metrics);
     /// Starts accepting (one short coroutine per request, each connection
     /// closed after its response).
     void start();
     /// Stops accepting; /health answers 503 from now on.
     void stop();
-    boost::asio::ip::tcp::endpoint local_endpoint() const { return acceptor_->local_endpoint(); }
+    /// `127.0.0.1:9100`: where it listens.
+    std::string local_address() const;
 
 private:
     std::shared_ptr<boost::asio::ip::tcp::acceptor> acceptor_;

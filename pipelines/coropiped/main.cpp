@@ -3,11 +3,11 @@
 //
 //   coropiped [--threads N] CONFIG      run
 //   coropiped --check CONFIG            validate and exit (0 valid, 2 not)
-#include "build.hpp"
 #include "config.hpp"
 #include "daemon.hpp"
 
 #include <coropipe/pipeline_text.hpp>
+#include <coropipe/text_pipeline.hpp>
 
 #include <csignal>
 #include <cstdio>
@@ -31,7 +31,8 @@ const char* usage_text =
     "coropipe pipeline text, and writes them to files, stdout or TCP peers.\n"
     "\n"
     "Options:\n"
-    "  --check          validate CONFIG (syntax, keys, pipelines) and exit\n"
+    "  --check          validate CONFIG (syntax, keys, pipelines; sink and state directories\n"
+    "                   writable, listen addresses free to bind, users known) and exit\n"
     "  --threads N      io_context threads (overrides [daemon] threads; 0: one per core)\n"
     "  -h, --help       this text\n"
     "  --version        the version\n"
@@ -43,66 +44,19 @@ const char* usage_text =
     "passed, 2 bad usage or configuration.\n"
     "See docs/coropiped.md and docs/coropiped-config.md.\n";
 
-std::string address(const coropiped::endpoint& e) {
-    return e.host.find(':') != std::string::npos ? "[" + e.host + "]:" + std::to_string(e.port)
-                                                 : e.host + ":" + std::to_string(e.port);
-}
-
-/// The configuration, loaded, validated, and with every pipeline built once
-/// (so a stage argument the library refuses is a config error too).
-coropiped::settings load(const std::string& path, unsigned threads_override, bool override_threads) {
-    // Each pipeline is built once while loading: what the library refuses (a
-    // bad regex) is reported at its place in the file.
-    const coropiped::daemon_config c = coropiped::load_config(
-        path, [](const coropiped::pipeline_config& p) { (void)coropipe::cli::build_pipeline(p.stages); });
+/// The configuration, loaded and validated, with every pipeline planned
+/// once (so what only building a stage finds, a regex RE2 refuses, is a
+/// config error too, at its place in the file).
+coropiped::daemon_config load(const std::string& path, unsigned threads_override, bool override_threads) {
+    coropiped::daemon_config c = coropiped::load_config(
+        path, [](const coropiped::pipeline_config& p) { (void)coropipe::text_pipeline(p.run); });
     for (const std::string& w : c.warnings) {
         std::fprintf(stderr, "coropiped: %s\n", w.c_str());
     }
-    coropiped::settings s;
-    s.threads = override_threads ? threads_override : c.threads;
-    s.shutdown_timeout = c.shutdown_timeout;
-    if (c.metrics_enabled) {
-        s.metrics_listen = address(c.metrics_listen);
+    if (override_threads) {
+        c.threads = threads_override;
     }
-    s.state_file = c.state_file.string();
-    using sk = coropiped::source_config::kind;
-    using tk = coropiped::settings::source::kind;
-    for (const coropiped::source_config& in : c.sources) {
-        coropiped::settings::source out;
-        out.name = in.name;
-        switch (in.type) {
-        case sk::tcp: out.type = tk::tcp; out.listen = address(in.listen); break;
-        case sk::udp: out.type = tk::udp; out.listen = address(in.listen); break;
-        case sk::unix_stream: out.type = tk::unix_stream; out.listen = in.path.string(); break;
-        case sk::stdin_: out.type = tk::stdin_; break;
-        case sk::file: out.type = tk::file; out.path = in.path.string(); break;
-        }
-        using fk = coropiped::source_config::framing;
-        using ff = coropiped::settings::source::framing;
-        out.frames = in.frames == fk::newline ? ff::newline : in.frames == fk::octet ? ff::octet : ff::automatic;
-        out.max_line = in.max_line;
-        out.max_connections = in.max_connections;
-        out.start_at_end = in.start == coropiped::source_config::position::end;
-        s.sources.push_back(std::move(out));
-    }
-    for (const coropiped::pipeline_config& in : c.pipelines) {
-        s.pipelines.push_back({in.name, in.from, in.run, in.to});
-    }
-    for (const coropiped::sink_config& in : c.sinks) {
-        coropiped::sink_options out;
-        out.name = in.name;
-        using kk = coropiped::sink_config::kind;
-        out.type = in.type == kk::file ? coropiped::sink_options::kind::file
-                   : in.type == kk::stdout_ ? coropiped::sink_options::kind::stdout_
-                                             : coropiped::sink_options::kind::tcp;
-        out.path = in.path.string();
-        out.address = address(in.address);
-        out.buffer_bytes = in.buffer_bytes;
-        out.backoff_min = in.backoff_min;
-        out.backoff_max = in.backoff_max;
-        s.sinks.push_back(std::move(out));
-    }
-    return s;
+    return c;
 }
 
 } // namespace
@@ -169,7 +123,7 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "coropiped: no CONFIG given (see coropiped --help)\n");
         return exit_usage;
     }
-    coropiped::settings initial;
+    coropiped::daemon_config initial;
     try {
         initial = load(config, threads, override_threads);
     } catch (const coropipe::pipeline_text_error& e) {
@@ -180,12 +134,20 @@ int main(int argc, char** argv) {
         return exit_usage;
     }
     if (check) {
+        // What the file cannot say by itself: directories, addresses, users.
+        const std::vector<coropiped::config_diagnostic> problems = coropiped::check_environment(initial);
+        for (const coropiped::config_diagnostic& d : problems) {
+            std::fprintf(stderr, "%s\n", d.to_string().c_str());
+        }
+        if (!problems.empty()) {
+            return exit_usage;
+        }
         std::printf("%s: ok\n", config.c_str());
         return exit_ok;
     }
     try {
-        return coropiped::run_daemon(std::move(initial), config, [threads, override_threads](const std::string& path) {
-            return load(path, threads, override_threads);
+        return coropiped::run_daemon(std::move(initial), [config, threads, override_threads] {
+            return load(config, threads, override_threads);
         });
     } catch (const std::exception& e) {
         std::fprintf(stderr, "coropiped: error: %s\n", e.what());

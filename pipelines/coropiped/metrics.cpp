@@ -50,7 +50,7 @@ std::string metrics_registry::prometheus() const {
          [](const counters& c) { return static_cast<std::int64_t>(c.lines_out.load()); }},
         {"coropiped_bytes_out_total", "counter", "Bytes passed on (pipelines) or written (sinks).",
          [](const counters& c) { return static_cast<std::int64_t>(c.bytes_out.load()); }},
-        {"coropiped_lines_dropped_total", "counter", "Lines dropped because a buffer was full (UDP only).",
+        {"coropiped_lines_dropped_total", "counter", "Lines dropped because a sink's buffer was full (UDP only).",
          [](const counters& c) { return static_cast<std::int64_t>(c.dropped.load()); }},
         {"coropiped_lines_truncated_total", "counter", "Lines cut to max_line.",
          [](const counters& c) { return static_cast<std::int64_t>(c.truncated.load()); }},
@@ -60,9 +60,11 @@ std::string metrics_registry::prometheus() const {
          [](const counters& c) { return static_cast<std::int64_t>(c.connections.load()); }},
         {"coropiped_connections_rejected_total", "counter", "Connections closed at once, over max_connections.",
          [](const counters& c) { return static_cast<std::int64_t>(c.rejected.load()); }},
-        {"coropiped_errors_total", "counter", "I/O errors (failed writes, reconnects, bad frames).",
+        {"coropiped_errors_total", "counter",
+         "Errors: failed writes and reconnects (sinks), failed accepts and bad frames (sources), failed stages (pipelines).",
          [](const counters& c) { return static_cast<std::int64_t>(c.errors.load()); }},
     };
+    const health_report h = health();
     std::string out;
     std::lock_guard lock(mutex_);
     for (const metric& m : all) {
@@ -76,10 +78,34 @@ std::string metrics_registry::prometheus() const {
     out += "# HELP coropiped_reloads_total Configuration reloads that took effect.\n"
            "# TYPE coropiped_reloads_total counter\n"
            "coropiped_reloads_total " + std::to_string(reloads.load()) + "\n";
-    out += "# HELP coropiped_reload_failures_total Reloads refused because the new configuration was invalid.\n"
+    out += "# HELP coropiped_reload_failures_total Reloads refused (a bad file, a port in use); the running "
+           "configuration stayed.\n"
            "# TYPE coropiped_reload_failures_total counter\n"
            "coropiped_reload_failures_total " + std::to_string(reload_failures.load()) + "\n";
+    out += "# HELP coropiped_checkpoints_total Followed files' offsets saved while running.\n"
+           "# TYPE coropiped_checkpoints_total counter\n"
+           "coropiped_checkpoints_total " + std::to_string(checkpoints.load()) + "\n";
+    out += "# HELP coropiped_checkpoint_failures_total Offsets that could not be saved.\n"
+           "# TYPE coropiped_checkpoint_failures_total counter\n"
+           "coropiped_checkpoint_failures_total " + std::to_string(checkpoint_failures.load()) + "\n";
+    out += "# HELP coropiped_healthy 1 when every sink writes and every listener accepts.\n"
+           "# TYPE coropiped_healthy gauge\n"
+           "coropiped_healthy " + std::string(h.ok ? "1" : "0") + "\n";
     return out;
+}
+
+void metrics_registry::set_health(std::function<health_report()> probe) {
+    std::lock_guard lock(mutex_);
+    probe_ = std::move(probe);
+}
+
+health_report metrics_registry::health() const {
+    std::function<health_report()> probe;
+    {
+        std::lock_guard lock(mutex_);
+        probe = probe_;
+    }
+    return probe ? probe() : health_report{};
 }
 
 } // namespace coropiped

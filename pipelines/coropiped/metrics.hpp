@@ -1,37 +1,44 @@
 #pragma once
-// The daemon's counters and their Prometheus text form.
+// The daemon's counters, by component, and their Prometheus text form.
+
+#include <coropipe/asio/counters.hpp>
 
 #include <atomic>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <string>
+#include <vector>
 
 namespace coropiped {
 
-/// Counters of one source, pipeline or sink. Updated from any thread.
-struct counters {
-    std::atomic<std::uint64_t> lines_in{0};
-    std::atomic<std::uint64_t> bytes_in{0};
-    std::atomic<std::uint64_t> lines_out{0};
-    std::atomic<std::uint64_t> bytes_out{0};
-    std::atomic<std::uint64_t> dropped{0};      ///< lines dropped (UDP with a full buffer)
-    std::atomic<std::uint64_t> truncated{0};    ///< lines cut to max_line
-    std::atomic<std::int64_t> buffer_bytes{0};  ///< bytes waiting in this component's buffer
-    std::atomic<std::int64_t> connections{0};   ///< open connections (sources)
-    std::atomic<std::uint64_t> rejected{0};     ///< connections refused over the limit
-    std::atomic<std::uint64_t> errors{0};       ///< I/O errors (sink write failures, bad frames)
+using counters = coropipe::asio::counters;
+
+/// What /health says: ok, or the problems (a sink that cannot write, a
+/// listener out of descriptors), one line each.
+struct health_report {
+    bool ok = true;
+    std::vector<std::string> problems;
 };
 
-/// Every component's counters, by kind and name; entries live as long as
-/// the registry (a reloaded component with the same name keeps counting).
+/// Every component's counters, by kind ("source", "pipeline", "sink") and
+/// name; entries live as long as the registry (a reloaded component with the
+/// same name keeps counting).
 class metrics_registry {
 public:
     counters& get(const std::string& kind, const std::string& name);
     std::atomic<std::uint64_t> reloads{0};
     std::atomic<std::uint64_t> reload_failures{0};
+    std::atomic<std::uint64_t> checkpoints{0};        ///< offsets saved while running
+    std::atomic<std::uint64_t> checkpoint_failures{0};
+
     /// The Prometheus text exposition format (version 0.0.4).
     std::string prometheus() const;
+
+    /// What /health reports; set by the daemon (thread-safe).
+    void set_health(std::function<health_report()> probe);
+    health_report health() const;
 
 private:
     struct entry {
@@ -40,6 +47,7 @@ private:
     };
     mutable std::mutex mutex_;
     std::deque<entry> entries_; // a deque: references stay valid
+    std::function<health_report()> probe_;
 };
 
 } // namespace coropiped

@@ -14,6 +14,7 @@
 
 #include "collect.hpp"
 #include "counted.hpp"
+#include "asio_helpers.hpp"
 #include "temp_file.hpp"
 
 #include <boost/asio/bind_cancellation_slot.hpp>
@@ -61,49 +62,16 @@ using coropipe::test::temp_file;
 
 namespace {
 
-/// "line 1 keep\nline 2\n..." — every third line has "keep".
+using outcome = coropipe::test::run_outcome;
+
+/// "line 1\nline 2\nline 3 keep\n..." — every third line has "keep".
 std::string numbered(int n) {
-    std::string s;
-    for (int i = 1; i <= n; ++i) {
-        s += "line " + std::to_string(i) + (i % 3 == 0 ? " keep" : "") + "\n";
-    }
-    return s;
+    return coropipe::test::numbered(n, "keep");
 }
 
 std::string only_kept(const std::string& text) {
-    std::istringstream in(text);
-    std::string out;
-    for (std::string line; std::getline(in, line);) {
-        if (line.find("keep") != std::string::npos) {
-            out += line + "\n";
-        }
-    }
-    return out;
+    return coropipe::test::lines_with(text, "keep");
 }
-
-/// What a completion handler got.
-struct outcome {
-    std::optional<run_stats> stats;
-    std::exception_ptr error;
-    bool called = false;
-    auto handler() {
-        return [this](std::exception_ptr e, run_stats s) {
-            called = true;
-            error = e;
-            stats = s;
-        };
-    }
-    /// Whether the run completed with operation_aborted.
-    bool aborted() const {
-        try {
-            std::rethrow_exception(error);
-        } catch (const boost::system::system_error& e) {
-            return e.code() == net::error::operation_aborted;
-        } catch (...) {
-        }
-        return false;
-    }
-};
 
 /// Writes `text` into `socket` and shuts its sending side, as a coroutine.
 net::awaitable<void> send_all(unix_socket& socket, std::string text) {

@@ -45,9 +45,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         }
         for (const coropiped::source_config& s : c.sources) {
             check(s.max_line > 0 && s.max_line <= s.buffer_bytes);
+            check(s.type != coropiped::source_config::kind::udp || s.receive_buffer > 0);
+            check(!s.socket_mode || *s.socket_mode <= 0777);
         }
         for (const coropiped::sink_config& s : c.sinks) {
-            check(s.backoff_min <= s.backoff_max);
+            check(s.backoff_min <= s.backoff_max && s.backoff_min.count() > 0);
+            check(s.file_mode <= 0777 && s.spool_max_bytes > 0);
+        }
+        check(c.checkpoint_interval.count() >= 10);
+        for (const auto& [key, place] : c.places) {
+            check(place.line >= 1 && place.line <= lines && place.column >= 1);
         }
         for (const std::string& w : c.warnings) {
             check(one_line(w) && w.starts_with("fuzz.toml:"));

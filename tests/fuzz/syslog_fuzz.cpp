@@ -3,7 +3,8 @@
 // Built with clang when COROPIPE_FUZZ=ON (the `fuzz` preset); ctest runs it
 // for a bounded time. The properties, any failure of which aborts:
 // - parse_syslog: every field is a view inside the input; without a PRI the
-//   message is the whole input; a PRI is 0..191.
+//   message is the whole input, unless (syslog_pri::optional) the line
+//   starts with a timestamp; a PRI is 0..191.
 // - octet_framing: the same lines whatever the split of the stream into two
 //   pieces; no line longer than max_line; nothing carried after finish.
 
@@ -25,8 +26,8 @@ void check(bool ok) {
     }
 }
 
-void check_parse(std::string_view line) {
-    const coropipe::syslog_message m = coropipe::parse_syslog(line);
+void check_parse(std::string_view line, coropipe::syslog_pri pri) {
+    const coropipe::syslog_message m = coropipe::parse_syslog(line, pri);
     const std::string_view fields[] = {m.timestamp, m.hostname,        m.app_name, m.procid,
                                        m.msgid,     m.structured_data, m.message};
     for (std::string_view f : fields) {
@@ -35,6 +36,10 @@ void check_parse(std::string_view line) {
     check(m.priority >= -1 && m.priority <= 191);
     if (m.format == coropipe::syslog_format::none) {
         check(m.priority == -1 && m.message == line && m.hostname.empty() && m.app_name.empty());
+    } else if (m.priority == -1) {
+        // A log-file line without <PRI>: only with syslog_pri::optional, and only after a timestamp.
+        check(pri == coropipe::syslog_pri::optional && !m.timestamp.empty() && m.timestamp.data() == line.data());
+        check(!m.severity() && !m.facility());
     } else {
         check(m.priority >= 0 && m.severity() && m.facility());
         check(coropipe::parse_severity(coropipe::severity_name(*m.severity())) == m.severity());
@@ -67,7 +72,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::string_view text(reinterpret_cast<const char*>(data), size);
     // Copied to the exact size, so that ASan sees a read past the end.
     const std::string line(text);
-    check_parse(line);
+    check_parse(line, coropipe::syslog_pri::required);
+    check_parse(line, coropipe::syslog_pri::optional);
 
     if (size == 0) {
         return 0;
@@ -83,7 +89,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         check(frame(stream, split, mode, max_line) == whole);
     }
     for (const std::string& l : whole) {
-        check_parse(l);
+        check_parse(l, coropipe::syslog_pri::required);
+        check_parse(l, coropipe::syslog_pri::optional);
     }
     return 0;
 }

@@ -35,11 +35,11 @@ process_result run_coropipe(std::vector<std::string> args, const run_options& op
     return run_process(args, options);
 }
 
-/// The benchmark's corpus (shared/corpus/genlog.py), 50,000 lines, made once.
+/// The benchmark's corpus (coropipe-genlog --seed 11), 50,000 lines, made once.
 const std::string& corpus_path() {
     static temp_dir dir;
     static const std::string path = [] {
-        const process_result r = run_process({"python3", COROPIPE_SHARED_DIR "/corpus/genlog.py", "50000", "11"});
+        const process_result r = run_process({COROPIPE_GENLOG, "--seed", "11", "50000"});
         REQUIRE(r.status == 0);
         return dir.write("corpus.log", r.out);
     }();

@@ -32,7 +32,7 @@ const std::string log_text = "t=1 INFO start latency_ms=187\n"
 const std::string& corpus_path() {
     static temp_dir dir;
     static const std::string path = [] {
-        const process_result r = run_process({"python3", COROPIPE_SHARED_DIR "/corpus/genlog.py", "20000", "3"});
+        const process_result r = run_process({COROPIPE_GENLOG, "--seed", "3", "20000"});
         REQUIRE(r.status == 0);
         return dir.write("corpus.log", r.out);
     }();
@@ -109,7 +109,7 @@ TEST_CASE("coropipe head passes the first N lines", "[pipelines][coropipe]") {
     CHECK(none.status == 1);
 }
 
-TEST_CASE("coropipe print writes the lines; it is the default last stage", "[pipelines][coropipe]") {
+TEST_CASE("coropipe print writes the lines, and it is the default last stage", "[pipelines][coropipe]") {
     CHECK(coropipe_stdin({"print"}, "a\nb\n").out == "a\nb\n");
     CHECK(coropipe_stdin({"grep b | print"}, "a\nb\n").out == "b\n");
     CHECK(coropipe_stdin({"grep b"}, "a\nb\n").out == "b\n");
@@ -309,10 +309,10 @@ TEST_CASE("coropipe tee to a file it cannot open is an error before reading", "[
     CHECK(r.status == 2);
 }
 
-TEST_CASE("coropipe grep -E with a regex RE2 rejects points at the pattern", "[pipelines][coropipe]") {
+TEST_CASE("coropipe grep -E with an invalid regex points at its bad byte", "[pipelines][coropipe]") {
     const process_result r = coropipe_stdin({"grep -E '(a+'"}, "a\n");
     CHECK(r.err.find("invalid regex") != std::string::npos);
-    CHECK(r.err.find("\n        ^\n") != std::string::npos);
+    CHECK(r.err.find("\n         ^\n") != std::string::npos); // under the '(', inside the quotes
     CHECK(r.status == 2);
 }
 
@@ -320,7 +320,7 @@ TEST_CASE("coropipe grep -E with a regex RE2 rejects points at the pattern", "[p
 
 TEST_CASE("coropipe print must be the last stage", "[pipelines][coropipe]") {
     const process_result middle = coropipe_stdin({"print | grep a"}, "a\n");
-    CHECK(middle.err == "coropipe: print: print must be the last stage at column 1\nprint | grep a\n^\n");
+    CHECK(middle.err == "coropipe: print: must be the last stage at column 1\nprint | grep a\n^\n");
     CHECK(middle.status == 2);
 }
 

@@ -664,7 +664,7 @@ TEST_CASE("A unix socket source feeds a file sink reopened on SIGUSR1 and a stdo
     CHECK(d.child.out == kept(1, 200)); // the stdout sink got both
 }
 
-TEST_CASE("A dead sink holds back only its own sources; at the shutdown deadline the daemon gives up on it",
+TEST_CASE("A dead sink holds back only its own sources, and at the shutdown deadline the daemon gives up on it",
           "[pipelines][coropiped][tcp-sink]") {
     temp_dir dir;
     const std::string out = dir.path("out.log");

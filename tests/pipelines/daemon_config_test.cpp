@@ -2,11 +2,14 @@
 // files, the defaults, and every kind of error with its exact message.
 
 #include "config.hpp"
+#include "config/schema.hpp"
 #include "temp_dir.hpp"
 
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -63,8 +66,15 @@ std::string with_source(const std::string& extra) {
            "[sink.out]\ntype = \"stdout\"\n";
 }
 
-// The minimal file with `extra` lines appended to the [sink.out] table (line 8 on).
+// The minimal file with `extra` lines appended to the [sink.out] table (line 9 on).
 std::string with_sink(const std::string& extra) { return minimal + extra + "\n"; }
+
+// The same with a file sink: [sink.out] at line 7, `extra` from line 10.
+std::string with_file_sink(const std::string& extra) {
+    std::string text = minimal;
+    text.replace(text.find("type = \"stdout\""), 15, "type = \"file\"\npath = \"o.log\"");
+    return text + extra + "\n";
+}
 
 } // namespace
 
@@ -408,9 +418,9 @@ TEST_CASE("a key of another type of source or sink is an error", "[daemon][confi
     CHECK(error_of(with_source("type = \"stdin\"\nlisten = \"127.0.0.1:1\"\nstart = \"end\"")) ==
           "c.toml:3:1: source.in.listen: not used by a stdin source\n"
           "c.toml:4:1: source.in.start: not used by a stdin source");
-    CHECK(error_of(with_sink("path = \"x\"\nbackoff_min = \"1s\"")) ==
+    CHECK(error_of(with_sink("path = \"x\"\nmode = \"0600\"\nbackoff_min = \"1s\"")) ==
           "c.toml:9:1: sink.out.path: not used by a stdout sink\n"
-          "c.toml:10:1: sink.out.backoff_min: not used by a stdout sink");
+          "c.toml:10:1: sink.out.mode: not used by a stdout sink");
 }
 
 TEST_CASE("a value of the wrong type is an error naming the type expected and found", "[daemon][config]") {
@@ -656,4 +666,263 @@ TEST_CASE("the bundled sample config is valid", "[daemon][config]") {
     const daemon_config c = coropiped::load_config(COROPIPE_SOURCE_DIR "/examples/data/coropiped.toml");
     CHECK_FALSE(c.pipelines.empty());
     CHECK(c.warnings.empty());
+}
+
+// ---- the keys of issue 11 --------------------------------------------------
+
+namespace {
+
+// Sources and sinks of every type, nothing but what each requires.
+const std::string every_type = minimal + R"([source.net]
+type = "tcp"
+listen = "127.0.0.1:0"
+[source.dgram]
+type = "udp"
+listen = "127.0.0.1:0"
+[source.sock]
+type = "unix"
+path = "/run/c.sock"
+[source.tail]
+type = "file"
+path = "/var/log/app.log"
+[sink.file]
+type = "file"
+path = "/var/log/out.log"
+[sink.fwd]
+type = "tcp"
+address = "h:1"
+[pipeline.all]
+from = ["net", "dgram", "sock", "tail"]
+run = "uniq"
+to = ["file", "fwd"]
+)";
+
+template <class Item>
+const Item& named(const std::vector<Item>& items, const std::string& name) {
+    for (const Item& i : items) {
+        if (i.name == name) {
+            return i;
+        }
+    }
+    FAIL("no " << name);
+    return items.front();
+}
+
+} // namespace
+
+TEST_CASE("the keys of issue 11 left out take their documented defaults", "[daemon][config]") {
+    const daemon_config c = parse_config(every_type, "c.toml");
+    CHECK(c.checkpoint_interval == 1s);
+    CHECK(c.user.empty());
+    CHECK(c.group.empty());
+    CHECK(c.receive_buffer == 32 * 1024 * 1024);
+    CHECK(c.spool_max_bytes == 1024 * 1024 * 1024);
+    CHECK(named(c.sources, "dgram").receive_buffer == 32 * 1024 * 1024);
+    CHECK(named(c.sources, "net").idle_timeout == 0ms);
+    CHECK(named(c.sources, "sock").idle_timeout == 0ms);
+    CHECK_FALSE(named(c.sources, "sock").socket_mode.has_value());
+    CHECK(named(c.sources, "sock").socket_owner.empty());
+    CHECK(named(c.sources, "sock").socket_group.empty());
+    for (const sink_config& s : c.sinks) {
+        CHECK(s.backoff_min == 100ms);
+        CHECK(s.backoff_max == 10s);
+        CHECK(s.spool.empty());
+        CHECK(s.spool_max_bytes == 1024 * 1024 * 1024);
+    }
+    CHECK(named(c.sinks, "file").file_mode == 0640);
+}
+
+TEST_CASE("the keys of issue 11 are read, relative paths and [daemon] defaults included", "[daemon][config]") {
+    const daemon_config c = parse_config(R"([daemon]
+checkpoint_interval = "250ms"
+user = "coropiped"
+group = 4
+receive_buffer = "8MiB"
+spool_max_bytes = "10MiB"
+)" + every_type + R"([source.net2]
+type = "tcp"
+listen = "127.0.0.1:0"
+idle_timeout = "5m"
+[source.dgram2]
+type = "udp"
+listen = "127.0.0.1:0"
+receive_buffer = 65536
+[source.sock2]
+type = "unix"
+path = "/run/d.sock"
+mode = "660"
+owner = "syslog"
+group = "0"
+idle_timeout = "0s"
+[sink.out2]
+type = "stdout"
+backoff_min = "1s"
+backoff_max = "2s"
+[sink.file2]
+type = "file"
+path = "/var/log/out2.log"
+mode = "0600"
+spool = "spool/out2"
+[sink.fwd2]
+type = "tcp"
+address = "h:2"
+spool = "/var/spool/fwd2"
+spool_max_bytes = "2GiB"
+[pipeline.two]
+from = ["net2", "dgram2", "sock2"]
+run = "uniq"
+to = ["out2", "file2", "fwd2"]
+)",
+                                         "/etc/coropiped/c.toml");
+    CHECK(c.checkpoint_interval == 250ms);
+    CHECK(c.user == "coropiped");
+    CHECK(c.group == "4");
+    CHECK(named(c.sources, "dgram").receive_buffer == 8 * 1024 * 1024);
+    CHECK(named(c.sources, "dgram2").receive_buffer == 65536);
+    CHECK(named(c.sources, "net2").idle_timeout == 5min);
+    CHECK(named(c.sources, "sock2").socket_mode == 0660u);
+    CHECK(named(c.sources, "sock2").socket_owner == "syslog");
+    CHECK(named(c.sources, "sock2").socket_group == "0");
+    CHECK(named(c.sources, "sock2").idle_timeout == 0ms);
+    CHECK(named(c.sinks, "out2").backoff_min == 1s);
+    CHECK(named(c.sinks, "out2").backoff_max == 2s);
+    CHECK(named(c.sinks, "file2").file_mode == 0600);
+    CHECK(named(c.sinks, "file2").spool == "/etc/coropiped/spool/out2");
+    CHECK(named(c.sinks, "file2").spool_max_bytes == 10 * 1024 * 1024);
+    CHECK(named(c.sinks, "fwd2").spool == "/var/spool/fwd2");
+    CHECK(named(c.sinks, "fwd2").spool_max_bytes == 2ULL << 30);
+}
+
+TEST_CASE("bad values of the keys of issue 11 are errors at their place", "[daemon][config]") {
+    CHECK(error_of("[daemon]\ncheckpoint_interval = \"5ms\"\nuser = \"\"\ngroup = \"a b\"\n" + minimal) ==
+          "c.toml:2:23: daemon.checkpoint_interval: must be from 10ms to 86400000ms\n"
+          "c.toml:3:8: daemon.user: must not be empty\n"
+          "c.toml:4:9: daemon.group: 'a b' is not a user or group name (no blank, ':', '/' or control character, no "
+          "'-' first)");
+    CHECK(error_of("[daemon]\nreceive_buffer = \"2GiB\"\nspool_max_bytes = 0\nuser = -1\n" + minimal) ==
+          "c.toml:2:18: daemon.receive_buffer: must be at most 1073741824 bytes (1GiB)\n"
+          "c.toml:3:19: daemon.spool_max_bytes: must be at least 1 bytes\n"
+          "c.toml:4:8: daemon.user: -1 is not a user or group number (0 to 4294967294)");
+    CHECK(error_of("[daemon]\nuser = \"4294967295\"\ngroup = \"-x\"\n" + minimal) ==
+          "c.toml:2:8: daemon.user: '4294967295' is not a user or group number (0 to 4294967294)\n"
+          "c.toml:3:9: daemon.group: '-x' is not a user or group name (no blank, ':', '/' or control character, no "
+          "'-' first)");
+    const std::string sock = "type = \"unix\"\npath = \"/run/c.sock\"\n";
+    CHECK(error_of(with_source(sock + "mode = \"0668\"\nowner = \"\"\nidle_timeout = 5")) ==
+          "c.toml:4:8: source.in.mode: '0668' is not a mode: expected octal digits, e.g. \"0640\"\n"
+          "c.toml:5:9: source.in.owner: must not be empty\n"
+          "c.toml:6:16: source.in.idle_timeout: expected a duration as a string such as \"5s\" or \"250ms\", got an "
+          "integer");
+    CHECK(error_of(with_source(sock + "mode = \"4755\"")) ==
+          "c.toml:4:8: source.in.mode: '4755' is more than 0777 (setuid, setgid and sticky bits are not allowed)");
+    CHECK(error_of(with_source(sock + "mode = 660")) ==
+          "c.toml:4:8: source.in.mode: expected a mode as a string of octal digits such as \"0640\", got an integer");
+    CHECK(error_of(with_source("type = \"udp\"\nlisten = \"127.0.0.1:1\"\nreceive_buffer = \"1 PiB\"")) ==
+          "c.toml:4:18: source.in.receive_buffer: '1 PiB' is not a size: unknown unit 'PiB'; expected a whole number "
+          "and a unit (B, KB, MB, GB, KiB, MiB, GiB), e.g. \"64KiB\"");
+    CHECK(error_of(with_source("type = \"tcp\"\nlisten = \"127.0.0.1:1\"\nidle_timeout = \"25h\"")) ==
+          "c.toml:4:16: source.in.idle_timeout: must be from 0ms to 86400000ms");
+    const std::string size_expected = "expected a whole number and a unit (B, KB, MB, GB, KiB, MiB, GiB), e.g. "
+                                      "\"64KiB\"";
+    CHECK(error_of(with_file_sink("spool = \"\"\nspool_max_bytes = \"1XB\"\nmode = \"0\"")) ==
+          "c.toml:10:9: sink.out.spool: must not be empty\n"
+          "c.toml:11:19: sink.out.spool_max_bytes: '1XB' is not a size: unknown unit 'XB'; " +
+              size_expected);
+    CHECK(error_of(with_file_sink("spool_max_bytes = \"1MiB\"")) ==
+          "c.toml:10:19: sink.out.spool_max_bytes: not used without spool");
+    CHECK(error_of(with_file_sink("backoff_min = \"0ms\"\nbackoff_max = \"2d\"")) ==
+          "c.toml:10:15: sink.out.backoff_min: must be from 1ms to 86400000ms\n"
+          "c.toml:11:15: sink.out.backoff_max: '2d' is not a duration: unknown unit 'd'; expected a whole number and "
+          "a unit (ms, s, m, h), e.g. \"5s\" or \"250ms\"");
+    CHECK(error_of(with_file_sink("backoff_min = \"2s\"\nbackoff_max = \"1s\"")) ==
+          "c.toml:11:15: sink.out.backoff_max: backoff_max (1000ms) is less than backoff_min (2000ms)");
+    CHECK(error_of(with_sink("backoff_max = \"50ms\"")) ==
+          "c.toml:9:15: sink.out.backoff_max: backoff_max (50ms) is less than backoff_min (100ms)");
+}
+
+TEST_CASE("the keys of issue 11 are errors in the tables of other types", "[daemon][config]") {
+    CHECK(error_of(with_source("type = \"tcp\"\nlisten = \"127.0.0.1:1\"\nreceive_buffer = 1\nmode = \"0600\"\n"
+                               "owner = \"x\"\ngroup = \"y\"")) ==
+          "c.toml:4:1: source.in.receive_buffer: not used by a tcp source\n"
+          "c.toml:5:1: source.in.mode: not used by a tcp source\n"
+          "c.toml:6:1: source.in.owner: not used by a tcp source\n"
+          "c.toml:7:1: source.in.group: not used by a tcp source");
+    CHECK(error_of(with_source("type = \"udp\"\nlisten = \"127.0.0.1:1\"\nidle_timeout = \"1s\"")) ==
+          "c.toml:4:1: source.in.idle_timeout: not used by a udp source");
+    CHECK(error_of(with_source("type = \"file\"\npath = \"a\"\nidle_timeout = \"1s\"\nreceive_buffer = 1")) ==
+          "c.toml:4:1: source.in.idle_timeout: not used by a file source\n"
+          "c.toml:5:1: source.in.receive_buffer: not used by a file source");
+    CHECK(error_of(with_sink("spool = \"s\"\nspool_max_bytes = 1\nbackoff_min = \"1s\"")) ==
+          "c.toml:9:1: sink.out.spool: not used by a stdout sink\n"
+          "c.toml:10:1: sink.out.spool_max_bytes: not used by a stdout sink");
+    std::string tcp_sink = minimal;
+    tcp_sink.replace(tcp_sink.find("type = \"stdout\""), 15, "type = \"tcp\"\naddress = \"h:1\"\nmode = \"0600\"");
+    CHECK(error_of(tcp_sink) == "c.toml:10:1: sink.out.mode: not used by a tcp sink");
+    CHECK(error_of("[daemon]\nidle_timeout = \"1s\"\n" + minimal) == "c.toml:2:1: daemon.idle_timeout: unknown key");
+}
+
+TEST_CASE("a spool is a written file: used once, and not followed by a source", "[daemon][config]") {
+    CHECK(error_of(with_file_sink("spool = \"o.log\"")) ==
+          "c.toml:10:9: sink.out.spool: path already used by sink.out.path (line 9)");
+    CHECK(error_of(with_file_sink("spool = \"/s/out\"") + "[sink.t]\ntype = \"tcp\"\naddress = \"h:1\"\nspool = "
+                                                          "\"/s/./out\"\n") ==
+          "c.toml:14:9: sink.t.spool: path already used by sink.out.spool (line 10)");
+    CHECK(error_of("[daemon]\nstate_file = \"/s/out\"\n" + with_file_sink("spool = \"/s/out\"")) ==
+          "c.toml:12:9: sink.out.spool: path already used by daemon.state_file (line 2)");
+    CHECK(error_of(with_file_sink("spool = \"/s/out\"") + "[source.t]\ntype = \"file\"\npath = \"/s/out\"\n") ==
+          "c.toml:10:9: sink.out.spool: also followed by source.t.path (line 13): the output would come back as "
+          "input");
+}
+
+TEST_CASE("an unknown or missing type still has every other key of its table checked", "[daemon][config]") {
+    // Against the keys of every type: their values, and unknown keys.
+    CHECK(error_of(with_source("type = \"tpc\"\nlisten = \"x\"\nmax_line = -1\nlisen = 1\nstart = \"end\"")) ==
+          "c.toml:2:8: source.in.type: unknown value 'tpc' (did you mean 'tcp'?); expected one of \"tcp\", \"udp\", "
+          "\"unix\", \"stdin\", \"file\"\n"
+          "c.toml:3:10: source.in.listen: 'x' is not an address: no ':PORT'; expected HOST:PORT or [IPv6]:PORT, e.g. "
+          "\"127.0.0.1:5140\"\n"
+          "c.toml:4:12: source.in.max_line: -1 is not a size: it is negative\n"
+          "c.toml:5:1: source.in.lisen: unknown key (did you mean 'listen'?)");
+    CHECK(error_of(minimal + "[sink.s]\npath = \"\"\nbackoff_min = \"1\"\nspol = 1\n") ==
+          "c.toml:9:1: sink.s.type: missing: one of \"file\", \"stdout\", \"tcp\"\n"
+          "c.toml:10:8: sink.s.path: must not be empty\n"
+          "c.toml:11:15: sink.s.backoff_min: '1' is not a duration: no unit; expected a whole number and a unit (ms, "
+          "s, m, h), e.g. \"5s\" or \"250ms\"\n"
+          "c.toml:12:1: sink.s.spol: unknown key (did you mean 'spool'?)");
+}
+
+TEST_CASE("every pipeline's run text is checked in the same pass", "[daemon][config]") {
+    CHECK(error_of(minimal + "[pipeline.q]\nfrom = [\"in\"]\nrun = \"grpe x\"\nto = [\"out\"]\n[pipeline.r]\nfrom = "
+                             "[\"in\"]\nrun = \"head -z 1\"\nto = [\"out\"]\n") ==
+          "c.toml:11:8: pipeline.q.run: unknown stage 'grpe' at column 1; did you mean 'grep'?\n"
+          "c.toml:15:13: pipeline.r.run: head: unknown option '-z' at column 6");
+}
+
+TEST_CASE("places: each key written and each table, for messages after loading", "[daemon][config]") {
+    const daemon_config c = parse_config("[daemon]\nstate_file = \"/s\"\n" + issue_example, "c.toml");
+    CHECK(c.places.at("daemon") == coropiped::config_place{1, 1});
+    CHECK(c.places.at("daemon.state_file") == coropiped::config_place{2, 14});
+    CHECK(c.places.at("source.app") == coropiped::config_place{3, 1});
+    CHECK(c.places.at("source.app.listen") == coropiped::config_place{5, 10});
+    CHECK(c.places.at("sink.errors.path") == coropiped::config_place{13, 8});
+    CHECK_FALSE(c.places.contains("source.app.max_line")); // a default
+    CHECK(coropiped::diagnostic_at(c, "sink.errors.path", "x").to_string() == "c.toml:13:8: sink.errors.path: x");
+    CHECK(coropiped::diagnostic_at(c, "source.app.max_line", "y").to_string() == "c.toml:3:1: source.app.max_line: y");
+    CHECK(coropiped::diagnostic_at(c, "source.nope.path", "z").to_string() == "c.toml: source.nope.path: z");
+}
+
+TEST_CASE("docs/coropiped-config.md holds the schema's table of each kind of table", "[daemon][config][docs]") {
+    std::ifstream in(COROPIPE_SOURCE_DIR "/docs/coropiped-config.md");
+    REQUIRE(in);
+    const std::string docs{std::istreambuf_iterator<char>(in), {}};
+    using coropiped::loader::table_kind;
+    for (table_kind kind : {table_kind::daemon, table_kind::source, table_kind::pipeline, table_kind::sink}) {
+        for (const coropiped::loader::key& k : coropiped::loader::keys(kind)) {
+            CHECK(docs.find("| `" + std::string(k.name) + "` |") != std::string::npos);
+        }
+        const std::string table = coropiped::loader::markdown_table(kind);
+        // On failure: paste this table into the docs.
+        INFO("expected in docs/coropiped-config.md:\n" << table);
+        CHECK(docs.find(table) != std::string::npos);
+    }
 }

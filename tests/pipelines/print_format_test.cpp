@@ -90,7 +90,7 @@ TEST_CASE("coropipe print FORMAT reads files like any pipeline", "[pipelines][pr
 
 TEST_CASE("coropipe print FORMAT matches awk on the corpus", "[pipelines][print_format]") {
     temp_dir dir;
-    const process_result corpus = run_process({"python3", COROPIPE_SHARED_DIR "/corpus/genlog.py", "20000", "5"});
+    const process_result corpus = run_process({COROPIPE_GENLOG, "--seed", "5", "20000"});
     REQUIRE(corpus.status == 0);
     const std::string path = dir.write("corpus.log", corpus.out);
     // A key=value field is the rest of the first whitespace field that starts

@@ -1,8 +1,11 @@
 #pragma once
 
+#include <coropipe/asio/counters.hpp>
+#include <coropipe/detail/block_splitter.hpp>
 #include <coropipe/detail/line_splitter.hpp>
 #include <coropipe/pipe.hpp>
 #include <coropipe/stage.hpp>
+#include <coropipe/text_pipeline.hpp>
 
 #include <boost/asio/associator.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -18,7 +21,11 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/system/system_error.hpp>
 
+#include <atomic>
+#include <algorithm>
 #include <concepts>
+#include <functional>
+#include <mutex>
 #include <cstdint>
 #include <exception>
 #include <memory>
@@ -27,6 +34,7 @@
 #include <string_view>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 /// Pipelines on a Boost.Asio executor (docs/asio.md).
 namespace coropipe::asio {
@@ -36,7 +44,7 @@ namespace net = boost::asio;
 /// The stages of a text pipeline, as in the `coropipe` utility: lines in,
 /// lines out. Any `stage<std::string_view>` (built-in or user-written) is
 /// one; the same object runs in a synchronous pipeline or here.
-using text_stage = stage<std::string_view, std::string_view>;
+using text_stage = coropipe::text_stage;
 
 /// Where a pipeline's bytes come from. `read_chunk()` suspends until bytes
 /// are there and returns them — any number of lines, the last one possibly
@@ -67,10 +75,13 @@ concept waiting_source = requires(S& s) {
 /// `write` suspends until the bytes are taken (backpressure: the pipeline
 /// reads no more input meanwhile); `finish` marks the end of the output.
 ///
-/// `async_run` prefers, where a sink has them, `write_now(bytes)` (writes
-/// at once: files) or `async_write(bytes, token)` (completes with
-/// `void(error_code[, std::size_t])`), and `finish_now()` or
-/// `async_finish(token)` (`void(error_code)`).
+/// `async_run` prefers, where a sink has them, `try_write(bytes) -> bool`
+/// (takes the bytes at once if it has room: a `queued_sink`; when it has
+/// none, a lossy run drops them and others go on to the next form),
+/// `write_now(bytes)` (writes at once: files) or `async_write(bytes,
+/// token)` (completes with `void(error_code[, std::size_t])`; `bytes` stay
+/// valid until then), and `finish_now()` or `async_finish(token)`
+/// (`void(error_code)`).
 template <class S>
 concept async_sink = requires(S& s, std::string_view bytes) {
     { s.write(bytes) } -> std::same_as<net::awaitable<void>>;
@@ -80,22 +91,87 @@ concept async_sink = requires(S& s, std::string_view bytes) {
 /// What a finished pipeline did.
 struct run_stats {
     std::uint64_t lines_in = 0;
-    std::uint64_t bytes_in = 0;  ///< bytes read from the source
-    std::uint64_t lines_out = 0;
-    std::uint64_t bytes_out = 0; ///< bytes handed to the sink, newlines included
-    std::uint64_t truncated = 0; ///< lines cut to `run_options::max_line`
+    std::uint64_t bytes_in = 0;   ///< bytes read from the source
+    std::uint64_t lines_out = 0;  ///< lines handed to the sinks (per route, summed)
+    std::uint64_t bytes_out = 0;  ///< bytes handed to the sinks, newlines included
+    std::uint64_t truncated = 0;  ///< lines cut to `run_options::max_line`
+    std::uint64_t dropped = 0;    ///< output lines a lossy run dropped at a full sink
+    std::uint64_t held_bytes = 0; ///< `hold_partial`: bytes of a last partial line not passed on
+};
+
+/// How a stream separates its lines.
+enum class framing : std::uint8_t {
+    newline,        ///< each line ends with '\n'
+    octet_counting, ///< RFC 6587 `LEN SP MSG` frames, one line each (syslog over TCP)
+    automatic,      ///< decided by the first bytes: `LEN SP <` is octet counting, anything else newline
 };
 
 struct run_options {
     /// Longer lines are cut to this many bytes and counted (0: no limit;
     /// memory then grows with the longest line).
     std::size_t max_line = 0;
+    /// How the source's bytes are split into lines (see `framing`).
+    asio::framing framing = framing::newline;
+    /// A sink that has no room (`try_write` false) drops the output, counted
+    /// in `run_stats::dropped` and the route's counters, instead of holding
+    /// the reading back: for datagram sources, which would lose data in the
+    /// kernel instead.
+    bool lossy = false;
+    /// At the end of the input, a last line without its '\n' is not passed
+    /// on but counted in `run_stats::held_bytes`: a followed file stopped
+    /// mid-line goes on from that line's start next time.
+    bool hold_partial = false;
+    /// Counters of the source this run reads (lines_in, bytes_in, truncated,
+    /// errors for bad frames), added to after each chunk; may be null.
+    counters* source = nullptr;
+    /// With several routes: a stage that throws stops only its own route,
+    /// and is reported here (route name, exception); the others go on. Without
+    /// it, a stage that throws ends the run with its exception.
+    std::function<void(const std::string& route, std::exception_ptr)> on_route_error;
+};
+
+/// One pipeline fed by a source, and the sinks its output goes to (each
+/// gets all of it): what a daemon's `[pipeline]` is, for one source.
+template <class Sink>
+struct route {
+    std::string name; ///< for errors
+    text_pipeline pipeline;
+    std::vector<Sink> sinks;
+    /// The pipeline's counters (lines_in, lines_out, bytes_out, dropped, errors); may be null.
+    counters* metrics = nullptr;
+};
+
+/// The routes of a source, replaceable while runs use them: a run takes the
+/// newest routes at its next chunk, after its stages on the old ones have
+/// finished (their totals go to the old sinks). Thread-safe.
+template <class Sink>
+class route_table {
+public:
+    using routes = std::vector<route<Sink>>;
+
+    explicit route_table(routes r = {}) : routes_(std::make_shared<const routes>(std::move(r))) {}
+
+    void replace(routes r) {
+        auto next = std::make_shared<const routes>(std::move(r));
+        std::lock_guard lock(mutex_);
+        routes_ = std::move(next);
+        version_.fetch_add(1, std::memory_order_release);
+    }
+
+    std::shared_ptr<const routes> current() const {
+        std::lock_guard lock(mutex_);
+        return routes_;
+    }
+
+    std::uint64_t version() const noexcept { return version_.load(std::memory_order_acquire); }
+
+private:
+    mutable std::mutex mutex_;
+    std::shared_ptr<const routes> routes_;
+    std::atomic<std::uint64_t> version_{0};
 };
 
 namespace detail {
-
-/// The tail of every async pipeline: appends each line and a '\n' to `*out`.
-sink<std::string_view> append_lines(std::string* out, run_stats* stats);
 
 /// A completion handler that passes its results through `adapt` first:
 /// `handler(adapt(results...))`. It keeps the handler's executor,
@@ -122,35 +198,73 @@ net::awaitable<std::string_view> read_chunk_of(Source* source) {
     }
 }
 
-/// Everything a run holds, at a stable address: the chain's tail appends to
-/// `out` and counts in `stats`.
+/// The detail form of `framing`.
+coropipe::detail::syslog_framing to_syslog_framing(framing f) noexcept;
+
+/// One route inside a run: its pipeline's run and its sinks.
+template <class Sink>
+struct route_slot {
+    std::string name;
+    text_run run;
+    std::vector<Sink> sinks;
+    counters* metrics = nullptr;
+    std::uint64_t lines_taken = 0; // run.lines_out() when its output was last taken
+    bool alive = true;
+};
+
+/// Everything a run holds, at a stable address.
 template <class Source, class Sink>
 struct run_state {
-    run_state(Source source_, text_stage filter, Sink sink_, run_options options)
+    using table_type = route_table<Sink>;
+
+    run_state(Source source_, run_options options_)
         : source(std::move(source_)),
-          sink(std::move(sink_)),
-          splitter(options.max_line),
-          chain(filter.empty() ? append_lines(&out, &stats) : std::move(filter) | append_lines(&out, &stats)) {}
+          options(std::move(options_)),
+          splitter(to_syslog_framing(options.framing), options.max_line) {}
 
     struct nothing {};
 
+    /// One route of one sink, the sink finished at the end (a run of its own).
+    void add_own(text_run run, Sink sink) {
+        route_slot<Sink>& slot = slots.emplace_back(route_slot<Sink>{{}, std::move(run), {}, nullptr, 0, true});
+        slot.sinks.push_back(std::move(sink));
+        finish_sinks = true;
+    }
+
+    /// The table's current routes (on start, and after a replace).
+    void take_routes() {
+        if constexpr (std::copy_constructible<Sink>) { // (only the table form has routes)
+            version = table->version();
+            routes = table->current();
+            slots.clear();
+            for (const route<Sink>& r : *routes) {
+                slots.push_back(route_slot<Sink>{r.name, r.pipeline.start(), r.sinks, r.metrics, 0, true});
+            }
+        }
+    }
+
     Source source;
-    Sink sink;
+    run_options options;
     run_stats stats;
-    std::string out; // the output of one chunk, until the sink took it
-    coropipe::detail::line_splitter splitter;
-    coropipe::sink<std::string_view> chain;
-    std::exception_ptr failure; // the first error; the run still finishes its stages and its output
+    coropipe::detail::block_splitter splitter;
+    std::vector<route_slot<Sink>> slots;
+    bool finish_sinks = false; // the sinks are this run's own
+    std::shared_ptr<const table_type> table;
+    std::shared_ptr<const typename table_type::routes> routes; // what `slots` were built from
+    std::uint64_t version = 0;
+    bool routes_changed = false; // the old slots have finished: take the new routes once written
+    std::exception_ptr failure;  // the first error; the run still finishes its stages and its output
     // What the coroutine `read_chunk()` of a source without the callback level returned.
     [[no_unique_address]] std::conditional_t<waiting_source<Source>, nothing, std::optional<std::string_view>> ready;
 };
 
 /// The one driver of `async_run`, an `async_compose` implementation: it
-/// reads, pushes the lines through the stages and writes their output, and
-/// between those it waits in exactly one operation of the source or the
-/// sink, holding `self` (this object and the completion handler) and no
-/// coroutine frame. Sources and sinks without the callback level are run as
-/// coroutines (`co_spawn`) only while they are waited for.
+/// reads, splits the bytes into blocks of whole lines, feeds them to each
+/// route's `text_run`, and writes each route's output to its sinks; between
+/// those it waits in exactly one operation of the source or a sink, holding
+/// `self` (this object and the completion handler) and no coroutine frame.
+/// Sources and sinks without the callback level are run as coroutines
+/// (`co_spawn`) only while they are waited for.
 template <class Executor, class Source, class Sink>
 class run_op {
 public:
@@ -175,7 +289,7 @@ public:
         }
     }
 
-    /// A wait of the source, or a write or finish of the sink, has ended.
+    /// A wait of the source, or a write or finish of a sink, has ended.
     template <class Self>
     void operator()(Self& self, boost::system::error_code ec, std::size_t = 0) {
         if (!ec) {
@@ -223,7 +337,7 @@ private:
         }
     }
 
-    /// Goes on after the source or the sink has resumed us.
+    /// Goes on after the source or a sink has resumed us.
     template <class Self>
     void resume(Self& self, std::exception_ptr e) {
         const bool failed = e != nullptr;
@@ -235,23 +349,29 @@ private:
             failed ? end_input(self) : run(self);
             return;
         case phase::writing:
-            s_->out.clear();
-            failed ? end_input(self) : run(self);
+            // A failed write ends the input, but this batch goes on to the
+            // other sinks first: end_input writes from the first route
+            // again, and the sinks before this one would get it twice.
+            ++sink_;
+            if (write_outputs(self)) {
+                s_->failure ? end_input(self) : run(self);
+            }
             return;
         case phase::flushing:
-            finish(self);
+            ++sink_;
+            if (write_outputs(self)) {
+                finish_sinks(self);
+            }
             return;
         default: // phase::finishing
-            phase_ = phase::done;
-            // The handler runs on its own executor (the awaiting coroutine's
-            // for use_awaitable); at once when that is where we are.
-            net::dispatch(self.get_executor(), std::move(self));
+            ++sink_;
+            finish_sinks(self);
             return;
         }
     }
 
-    /// Reads and pushes chunks until the source has to be waited for, the
-    /// sink takes its time, or the input ends.
+    /// Reads and feeds chunks until the source has to be waited for, a sink
+    /// takes its time, or the input ends.
     template <class Self>
     void run(Self& self) {
         for (int turn = 0; turn < chunks_per_turn; ++turn) {
@@ -260,7 +380,9 @@ private:
                 break;
             case next::write:
                 phase_ = phase::writing;
-                if (!write(self)) {
+                slot_ = 0;
+                sink_ = 0;
+                if (!write_outputs(self)) {
                     return; // resumed when the sink took it
                 }
                 if (s_->failure) {
@@ -288,16 +410,61 @@ private:
         net::post(on_executor(self));
     }
 
-    /// One chunk from the source, split and pushed through the stages.
+    /// Feeds a block to every live route; false once no route wants more.
+    bool feed(std::string_view block) {
+        run_state<Source, Sink>& s = *s_;
+        bool wanted = false;
+        for (route_slot<Sink>& slot : s.slots) {
+            if (!slot.alive) {
+                continue;
+            }
+            try {
+                slot.alive = slot.run.feed(block);
+            } catch (...) {
+                slot.alive = false;
+                route_failed(slot, std::current_exception());
+            }
+            wanted = wanted || slot.alive;
+        }
+        return wanted;
+    }
+
+    /// A stage of `slot` threw: the route stops, and is reported (with
+    /// `on_route_error`) or ends the run.
+    void route_failed(route_slot<Sink>& slot, std::exception_ptr e) {
+        if (slot.metrics != nullptr) {
+            slot.metrics->errors.fetch_add(1, std::memory_order_relaxed);
+        }
+        if (s_->options.on_route_error) {
+            s_->options.on_route_error(slot.name, std::move(e));
+        } else {
+            fail(std::move(e));
+        }
+    }
+
+    bool any_output() noexcept {
+        return std::any_of(s_->slots.begin(), s_->slots.end(),
+                           [](route_slot<Sink>& slot) { return !slot.run.output().empty(); });
+    }
+
+    /// One chunk from the source, split and fed to the routes.
     next step(bool cancelled) {
         run_state<Source, Sink>& s = *s_;
-        auto push = [&s](std::string_view line) {
-            ++s.stats.lines_in;
-            return s.chain.send(line);
-        };
+        if (s.routes_changed) {
+            s.routes_changed = false;
+            s.take_routes();
+        }
+        bool wanted = true;
         try {
             if (cancelled) {
                 throw boost::system::system_error(net::error::operation_aborted);
+            }
+            if (s.table && s.table->version() != s.version) {
+                // A reload: the old stages finish (their totals go to the old
+                // sinks); the new routes are taken once that is written.
+                finish_runs();
+                s.routes_changed = true;
+                return any_output() ? next::write : next::read;
             }
             std::optional<std::string_view> chunk;
             if constexpr (waiting_source<Source>) {
@@ -309,84 +476,189 @@ private:
                 return next::wait;
             }
             if (chunk->empty()) {
-                s.splitter.finish(push);
+                if (!s.options.hold_partial) {
+                    s.splitter.finish([this](std::string_view block) { return feed(block); });
+                }
+                count_input(0);
                 return next::end;
             }
             s.stats.bytes_in += chunk->size();
-            if (!s.splitter.feed(*chunk, push)) {
-                return next::end; // the stages have finished (`head N`)
-            }
+            wanted = s.splitter.feed(*chunk, [this](std::string_view block) { return feed(block); });
+            count_input(chunk->size());
         } catch (...) {
             fail(std::current_exception());
             return next::end;
         }
-        return s.out.empty() ? next::read : next::write;
+        if (s.failure || !wanted) {
+            return next::end; // a stage failed, or the stages have finished (`head N`)
+        }
+        return any_output() ? next::write : next::read;
+    }
+
+    /// The source's counters, after a chunk.
+    void count_input(std::size_t bytes) noexcept {
+        run_state<Source, Sink>& s = *s_;
+        const std::uint64_t lines = s.splitter.lines() - s.stats.lines_in;
+        const std::uint64_t truncated = s.splitter.truncated() - s.stats.truncated;
+        const std::uint64_t bad_frames = s.splitter.framing_errors() - framing_errors_;
+        s.stats.lines_in += lines;
+        s.stats.truncated += truncated;
+        framing_errors_ += bad_frames;
+        for (route_slot<Sink>& slot : s.slots) {
+            if (slot.metrics != nullptr) {
+                slot.metrics->lines_in.fetch_add(lines, std::memory_order_relaxed);
+            }
+        }
+        if (counters* c = s.options.source) {
+            c->lines_in.fetch_add(lines, std::memory_order_relaxed);
+            c->bytes_in.fetch_add(bytes, std::memory_order_relaxed);
+            c->truncated.fetch_add(truncated, std::memory_order_relaxed);
+            c->errors.fetch_add(bad_frames, std::memory_order_relaxed);
+        }
+    }
+
+    /// Every route's stages finish (totals are output).
+    void finish_runs() {
+        for (route_slot<Sink>& slot : s_->slots) {
+            try {
+                slot.run.finish();
+            } catch (...) {
+                route_failed(slot, std::current_exception());
+            }
+            slot.alive = false;
+        }
     }
 
     /// Whatever ended the input — its end, an error, cancellation, the
     /// stages — every stage finishes (totals are emitted), what was accepted
-    /// is written, and the sink is finished.
+    /// is written, and the sinks of a run of its own are finished.
     template <class Self>
     void end_input(Self& self) {
-        s_->stats.truncated = s_->splitter.truncated();
-        try {
-            s_->chain.close();
-        } catch (...) {
-            fail(std::current_exception());
+        run_state<Source, Sink>& s = *s_;
+        s.stats.truncated = s.splitter.truncated();
+        if (s.options.hold_partial) {
+            s.stats.held_bytes = s.splitter.carried();
         }
+        finish_runs();
         phase_ = phase::flushing;
-        if (s_->out.empty() || write(self)) {
-            finish(self);
+        slot_ = 0;
+        sink_ = 0;
+        if (write_outputs(self)) {
+            finish_sinks(self);
         }
     }
 
-    /// Hands `out` to the sink: true when done already (`failure` says how),
+    /// Hands each route's output to each of its sinks, from (slot_, sink_)
+    /// on: true when all are done (`failure` says how), false when a sink
+    /// resumes us.
+    template <class Self>
+    bool write_outputs(Self& self) {
+        run_state<Source, Sink>& s = *s_;
+        for (; slot_ < s.slots.size(); ++slot_, sink_ = 0) {
+            route_slot<Sink>& slot = s.slots[slot_];
+            std::string& out = slot.run.output();
+            if (out.empty()) {
+                continue;
+            }
+            const std::uint64_t lines = slot.run.lines_out() - slot.lines_taken;
+            if (sink_ == 0) {
+                s.stats.lines_out += lines;
+                s.stats.bytes_out += out.size();
+                if (slot.metrics != nullptr) {
+                    slot.metrics->lines_out.fetch_add(lines, std::memory_order_relaxed);
+                    slot.metrics->bytes_out.fetch_add(out.size(), std::memory_order_relaxed);
+                }
+            }
+            for (; sink_ < slot.sinks.size(); ++sink_) {
+                if (!write_one(self, slot.sinks[sink_], out, lines, slot.metrics)) {
+                    return false;
+                }
+            }
+            slot.lines_taken = slot.run.lines_out();
+            out.clear();
+        }
+        return true;
+    }
+
+    /// Hands `out` to `sink`: true when done already (`failure` says how),
     /// false when the sink resumes us.
     template <class Self>
-    bool write(Self& self) {
-        run_state<Source, Sink>& s = *s_;
-        s.stats.bytes_out += s.out.size();
-        if constexpr (requires { s.sink.write_now(std::string_view(s.out)); }) {
+    bool write_one(Self& self, Sink& sink, std::string_view out, std::uint64_t lines, counters* metrics) {
+        if constexpr (requires { { sink.try_write(out, lines) } -> std::same_as<bool>; }) {
+            if (sink.try_write(out, lines)) {
+                return true;
+            }
+            if (s_->options.lossy) {
+                s_->stats.dropped += lines;
+                if (metrics != nullptr) {
+                    metrics->dropped.fetch_add(lines, std::memory_order_relaxed);
+                }
+                if constexpr (requires { sink.note_dropped(lines); }) {
+                    sink.note_dropped(lines); // counted by the sink too: it was full
+                }
+                return true;
+            }
+        }
+        if constexpr (requires { sink.write_now(out); }) {
             try {
-                s.sink.write_now(s.out);
+                sink.write_now(out);
             } catch (...) {
                 fail(std::current_exception());
             }
-            s.out.clear();
             return true;
-        } else if constexpr (requires { s.sink.async_write(std::string_view(s.out), net::detached); }) {
-            s.sink.async_write(std::string_view(s.out), on_executor(self));
+        } else if constexpr (requires { sink.async_write(out, lines, net::detached); }) {
+            sink.async_write(out, lines, on_executor(self)); // a queued sink: counts lines
+            return false;
+        } else if constexpr (requires { sink.async_write(out, net::detached); }) {
+            sink.async_write(out, on_executor(self));
             return false;
         } else {
             Executor executor = executor_;
-            net::awaitable<void> write = s.sink.write(s.out);
+            net::awaitable<void> write = sink.write(out);
             net::co_spawn(std::move(executor), std::move(write), on_executor(self));
             return false;
         }
     }
 
+    /// Finishes the sinks of a run of its own, from slot_/sink_ on; then done.
     template <class Self>
-    void finish(Self& self) {
-        phase_ = phase::finishing;
-        Sink& sink = s_->sink;
-        if constexpr (requires { sink.finish_now(); }) {
-            try {
-                sink.finish_now();
-            } catch (...) {
-                fail(std::current_exception());
-            }
-            resume(self, nullptr);
-        } else if constexpr (requires { sink.async_finish(net::detached); }) {
-            sink.async_finish(on_executor(self));
-        } else {
-            Executor executor = executor_;
-            net::awaitable<void> finishing = sink.finish();
-            net::co_spawn(std::move(executor), std::move(finishing), on_executor(self));
+    void finish_sinks(Self& self) {
+        run_state<Source, Sink>& s = *s_;
+        if (phase_ != phase::finishing) {
+            phase_ = phase::finishing;
+            slot_ = 0;
+            sink_ = 0;
         }
+        if (s.finish_sinks) {
+            for (; slot_ < s.slots.size(); ++slot_, sink_ = 0) {
+                for (; sink_ < s.slots[slot_].sinks.size(); ++sink_) {
+                    Sink& sink = s.slots[slot_].sinks[sink_];
+                    if constexpr (requires { sink.finish_now(); }) {
+                        try {
+                            sink.finish_now();
+                        } catch (...) {
+                            fail(std::current_exception());
+                        }
+                    } else if constexpr (requires { sink.async_finish(net::detached); }) {
+                        sink.async_finish(on_executor(self));
+                        return;
+                    } else if constexpr (requires { sink.finish(); }) {
+                        Executor executor = executor_;
+                        net::awaitable<void> finishing = sink.finish();
+                        net::co_spawn(std::move(executor), std::move(finishing), on_executor(self));
+                        return;
+                    }
+                }
+            }
+        }
+        phase_ = phase::done;
+        // The handler runs on its own executor (the awaiting coroutine's
+        // for use_awaitable); at once when that is where we are.
+        net::dispatch(self.get_executor(), std::move(self));
     }
 
-    /// The source, the sink and the stages are gone before the handler runs.
-    /// A failed run completes with its exception and empty stats.
+    /// The source, the sinks and the stages are gone before the handler
+    /// runs. A failed run completes with its exception and empty stats.
     template <class Self>
     void complete(Self& self) {
         std::exception_ptr failure = std::move(s_->failure);
@@ -397,8 +669,17 @@ private:
 
     Executor executor_;
     std::unique_ptr<run_state<Source, Sink>> s_;
+    std::size_t slot_ = 0; // the route being written, in phase writing/flushing/finishing
+    std::size_t sink_ = 0; // its sink
+    std::uint64_t framing_errors_ = 0;
     phase phase_ = phase::start;
 };
+
+template <class Executor, class Source, class Sink, class Token>
+auto start_run(Executor executor, std::unique_ptr<run_state<Source, Sink>> state, Token&& token) {
+    return net::async_compose<Token, void(std::exception_ptr, run_stats)>(
+        run_op<Executor, Source, Sink>(executor, std::move(state)), token, executor);
+}
 
 } // namespace detail
 
@@ -411,11 +692,12 @@ private:
 /// - **Starts** when `token` says: at once for a callback or `detached`
 ///   (the first read is queued on `executor`, never run inside this call),
 ///   when awaited for `use_awaitable`/`deferred`.
-/// - **Flow**: a chunk is read, split into lines (views into the chunk, no
-///   copies), pushed through the stages; their output is collected and
-///   written to the sink before the next read, so a slow sink stops the
-///   reading (backpressure) and memory stays bounded by a chunk, the
-///   output of one chunk and the longest line (or `max_line`).
+/// - **Flow**: a chunk is read, split into blocks of whole lines (views
+///   into the chunk, no copies; `run_options::framing`), and fed to the
+///   stages (a `text_run`); their output is collected and written to the
+///   sink before the next read, so a slow sink stops the reading
+///   (backpressure) and memory stays bounded by a chunk, the output of one
+///   chunk and the longest line (or `max_line`).
 /// - **Waits** without a coroutine frame: between chunks the run is one
 ///   pending operation (a readability wait, a channel receive, a write)
 ///   holding a small state object — sources and sinks with the callback
@@ -438,10 +720,9 @@ template <class Executor, async_source Source, async_sink Sink,
           class Token = net::default_completion_token_t<Executor>>
 auto async_run(Executor executor, Source source, text_stage filter, Sink sink, run_options options = {},
                Token&& token = {}) {
-    auto state = std::make_unique<detail::run_state<Source, Sink>>(std::move(source), std::move(filter),
-                                                                   std::move(sink), options);
-    return net::async_compose<Token, void(std::exception_ptr, run_stats)>(
-        detail::run_op<Executor, Source, Sink>(executor, std::move(state)), token, executor);
+    auto state = std::make_unique<detail::run_state<Source, Sink>>(std::move(source), std::move(options));
+    state->add_own(text_run(std::move(filter)), std::move(sink));
+    return detail::start_run(std::move(executor), std::move(state), std::forward<Token>(token));
 }
 
 /// As above, with default options.
@@ -450,6 +731,48 @@ template <class Executor, async_source Source, async_sink Sink, class Token>
 auto async_run(Executor executor, Source source, text_stage filter, Sink sink, Token&& token) {
     return async_run(std::move(executor), std::move(source), std::move(filter), std::move(sink), run_options{},
                      std::forward<Token>(token));
+}
+
+/// As above, for a planned pipeline text: its whole-buffer paths (leading
+/// `grep`/`prefix` searched over whole buffers, a final fold) run here too.
+template <class Executor, async_source Source, async_sink Sink,
+          class Token = net::default_completion_token_t<Executor>>
+auto async_run(Executor executor, Source source, const text_pipeline& pipeline, Sink sink,
+               run_options options = {}, Token&& token = {}) {
+    auto state = std::make_unique<detail::run_state<Source, Sink>>(std::move(source), std::move(options));
+    state->add_own(pipeline.start(), std::move(sink));
+    return detail::start_run(std::move(executor), std::move(state), std::forward<Token>(token));
+}
+
+/// As above, with default options.
+template <class Executor, async_source Source, async_sink Sink, class Token>
+    requires(!std::same_as<std::decay_t<Token>, run_options>)
+auto async_run(Executor executor, Source source, const text_pipeline& pipeline, Sink sink, Token&& token) {
+    return async_run(std::move(executor), std::move(source), pipeline, std::move(sink), run_options{},
+                     std::forward<Token>(token));
+}
+
+/// The daemon's form: the lines of `source` through every route of `table`
+/// (each route's pipeline, its output to each of its sinks: fan-out). The
+/// sinks are shared with other runs (a `queued_sink` taking many
+/// connections' output) and are not finished at the end. A reload replaces
+/// the table's routes; the run takes them at its next chunk.
+///
+/// As the forms above otherwise; in addition (see `run_options`): `framing`
+/// for syslog streams, `lossy` for datagram sources, `hold_partial` for
+/// followed files, live `counters`, and `on_route_error` to keep a failing
+/// pipeline from stopping the others. To stop a run and drain it, end its
+/// source's input (close the reading side, `stop()` a datagram source or a
+/// followed file): what was read is processed and written, then the run
+/// completes.
+template <class Executor, async_source Source, std::copy_constructible Sink,
+          class Token = net::default_completion_token_t<Executor>>
+auto async_run(Executor executor, Source source, std::shared_ptr<const route_table<Sink>> table,
+               run_options options = {}, Token&& token = {}) {
+    auto state = std::make_unique<detail::run_state<Source, Sink>>(std::move(source), std::move(options));
+    state->table = std::move(table);
+    state->take_routes();
+    return detail::start_run(std::move(executor), std::move(state), std::forward<Token>(token));
 }
 
 } // namespace coropipe::asio

@@ -4,6 +4,7 @@
 #include <coropipe/detail/search.hpp>
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -12,7 +13,6 @@
 namespace coropipe::detail {
 
 class line_reader;
-class output_buffer;
 
 /// Finds `key=value` fields in a text of many lines at once, with the rules
 /// of `find_field` (lib/field.cpp): in each line, the first `key=` that
@@ -52,31 +52,28 @@ private:
 struct field_fold_spec {
     enum class kind : unsigned char { min, max, sum, avg, count };
     kind what = kind::min;
-    std::string key;         ///< without '='; unused by `count`
+    std::string key;         ///< the FIELD (a `field_ref`'s text: `latency_ms`, `$3`, `.a.b`); unused by `count`
     bool final_only = false; ///< only the final value, at the end (`--final`)
 };
 
-/// The whole-buffer fast path of `lines | [grep/prefix...] | running_min(field(key)) | print`
+/// The whole-buffer form of the pipeline text's `[grep/prefix/where...] | min FIELD`
 /// (and of max, sum, avg and count): the running value over the lines that
 /// pass a `line_filter` and hold the key, written as text straight into an
 /// `output_buffer`, one line per line that counts (or, with `final_only`,
 /// one at the end).
 ///
-/// Exact: the same numbers, as the same bytes, as the stages
-/// (`running_min`/`running_max`/`sum`/`avg` over `field(key)`, `count()`)
-/// followed by `print` (numbers in `to_chars_shortest` form): the value is
-/// `parse_number` of the field's text, the state is the stages' own
-/// accumulator (`best_so_far`, `sum_accumulator`, ...).
+/// Exact: the same bytes as the pipeline text's per-line numeric stages
+/// (lib/text/numeric.hpp): both keep their state in a `numeric_fold`
+/// (exact `coropipe::number`s; min/max print the best value as written),
+/// and both read the field with `field_ref::find`.
 ///
-/// How: without filters, `field_finder` searches each buffer for `key=`;
-/// with them, the `line_filter::cursor` finds the lines that pass and the
-/// key is looked up in each. `count` counts the lines ('\n's, memchr).
-/// Nothing is allocated per line. For a min or max, the text of the current
-/// value is kept and only re-formatted when the value changes.
+/// How: a logfmt key without filters is searched for (`key=`) over the
+/// whole buffer by `field_finder` (a quoted value is read again by
+/// `field_ref`, unquoted); otherwise the `line_filter::cursor` finds the
+/// lines that pass, and the field is looked up in each. `count` counts the
+/// lines ('\n's, memchr). Nothing is allocated per line once warm.
 ///
-/// Eager: each `feed` does its work at once. Write errors from `out` come
-/// out of `feed`/`finish` as `output_buffer` throws them (the value is kept
-/// up to date first). Not thread-safe. Compiled in lib/field_scan.cpp.
+/// Eager: each `feed` does its work at once. Not thread-safe. Compiled in lib/field_scan.cpp.
 class field_fold {
 public:
     /// `spec.key` empty (but for count) throws `coropipe::error`.
@@ -87,15 +84,20 @@ public:
 
     /// Takes every line of `text` (whole lines from a line start; the last
     /// may lack its '\n') that passes `filter`; for each one that counts,
-    /// unless `final_only`, writes the running value and '\n' to `out`
-    /// (`out.end_line()`, which flushes when line-buffered). Returns how
-    /// many lines it wrote.
-    std::size_t feed(std::string_view text, const line_filter& filter, output_buffer& out);
+    /// unless `final_only`, appends the running value and '\n' to `out`.
+    /// Returns how many lines it wrote.
+    std::size_t feed(std::string_view text, const line_filter& filter, std::string& out);
+
+    /// A test a line must also pass (a `where`), after the filter's.
+    using line_test = std::function<bool(std::string_view)>;
+
+    /// `feed`, counting only the lines that pass `filter` and `test` (if set).
+    std::size_t feed(std::string_view text, const line_filter& filter, const line_test& test, std::string& out);
 
     /// The end of the input: with `final_only`, writes the final value (if
     /// there is one, as the stages say: no min of nothing, a sum or count of
     /// 0) and returns 1, else 0. Without `final_only`, writes nothing.
-    std::size_t finish(output_buffer& out);
+    std::size_t finish(std::string& out);
 
 private:
     struct state; // the stages' accumulators; one allocation, at construction

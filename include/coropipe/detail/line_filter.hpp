@@ -17,38 +17,43 @@ struct line_filter_spec {
     enum class kind : unsigned char {
         substring, ///< `grep -F`: the line contains `pattern`
         prefix,    ///< `prefix`: the line starts with `pattern`
-        regex,     ///< `grep -E`: RE2 finds `pattern` in the line
+        regex,     ///< `grep -E`: the POSIX ERE `pattern` matches in the line (see `regex_matcher`)
     };
     kind what = kind::substring;
     std::string pattern;
     bool invert = false;      ///< pass the lines that fail the test (`-v`)
-    bool ignore_case = false; ///< ASCII case for a substring, RE2's for a regex; not for a prefix
+    bool ignore_case = false; ///< ASCII case (substring and regex); not for a prefix
 };
 
 /// A line predicate that also searches many lines at once: the lines that
 /// pass every one of its specs, found in a buffer of whole lines without
 /// splitting the lines that fail.
 ///
-/// How: one spec is the "primary" and searches the whole buffer (a
-/// substring with `substring_searcher`, after folding the buffer's case for
-/// `-i`; a prefix as "\n" + prefix; a regex with RE2 in multi-line mode);
-/// only the line around each hit is cut out (memrchr/memchr) and checked
-/// against the other specs, line by line. An inverted primary passes the
-/// lines between two hits. A regex that uses `\A`, `\z` or a `(?m)`-style
-/// flag group has no buffer search (its meaning would change): when no
-/// spec has one, every line is cut out and checked. Whatever the primary,
-/// a line passes exactly when `passes(line)` is true, which is the per-line
-/// `grep`/`prefix` stage's test.
+/// How: one spec is the "primary" and searches the whole buffer: a
+/// substring with `substring_searcher` (after folding the buffer's case for
+/// `-i`), a prefix as "\n" + prefix, a regex with Hyperscan (RE2 in
+/// multi-line mode where Hyperscan does not take it). A regex that is a
+/// literal (`grep -E ERROR`) or `^` and a literal searches as a substring
+/// or a prefix. Only the line around each hit is cut out (memrchr/memchr)
+/// and checked against the other specs, line by line; an inverted primary
+/// passes the lines between two hits. Whatever the primary, a line passes
+/// exactly when `passes(line)` is true, which is the per-line
+/// `grep`/`prefix` stage's test: no part of a translated regex matches a
+/// '\n' (`ere_translation`), so each hit lies in one line.
 ///
-/// Building compiles each regex (an invalid one throws `coropipe::error`,
-/// as `grep` does). Not thread-safe: `-i` folds into a buffer the filter
-/// keeps (as `ascii_icase_searcher` does); one filter per pipeline.
+/// Building translates and compiles each regex (an invalid one throws
+/// `coropipe::regex_error`, as `grep` does). Not thread-safe, and one
+/// cursor at a time: `-i` folds into a buffer the filter keeps (as
+/// `ascii_icase_searcher` does), and Hyperscan's scratch space and the
+/// lines it found are the filter's too; one filter per pipeline.
 /// Compiled in lib/line_filter.cpp.
 class line_filter {
 public:
     /// A filter passing the lines that pass all of `specs` (every line, if
-    /// there are none).
-    explicit line_filter(const std::vector<line_filter_spec>& specs);
+    /// there are none). `use_hyperscan = false` makes RE2 search the
+    /// buffer for a regex, as it does when Hyperscan does not take a
+    /// pattern: for tests and benchmarks.
+    explicit line_filter(const std::vector<line_filter_spec>& specs, bool use_hyperscan = true);
     line_filter(line_filter&&) noexcept;
     line_filter& operator=(line_filter&&) noexcept;
     ~line_filter();
@@ -58,6 +63,11 @@ public:
 
     /// True if every line passes (no specs, or only ones like `grep ''`).
     bool passes_all() const noexcept;
+
+    /// What searches the buffer, for tests and benchmarks: "none" (every
+    /// line is cut out and checked), "memchr", "memchr, case-folded",
+    /// "prefix", "hyperscan" or "re2".
+    std::string_view search_engine() const noexcept;
 
     /// Search state over one buffer of whole lines: '\n'-terminated, but
     /// the last one may be unterminated (the end of the input). The buffer

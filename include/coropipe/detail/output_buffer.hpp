@@ -30,6 +30,11 @@ std::to_chars_result to_chars_shortest(char* first, char* last, Number value) no
     return std::to_chars(first, last, value);
 }
 
+/// Writes all of `bytes` to descriptor `fd` with write(2), looping over
+/// partial writes, retrying EINTR and waiting (poll) on EAGAIN. A failed
+/// write throws `std::system_error` with its errno.
+void write_all(int fd, std::string_view bytes);
+
 /// A 64 KiB output buffer in front of a file descriptor or an ostream:
 /// what `coropipe::print` writes through.
 ///

@@ -1,24 +1,32 @@
 #pragma once
 
+#include <coropipe/regex_error.hpp>
+
 #include <memory>
 #include <string_view>
 
 namespace coropipe::detail {
 
-/// A compiled regular expression for `grep` with `grep_options::regex`
-/// (`grep -E`): RE2 behind a pointer, so that RE2's headers stay out of
-/// coropipe's public ones. Compiled in lib/regex.cpp.
+/// A compiled regular expression for `grep -E` (`grep_options::regex`) and
+/// `where`'s `~`: a POSIX extended regular expression as GNU grep -E reads
+/// it under `LC_ALL=C`, with its GNU extensions (`\w \s \b \< \>`, `a{,3}`);
+/// docs/regex.md has the syntax and the few differences. Hyperscan runs it
+/// (RE2 where Hyperscan does not take it), behind a pointer, so that their
+/// headers stay out of coropipe's public ones. Compiled in lib/regex.cpp.
 ///
-/// - RE2 syntax (POSIX ERE plus Perl classes like `\d`, no backreferences);
-///   matching takes time linear in the line, whatever the pattern.
-/// - Unanchored search, like `grep -E`: `a.c` matches "xxabcxx"; use `^`/`$`
-///   to anchor at the line's ends.
-/// - Bytes, not UTF-8 (RE2's Latin-1 mode): any line, including invalid
-///   UTF-8 and NUL bytes, can be searched; `.` is one byte.
-/// - `ignore_case`: RE2's case-insensitive mode (ASCII letters, and in
-///   Latin-1 mode the Latin-1 letters 0xC0-0xFE too).
-/// - An invalid pattern throws `coropipe::error` with RE2's message from the
-///   constructor. Matching never throws and is thread-safe.
+/// - Unanchored search, like `grep -E`: `a.c` matches "xxabcxx"; `^`/`$`
+///   anchor at the ends of the line.
+/// - Bytes, not characters: `.` and `[^a]` are one byte (any but '\n');
+///   classes and `\w`, `\b` are ASCII; invalid UTF-8 and NUL bytes are
+///   searched like any byte.
+/// - `ignore_case`: ASCII letters only (`grep -iE` under `LC_ALL=C`);
+///   bytes from 0x80 on are compared exactly.
+/// - Linear time in the line, whatever the pattern: back-references are
+///   not supported.
+/// - A pattern it does not take throws `coropipe::regex_error` (a
+///   `coropipe::error`, with the byte offset) from the constructor.
+///   Matching never throws and is thread-safe (each thread scans with a
+///   Hyperscan scratch space of its own, kept until it ends).
 class regex_matcher {
 public:
     regex_matcher(std::string_view pattern, bool ignore_case);

@@ -15,6 +15,15 @@ namespace detail {
 /// optional if there is no such `key=`. Compiled in lib/field.cpp.
 std::optional<std::string_view> find_field(std::string_view line, std::string_view key_eq) noexcept;
 
+/// A logfmt value: `find_field`'s, except that a value starting with `"`
+/// is quoted: the bytes after it up to the next `"` that no backslash
+/// escapes (or, in a line cut short, up to the next CR, LF or the end),
+/// without the quotes and still escaped; `*escaped` is set if it holds a
+/// backslash (`\"` and `\\` are for the caller to undo). `key_eq` is
+/// `"key="`, as for `find_field`.
+std::optional<std::string_view> find_logfmt_field(std::string_view line, std::string_view key_eq,
+                                                  bool* escaped) noexcept;
+
 /// Whitespace-separated column `n` (1-based, awk's `$n`) of `line`: columns
 /// are separated by runs of spaces, tabs, CR and LF. Empty optional if the
 /// line has fewer than `n` columns.

@@ -1,10 +1,11 @@
 #pragma once
 
 #include <coropipe/detail/search.hpp> // line_range
-#include <coropipe/error.hpp>
 #include <coropipe/pipe.hpp>
 #include <coropipe/stage.hpp>
-#include <coropipe/stages/field.hpp>
+#include <coropipe/field_ref.hpp>
+#include <coropipe/field_scratch.hpp>
+#include <coropipe/syntax_error.hpp>
 
 #include <cstddef>
 #include <memory>
@@ -18,21 +19,13 @@ namespace coropipe {
 
 /// A malformed `format` string. what() is one line,
 /// `coropipe::format: unterminated '{' at offset 4; write {{ for a literal {`:
-/// the `reason()`, the byte offset `position()` in the format string and a
-/// `hint()` (may be empty), kept apart for callers that point at the spot
-/// themselves (the pipeline-text parser does).
-class format_string_error : public error {
+/// a `syntax_error` whose `reason()`, `position()` (the byte offset in the
+/// format string) and `hint()` (may be empty) are kept apart for callers
+/// that point at the spot themselves (the pipeline-text parser does).
+class format_string_error : public syntax_error {
 public:
-    format_string_error(const std::string& reason, std::size_t position, const std::string& hint = {});
-
-    const std::string& reason() const noexcept { return reason_; }
-    std::size_t position() const noexcept { return position_; }
-    const std::string& hint() const noexcept { return hint_; }
-
-private:
-    std::string reason_;
-    std::size_t position_;
-    std::string hint_;
+    format_string_error(const std::string& reason, std::size_t position, const std::string& hint = {})
+        : syntax_error("coropipe::format", reason, position, hint) {}
 };
 
 namespace detail {
@@ -56,12 +49,13 @@ private:
         std::size_t begin;
         std::size_t end;
     };
-    using part = std::variant<literal, whole_line, field_projection, column_projection>;
+    using part = std::variant<literal, whole_line, field_ref>;
 
     std::string literals_; // the literal text, braces unescaped
     std::vector<part> parts_;
     std::string out_;
     std::string_view formatted_;
+    field_scratch scratch_; // the lookups' working memory
 };
 
 /// One heap object per stage keeps the frame small.
@@ -99,16 +93,18 @@ struct format_fn {
 /// ```
 ///
 /// - `{}` is the whole line (as read: a CRLF line keeps its '\r').
-/// - `{name}` is the value of the `name=value` field, found as
-///   `field(name)` finds it, and written as it is in the line (any text up
-///   to the next blank, not only numbers: `{user}` gives `u42`).
-/// - `{$N}` is whitespace column N, counted from 1, as `column(N)` finds it.
+/// - `{FIELD}` is the value of a FIELD (`field_ref`, docs/fields.md):
+///   `{key}` the value of `key=value` (a quoted value unquoted), `{$N}`
+///   whitespace column N counted from 1, `{.a.b}` a JSON path, `{@host}` a
+///   syslog header field. Written as it is in the line (any text, not only
+///   numbers: `{user}` gives `u42`). A placeholder ends at the first `}`.
 /// - `{{` and `}}` are a literal `{` and `}`. Every other byte is copied as
 ///   it is (no backslash escapes: write a tab as a tab).
 /// - A field or column that the line lacks is written as nothing: lines
 ///   are never dropped, so `format` yields exactly one line per input.
 ///
-/// A name is non-empty and has no blank, `=`, `{` or `}`; N is at least 1.
+/// A key has no blank, `=`, `{` or `}`; N is at least 1; `{2}` is refused
+/// (a column is `{$2}`).
 ///
 /// Eager parsing, lazy formatting: `format(fmt)` parses `fmt` once, and a
 /// malformed one (an unterminated `{`, a single `}`, `{$0}`, `{a b}`)

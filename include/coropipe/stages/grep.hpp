@@ -23,8 +23,8 @@ inline constexpr ignore_case_t ignore_case{};
 /// `grep -v -i -E p`.
 struct grep_options {
     bool invert = false;      ///< `-v`: pass the lines that do not match
-    bool ignore_case = false; ///< `-i`: ASCII case only for a substring; RE2's for a regex
-    bool regex = false;       ///< `-E`: `pattern` is an RE2 regex; otherwise a plain substring (`-F`)
+    bool ignore_case = false; ///< `-i`: ASCII letters only (bytes from 0x80 on compare exactly)
+    bool regex = false;       ///< `-E`: `pattern` is a POSIX ERE, as GNU grep -E reads it; otherwise a substring (`-F`)
 };
 
 namespace detail {
@@ -101,14 +101,16 @@ struct grep_fn : line_filter_fn<substring_searcher, line_filter_spec::kind::subs
 /// - substring (default): bytes compared exactly; with `ignore_case`, ASCII
 ///   letters only (A-Z = a-z); bytes >= 0x80 are still compared exactly, so
 ///   `É` and `é` differ.
-/// - `regex`: RE2 syntax, unanchored search (like `grep -E`), in time linear
-///   in the line (no backtracking); over bytes (Latin-1 mode), so invalid
-///   UTF-8 is searched, not rejected. With `ignore_case`, RE2's
-///   case-insensitive mode. See `detail::regex_matcher`.
+/// - `regex`: a POSIX extended regular expression with GNU's extensions,
+///   meaning what it means to GNU `grep -E` under `LC_ALL=C` (docs/regex.md
+///   lists the few it refuses); unanchored search, in time linear in the
+///   line (no backtracking, no back-references); over bytes, so invalid
+///   UTF-8 is searched, not rejected. See `detail::regex_matcher`.
 ///
 /// Eager construction, lazy matching: the `grep(...)` call copies the
 /// pattern and compiles a regex, and an invalid regex throws
-/// `coropipe::error` with RE2's message right there. Then it pulls from
+/// `coropipe::regex_error` (a `coropipe::error`, with the byte offset)
+/// right there. Then it pulls from
 /// upstream only when downstream asks, and yields the upstream's line itself
 /// (no copy). An exception from upstream or downstream surfaces at the
 /// consumer's resume point (`begin`, `++`, `send`) with its own type.

@@ -1,0 +1,31 @@
+// sum [--final] FIELD
+#include "numeric.hpp"
+
+namespace coropipe::text {
+
+namespace {
+
+text_stage build(const stage_spec& spec) {
+    return numeric_stage(spec, detail::numeric_fold::kind::sum);
+}
+
+std::optional<detail::field_fold_spec> as_fold(const stage_spec& spec) {
+    return numeric_fold_form(spec, detail::field_fold_spec::kind::sum);
+}
+
+} // namespace
+
+extern const stage_definition sum_stage{
+    .name = "sum",
+    .usage = "sum [--final] FIELD",
+    .description = "the sum of FIELD so far, after each line that has one",
+    .options = final_options,
+    .operand = operand_kind::field,
+    .operand_name = "FIELD",
+    .operand_required = true,
+    .notes = field_notes,
+    .build = build,
+    .as_fold = as_fold,
+};
+
+} // namespace coropipe::text

@@ -1,0 +1,105 @@
+#include "config/key_checks.hpp"
+
+#include "config/text.hpp"
+
+#include <coropipe/pipeline_text.hpp>
+
+#include <algorithm>
+
+namespace coropiped::loader {
+
+namespace {
+
+// sun_path holds 108 bytes with the terminating NUL.
+constexpr std::size_t max_unix_path = 107;
+
+std::string host_port(const endpoint& e) { return e.host + ':' + std::to_string(e.port); }
+
+std::string normal(const value& v) { return std::get<std::filesystem::path>(v).lexically_normal().string(); }
+
+// Every error of a pipeline text, left to right.
+// TODO(lead): switch to `return coropipe::parse_pipeline_errors(text);` once
+// it exists; until then, parse_pipeline's first error only.
+std::vector<coropipe::pipeline_text_error> run_text_errors(std::string_view text) {
+    return coropipe::parse_pipeline_errors(text);
+}
+
+// `e`, an error of the `run` text, at the offending byte in the file when
+// the string's token can be mapped back (escapes and all); else at the string.
+void report(key_use& use, const std::string& run, const coropipe::pipeline_text_error& e) {
+    position p = use.where;
+    if (const std::optional<std::size_t> start = offset_of(use.found.text, p)) {
+        if (const auto offsets = value_offsets(use.found.text, *start, run)) {
+            p = position_of(use.found.text, (*offsets)[std::min(e.position(), run.size())]);
+        }
+    }
+    std::string what = e.what();
+    constexpr std::string_view prefix = "coropipe: ";
+    if (what.starts_with(prefix)) {
+        what.erase(0, prefix.size());
+    }
+    use.found.error(p, use.dotted, printable(what, 300));
+}
+
+} // namespace
+
+void claim_listen(key_use& use) {
+    const endpoint& e = std::get<endpoint>(use.parsed);
+    if (e.port != 0) {
+        const std::string_view protocol = spelling(table(table_kind::source).types, use.type);
+        use.found.add_claim(std::string(protocol) + ' ' + host_port(e), "address", use.dotted, use.where);
+    }
+}
+
+void claim_metrics_listen(key_use& use) {
+    use.config.metrics_enabled = true;
+    const endpoint& e = std::get<endpoint>(use.parsed);
+    if (e.port != 0) {
+        use.found.add_claim("tcp " + host_port(e), "address", use.dotted, use.where);
+    }
+}
+
+void claim_standard_input(key_use& use) {
+    if (use.type == static_cast<int>(source_config::kind::stdin_)) {
+        use.found.add_claim("stdin", "standard input", use.dotted, use.where);
+    }
+}
+
+void claim_unix_socket(key_use& use) {
+    const std::size_t size = std::get<std::filesystem::path>(use.parsed).native().size();
+    if (size > max_unix_path) {
+        use.found.error(use.where, use.dotted,
+                        "the socket's path is " + std::to_string(size) + " bytes, more than the " +
+                            std::to_string(max_unix_path) + " a unix socket address holds");
+    }
+    use.found.add_claim("unix " + normal(use.parsed), "path", use.dotted, use.where);
+}
+
+void claim_followed_file(key_use& use) {
+    use.found.add_claim("file " + normal(use.parsed), "path", use.dotted, use.where);
+}
+
+void claim_written_file(key_use& use) {
+    use.found.add_claim("write " + normal(use.parsed), "path", use.dotted, use.where);
+}
+
+void check_run(key_use& use) {
+    pipeline_config& pipeline = use.as<pipeline_config>();
+    const std::vector<coropipe::pipeline_text_error> errors = run_text_errors(pipeline.run);
+    for (const coropipe::pipeline_text_error& e : errors) {
+        report(use, pipeline.run, e);
+    }
+    if (!errors.empty()) {
+        return;
+    }
+    try {
+        pipeline.stages = coropipe::parse_pipeline(pipeline.run);
+        if (use.found.check) {
+            use.found.check(pipeline);
+        }
+    } catch (const coropipe::pipeline_text_error& e) {
+        report(use, pipeline.run, e);
+    }
+}
+
+} // namespace coropiped::loader

@@ -1,0 +1,385 @@
+#include "config/schema.hpp"
+
+#include "config/fields.hpp"
+#include "config/key_checks.hpp"
+
+#include <algorithm>
+#include <optional>
+#include <type_traits>
+
+namespace coropiped::loader {
+
+namespace {
+
+using namespace std::chrono_literals;
+using source_kind = source_config::kind;
+using sink_kind = sink_config::kind;
+using namespace fields;
+
+constexpr std::uint64_t max_threads = 1024;
+constexpr std::uint64_t max_connections = 1'000'000;
+constexpr auto max_timeout = 24h;
+// SO_RCVBUF is an int, which the kernel doubles.
+constexpr std::uint64_t max_receive_buffer = 1ULL << 30;
+
+constexpr choice source_types[] = {{"tcp", static_cast<int>(source_kind::tcp)},
+                                   {"udp", static_cast<int>(source_kind::udp)},
+                                   {"unix", static_cast<int>(source_kind::unix_stream)},
+                                   {"stdin", static_cast<int>(source_kind::stdin_)},
+                                   {"file", static_cast<int>(source_kind::file)}};
+constexpr choice framings[] = {{"newline", static_cast<int>(source_config::framing::newline)},
+                               {"octet", static_cast<int>(source_config::framing::octet)},
+                               {"auto", static_cast<int>(source_config::framing::automatic)}};
+constexpr choice starts[] = {{"end", static_cast<int>(source_config::position::end)},
+                             {"beginning", static_cast<int>(source_config::position::beginning)}};
+constexpr choice sink_types[] = {{"file", static_cast<int>(sink_kind::file)},
+                                 {"stdout", static_cast<int>(sink_kind::stdout_)},
+                                 {"tcp", static_cast<int>(sink_kind::tcp)}};
+
+constexpr table_spec table_specs[] = {
+    {table_kind::daemon, "daemon", "", {}},
+    {table_kind::source, "source", " (type = \"tcp\", ...)", source_types},
+    {table_kind::pipeline, "pipeline", " (from = [...], run = \"...\", to = [...])", {}},
+    {table_kind::sink, "sink", " (type = \"file\", ...)", sink_types},
+};
+
+// ---- the keys --------------------------------------------------------------
+// Each key once per table and type of source or sink; a key whose default,
+// hint or checks differ by type (a source's `path`) has one entry per type.
+
+constexpr std::string_view framing_doc =
+    "how a stream is cut into messages: at newlines, by RFC 6587 octet counting (`LEN SP MSG`), or detected per "
+    "connection from its first byte";
+
+constexpr key daemon_keys[] = {
+    {.name = "threads",
+     .value = integer(0, max_threads),
+     .target = member<&daemon_config::threads>,
+     .doc = "threads running the io_context; 0: one per core"},
+    {.name = "shutdown_timeout",
+     .value = duration(0ms, max_timeout),
+     .target = member<&daemon_config::shutdown_timeout>,
+     .doc = "on SIGTERM/SIGINT, how long the daemon may take to drain its buffers to the sinks before it exits "
+            "anyway"},
+    {.name = "metrics_listen",
+     .value = address(true),
+     .target = member<&daemon_config::metrics_listen>,
+     .after = claim_metrics_listen,
+     .doc = "where `/metrics` (Prometheus text) and `/health` are served",
+     .none = "no HTTP endpoint"},
+    {.name = "state_file",
+     .value = of_kind(value_kind::path),
+     .target = member<&daemon_config::state_file>,
+     .after = claim_written_file,
+     .doc = "where `file` sources save their read offsets, so that a restart goes on where it stopped",
+     .none = "offsets are not saved"},
+    {.name = "checkpoint_interval",
+     .value = duration(10ms, max_timeout),
+     .target = member<&daemon_config::checkpoint_interval>,
+     .doc = "how often the offsets are saved to `state_file` while the daemon runs: after a crash or `kill -9`, "
+            "at most this much of the followed files is read again"},
+    {.name = "user",
+     .value = of_kind(value_kind::account),
+     .target = member<&daemon_config::user>,
+     .doc = "a daemon started as root switches to this user (a name or a number) once its sockets are bound",
+     .none = "stays as started"},
+    {.name = "group",
+     .value = of_kind(value_kind::account),
+     .target = member<&daemon_config::group>,
+     .doc = "...and to this group",
+     .none = "the user's group"},
+    {.name = "max_line",
+     .value = size(1),
+     .target = member<&daemon_config::max_line>,
+     .doc = "default `max_line` of the sources"},
+    {.name = "max_connections",
+     .value = integer(1, max_connections),
+     .target = member<&daemon_config::max_connections>,
+     .doc = "default `max_connections` of the `tcp` and `unix` sources"},
+    {.name = "source_buffer",
+     .value = size(1),
+     .target = member<&daemon_config::source_buffer>,
+     .doc = "default `buffer_bytes` of the sources"},
+    {.name = "pipeline_buffer",
+     .value = size(1),
+     .target = member<&daemon_config::pipeline_buffer>,
+     .doc = "default `buffer_bytes` of the pipelines"},
+    {.name = "sink_buffer",
+     .value = size(1),
+     .target = member<&daemon_config::sink_buffer>,
+     .doc = "default `buffer_bytes` of the sinks"},
+    {.name = "receive_buffer",
+     .value = size(1, max_receive_buffer),
+     .target = member<&daemon_config::receive_buffer>,
+     .doc = "default `receive_buffer` of the `udp` sources"},
+    {.name = "spool_max_bytes",
+     .value = size(1),
+     .target = member<&daemon_config::spool_max_bytes>,
+     .doc = "default `spool_max_bytes` of the sinks"},
+};
+
+constexpr type_mask tcp = of(source_kind::tcp), udp = of(source_kind::udp), unix_stream = of(source_kind::unix_stream),
+                    stdin_ = of(source_kind::stdin_), file = of(source_kind::file);
+
+constexpr key source_keys[] = {
+    {.table = table_kind::source,
+     .name = "type",
+     .value = one_of(source_types),
+     .target = member<&source_config::type>,
+     .required = true,
+     .after = claim_standard_input,
+     .doc = "where the lines come from: a TCP or UDP listener (syslog), a unix stream socket, standard input, or a "
+            "followed file"},
+    {.table = table_kind::source,
+     .name = "listen",
+     .types = tcp | udp,
+     .value = address(true),
+     .target = member<&source_config::listen>,
+     .required = true,
+     .hint = "the address to listen on, e.g. listen = \"127.0.0.1:5140\"",
+     .after = claim_listen,
+     .doc = "where to listen: syslog over TCP (RFC 6587) or UDP (one message per datagram)"},
+    {.table = table_kind::source,
+     .name = "path",
+     .types = unix_stream,
+     .value = of_kind(value_kind::path),
+     .target = member<&source_config::path>,
+     .required = true,
+     .hint = "the socket to listen on, e.g. path = \"/run/coropiped.sock\"",
+     .after = claim_unix_socket,
+     .doc = "the stream socket to create",
+     .note = "at most 107 bytes (after a relative path is joined to the config file's directory)"},
+    {.table = table_kind::source,
+     .name = "path",
+     .types = file,
+     .value = of_kind(value_kind::path),
+     .target = member<&source_config::path>,
+     .required = true,
+     .hint = "the file to follow, e.g. path = \"/var/log/app.log\"",
+     .after = claim_followed_file,
+     .doc = "the file to follow, as `tail -F` (across rotation and truncation)"},
+    {.table = table_kind::source,
+     .name = "framing",
+     .types = tcp | unix_stream,
+     .value = one_of(framings),
+     .target = member<&source_config::frames>,
+     .literal = "auto",
+     .doc = framing_doc},
+    {.table = table_kind::source,
+     .name = "framing",
+     .types = stdin_,
+     .value = one_of(framings),
+     .target = member<&source_config::frames>,
+     .doc = framing_doc},
+    {.table = table_kind::source,
+     .name = "max_line",
+     .value = size(1),
+     .target = member<&source_config::max_line>,
+     .from = "max_line",
+     .doc = "the longest line kept whole; a longer one is truncated to this many bytes and counted"},
+    {.table = table_kind::source,
+     .name = "max_connections",
+     .types = tcp | unix_stream,
+     .value = integer(1, max_connections),
+     .target = member<&source_config::max_connections>,
+     .from = "max_connections",
+     .doc = "connections open at once; more are refused and counted"},
+    {.table = table_kind::source,
+     .name = "idle_timeout",
+     .types = tcp | unix_stream,
+     .value = duration(0ms, max_timeout),
+     .target = member<&source_config::idle_timeout>,
+     .doc = "a connection that sends nothing for this long is closed; `\"0s\"`: never"},
+    {.table = table_kind::source,
+     .name = "buffer_bytes",
+     .value = size(1),
+     .target = member<&source_config::buffer_bytes>,
+     .from = "source_buffer",
+     .doc = "bytes read but not yet taken by the pipelines. *Checked, not yet used*: a source's lines go through its "
+            "pipelines as soon as they are read (one 64 KiB chunk at a time), so what a source holds is one chunk "
+            "and one partial line; backpressure comes from the sink buffers"},
+    {.table = table_kind::source,
+     .name = "receive_buffer",
+     .types = udp,
+     .value = size(1, max_receive_buffer),
+     .target = member<&source_config::receive_buffer>,
+     .from = "receive_buffer",
+     .doc = "the socket's receive buffer (SO_RCVBUF): what the kernel holds for a burst while the daemon is busy. "
+            "Without CAP_NET_ADMIN, Linux caps it at `net.core.rmem_max`"},
+    {.table = table_kind::source,
+     .name = "start",
+     .types = file,
+     .value = one_of(starts),
+     .target = member<&source_config::start>,
+     .doc = "where to start reading a file that has no saved offset: its end, as `tail -F`, or its beginning"},
+    {.table = table_kind::source,
+     .name = "mode",
+     .types = unix_stream,
+     .value = of_kind(value_kind::mode),
+     .target = member<&source_config::socket_mode>,
+     .doc = "the socket file's permissions: `\"0660\"` lets a group of clients connect",
+     .none = "the daemon makes it `0666`: anyone may log, as to rsyslog's `/dev/log`"},
+    {.table = table_kind::source,
+     .name = "owner",
+     .types = unix_stream,
+     .value = of_kind(value_kind::account),
+     .target = member<&source_config::socket_owner>,
+     .doc = "the socket file's owner, a user name or number",
+     .none = "the daemon's user"},
+    {.table = table_kind::source,
+     .name = "group",
+     .types = unix_stream,
+     .value = of_kind(value_kind::account),
+     .target = member<&source_config::socket_group>,
+     .doc = "the socket file's group, a group name or number",
+     .none = "the daemon's group"},
+};
+
+constexpr key pipeline_keys[] = {
+    {.table = table_kind::pipeline,
+     .name = "from",
+     .value = names(table_kind::source),
+     .target = member<&pipeline_config::from>,
+     .required = true,
+     .hint = "the sources to read, e.g. from = [\"app\"]",
+     .doc = "the lines of these sources, interleaved as they arrive"},
+    {.table = table_kind::pipeline,
+     .name = "run",
+     .value = of_kind(value_kind::string),
+     .target = member<&pipeline_config::run>,
+     .required = true,
+     .hint = "the pipeline text, e.g. run = \"grep ERROR\"",
+     .after = check_run,
+     .doc = "the stages each line goes through: `\"grep ERROR \\| prefix 2026-\"`",
+     .note = "a [pipeline text](pipeline_text.md)"},
+    {.table = table_kind::pipeline,
+     .name = "to",
+     .value = names(table_kind::sink),
+     .target = member<&pipeline_config::to>,
+     .required = true,
+     .hint = "the sinks to write, e.g. to = [\"errors\"]",
+     .doc = "every output line goes to each of these sinks"},
+    {.table = table_kind::pipeline,
+     .name = "buffer_bytes",
+     .value = size(1),
+     .target = member<&pipeline_config::buffer_bytes>,
+     .from = "pipeline_buffer",
+     .doc = "input lines queued for this pipeline. *Checked, not yet used*: pipelines run inline in each "
+            "connection, without a queue of their own",
+     .note = "at least the `max_line` of each source in `from`"},
+};
+
+constexpr type_mask to_file = of(sink_kind::file), to_stdout = of(sink_kind::stdout_), to_tcp = of(sink_kind::tcp);
+
+constexpr key sink_keys[] = {
+    {.table = table_kind::sink,
+     .name = "type",
+     .value = one_of(sink_types),
+     .target = member<&sink_config::type>,
+     .required = true,
+     .doc = "where the output goes: a file appended to, standard output, or a TCP peer"},
+    {.table = table_kind::sink,
+     .name = "path",
+     .types = to_file,
+     .value = of_kind(value_kind::path),
+     .target = member<&sink_config::path>,
+     .required = true,
+     .hint = "the file to append to, e.g. path = \"/var/log/coropipe/errors.log\"",
+     .after = claim_written_file,
+     .doc = "the file appended to; reopened by name on SIGHUP or SIGUSR1 (after logrotate)"},
+    {.table = table_kind::sink,
+     .name = "address",
+     .types = to_tcp,
+     .value = address(false),
+     .target = member<&sink_config::address>,
+     .required = true,
+     .hint = "the peer to forward to, e.g. address = \"logs.example.com:5140\"",
+     .doc = "the peer lines are forwarded to"},
+    {.table = table_kind::sink,
+     .name = "mode",
+     .types = to_file,
+     .value = of_kind(value_kind::mode),
+     .target = member<&sink_config::file_mode>,
+     .doc = "the permissions of the file when the sink creates it"},
+    {.table = table_kind::sink,
+     .name = "buffer_bytes",
+     .value = size(1),
+     .target = member<&sink_config::buffer_bytes>,
+     .from = "sink_buffer",
+     .doc = "output queued in memory for the sink: what waits while it cannot write"},
+    {.table = table_kind::sink,
+     .name = "backoff_min",
+     .value = duration(1ms, max_timeout),
+     .target = member<&sink_config::backoff_min>,
+     .doc = "after a failed write (tcp: a lost connection), the first delay before trying again, doubled after "
+            "each failure..."},
+    {.table = table_kind::sink,
+     .name = "backoff_max",
+     .value = duration(1ms, max_timeout),
+     .target = member<&sink_config::backoff_max>,
+     .doc = "...up to this"},
+    {.table = table_kind::sink,
+     .name = "spool",
+     .types = to_file | to_tcp,
+     .value = of_kind(value_kind::path),
+     .target = member<&sink_config::spool>,
+     .after = claim_written_file,
+     .doc = "an append-only file where what does not fit in `buffer_bytes` or cannot be written waits, on disk; "
+            "replayed in order when the sink recovers or the daemon restarts",
+     .none = "memory only"},
+    {.table = table_kind::sink,
+     .name = "spool_max_bytes",
+     .types = to_file | to_tcp,
+     .value = size(1),
+     .target = member<&sink_config::spool_max_bytes>,
+     .from = "spool_max_bytes",
+     .only_with = "spool",
+     .doc = "the spool's size limit"},
+};
+
+static_assert(well_formed(daemon_keys));
+static_assert(well_formed(source_keys));
+static_assert(well_formed(pipeline_keys));
+static_assert(well_formed(sink_keys));
+
+constexpr order_rule order_rule_list[] = {
+    {table_kind::daemon, "source_buffer", "max_line", ": a longest line must fit"},
+    {table_kind::source, "buffer_bytes", "max_line", ": a longest line must fit"},
+    {table_kind::sink, "backoff_max", "backoff_min", ""},
+};
+
+} // namespace
+
+const table_spec& table(table_kind kind) { return table_specs[static_cast<std::size_t>(kind)]; }
+
+std::span<const table_spec> tables() { return table_specs; }
+
+std::span<const key> keys(table_kind kind) {
+    switch (kind) {
+    case table_kind::daemon:
+        return daemon_keys;
+    case table_kind::source:
+        return source_keys;
+    case table_kind::pipeline:
+        return pipeline_keys;
+    case table_kind::sink:
+        break;
+    }
+    return sink_keys;
+}
+
+const key* find_key(table_kind kind, std::string_view name) {
+    const std::span<const key> list = keys(kind);
+    const auto it = std::find_if(list.begin(), list.end(), [&](const key& k) { return k.name == name; });
+    return it == list.end() ? nullptr : &*it;
+}
+
+std::span<const order_rule> order_rules() { return order_rule_list; }
+
+std::string_view spelling(std::span<const choice> choices, int chosen_value) {
+    const auto it =
+        std::find_if(choices.begin(), choices.end(), [&](const choice& c) { return c.value == chosen_value; });
+    return it == choices.end() ? std::string_view() : it->spelling;
+}
+
+} // namespace coropiped::loader

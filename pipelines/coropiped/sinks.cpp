@@ -1,0 +1,52 @@
+#include "sinks.hpp"
+
+#include "log.hpp"
+
+#include <boost/asio/strand.hpp>
+
+#include <stdexcept>
+#include <system_error>
+
+namespace coropiped {
+
+namespace net = boost::asio;
+using namespace coropipe::asio;
+
+std::string address_text(const endpoint& e) {
+    const std::string host = e.host.find(':') != std::string::npos ? "[" + e.host + "]" : e.host;
+    return host + ":" + std::to_string(e.port);
+}
+
+std::shared_ptr<queued_sink> open_sink(net::io_context& io, const sink_config& c, counters& metrics) {
+    net::any_io_executor strand = net::make_strand(io);
+    std::unique_ptr<sink_target> target;
+    switch (c.type) {
+    case sink_config::kind::file:
+        try {
+            target = make_file_target(strand, c.path, c.file_mode);
+        } catch (const std::system_error& e) {
+            throw std::runtime_error("sink " + c.name + ": cannot open " + c.path.string() + ": " +
+                                     e.code().message());
+        }
+        break;
+    case sink_config::kind::stdout_:
+        target = make_descriptor_target(strand, 1, "stdout");
+        break;
+    case sink_config::kind::tcp:
+        target = make_tcp_target(strand, c.address.host, std::to_string(c.address.port));
+        break;
+    }
+    queued_sink_options o;
+    o.name = c.name;
+    o.buffer_bytes = c.buffer_bytes;
+    if (c.backoff_min.count() > 0) {
+        o.backoff_min = c.backoff_min;
+    }
+    if (c.backoff_max.count() > 0) {
+        o.backoff_max = std::max(c.backoff_max, o.backoff_min);
+    }
+    o.log = log_to_stderr;
+    return queued_sink::create(strand, std::move(target), std::move(o), metrics);
+}
+
+} // namespace coropiped

@@ -1,0 +1,375 @@
+#include "sources.hpp"
+
+#include "log.hpp"
+#include "sinks.hpp" // address_text
+
+#include <coropipe/asio/datagram_source.hpp>
+#include <coropipe/asio/descriptor.hpp>
+#include <coropipe/asio/file_source.hpp>
+#include <coropipe/asio/listener.hpp>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/udp.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/strand.hpp>
+
+#include <mutex>
+#include <stdexcept>
+
+#include <grp.h>
+#include <pwd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace coropiped {
+
+namespace net = boost::asio;
+using namespace coropipe::asio;
+using coropipe::follow_event;
+using coropipe::follow_options;
+using coropipe::follow_start;
+using tcp = net::ip::tcp;
+using udp = net::ip::udp;
+using unix_stream = net::local::stream_protocol;
+
+namespace {
+
+run_options options_for(const source_config& c, counters* metrics) {
+    run_options o;
+    o.max_line = c.max_line;
+    using sk = source_config::kind;
+    const bool stream = c.type == sk::tcp || c.type == sk::unix_stream || c.type == sk::stdin_;
+    o.framing = !stream || c.frames == source_config::framing::newline ? framing::newline
+                : c.frames == source_config::framing::octet          ? framing::octet_counting
+                                                                      : framing::automatic;
+    o.lossy = c.type == sk::udp;
+    o.hold_partial = c.type == sk::file;
+    o.source = metrics;
+    o.on_route_error = [](const std::string& route, std::exception_ptr e) {
+        try {
+            std::rethrow_exception(e);
+        } catch (const std::exception& x) {
+            log(log_level::error, "pipeline " + route + ": " + x.what() + "; it stops for this input");
+        }
+    };
+    return o;
+}
+
+/// A run has ended: an error is told (but the end that stop() caused).
+void report_end(const std::string& source, std::exception_ptr e, counters* metrics) {
+    if (!e) {
+        return;
+    }
+    try {
+        std::rethrow_exception(e);
+    } catch (const boost::system::system_error& x) {
+        if (x.code() == net::error::operation_aborted) {
+            return;
+        }
+        log(log_level::warning, "source " + source + ": " + x.what());
+    } catch (const std::exception& x) {
+        log(log_level::warning, "source " + source + ": " + x.what());
+    }
+    metrics->errors.fetch_add(1, std::memory_order_relaxed);
+}
+
+/// A source object shared between the run (which reads it) and the
+/// running_source (which stops it).
+template <class S>
+struct shared_source {
+    std::shared_ptr<S> s;
+    net::awaitable<std::string_view> read_chunk() { return coropipe::asio::detail::read_chunk_of(this); }
+    std::optional<std::string_view> try_read_chunk() { return s->try_read_chunk(); }
+    template <class Token>
+    auto async_wait_chunk(Token&& token) {
+        return s->async_wait_chunk(std::forward<Token>(token));
+    }
+};
+
+template <class Endpoint>
+Endpoint resolve(net::io_context& io, const endpoint& at) {
+    typename Endpoint::protocol_type::resolver resolver(io);
+    return resolver.resolve(at.host, std::to_string(at.port), Endpoint::protocol_type::resolver::passive)
+        .begin()
+        ->endpoint();
+}
+
+std::string endpoint_text(const net::ip::address& a, unsigned short port) {
+    return (a.is_v6() ? "[" + a.to_string() + "]" : a.to_string()) + ":" + std::to_string(port);
+}
+
+[[noreturn]] void cannot(const source_config& c, const std::string& what, const std::string& why) {
+    throw std::runtime_error("source " + c.name + ": cannot " + what + ": " + why);
+}
+
+// ---- tcp and unix: a listener, a run per connection -------------------------------
+
+template <class Protocol>
+class listening_source final : public running_source {
+public:
+    listening_source(const source_config& c, source_env env, typename Protocol::acceptor acceptor)
+        : name_(c.name), env_(std::move(env)), options_(options_for(c, env_.metrics)) {
+        listener_options lo;
+        lo.name = c.name;
+        lo.max_connections = c.max_connections;
+        lo.idle_timeout = c.idle_timeout;
+        lo.metrics = env_.metrics;
+        lo.log = log_to_stderr;
+        listener_ = std::make_shared<listener<Protocol>>(
+            env_.io->get_executor(), std::move(acceptor), std::move(lo),
+            [this](std::shared_ptr<connection<Protocol>> conn, std::function<void()> done) {
+                serve(std::move(conn), std::move(done));
+            });
+    }
+    ~listening_source() override = default;
+
+    void start() override {
+        env_.runs->started(); // the listener itself, until stopped
+        listener_->start();
+    }
+
+    void stop() override {
+        listener_->stop([runs = env_.runs] { runs->finished(); });
+    }
+
+    bool update(const source_config& next) override {
+        listener_->update(next.max_connections, next.idle_timeout);
+        std::lock_guard lock(mutex_);
+        options_ = options_for(next, env_.metrics);
+        return true;
+    }
+
+    std::string trouble() const override {
+        return listener_->degraded() ? "source " + name_ + ": cannot accept connections (out of descriptors?)"
+                                     : std::string();
+    }
+
+private:
+    // On the listener's strand; the run goes on the connection's strand.
+    void serve(std::shared_ptr<connection<Protocol>> conn, std::function<void()> done) {
+        run_options o;
+        {
+            std::lock_guard lock(mutex_);
+            o = options_;
+        }
+        env_.runs->started();
+        auto executor = conn->socket.get_executor();
+        async_run(executor, connection_source<Protocol>(std::move(conn)), std::shared_ptr<const route_table>(env_.table),
+                  std::move(o),
+                  [name = name_, metrics = env_.metrics, runs = env_.runs, done = std::move(done)](
+                      std::exception_ptr e, run_stats) {
+                      report_end(name, e, metrics);
+                      log(log_level::info, "source " + name + ": connection closed");
+                      done();
+                      runs->finished();
+                  });
+    }
+
+    std::string name_;
+    source_env env_;
+    std::mutex mutex_;
+    run_options options_; // for new connections
+    std::shared_ptr<listener<Protocol>> listener_;
+};
+
+std::unique_ptr<running_source> open_tcp(const source_config& c, source_env env) {
+    tcp::acceptor acceptor(*env.io);
+    try {
+        const tcp::endpoint at = resolve<tcp::endpoint>(*env.io, c.listen);
+        acceptor.open(at.protocol());
+        acceptor.set_option(tcp::acceptor::reuse_address(true));
+        acceptor.bind(at);
+        acceptor.listen(net::socket_base::max_listen_connections);
+    } catch (const boost::system::system_error& e) {
+        cannot(c, "listen on tcp " + address_text(c.listen), e.code().message());
+    }
+    const tcp::endpoint local = acceptor.local_endpoint();
+    log(log_level::info, "source " + c.name + ": listening on tcp " + endpoint_text(local.address(), local.port()));
+    return std::make_unique<listening_source<tcp>>(c, std::move(env), std::move(acceptor));
+}
+
+/// `owner`/`group` of a unix socket: a name or a number.
+template <class Lookup>
+long id_of(const std::string& name, Lookup lookup) {
+    if (name.empty()) {
+        return -1;
+    }
+    if (name.find_first_not_of("0123456789") == std::string::npos) {
+        return std::stol(name);
+    }
+    return lookup(name);
+}
+
+std::unique_ptr<running_source> open_unix(const source_config& c, source_env env) {
+    unix_stream::acceptor acceptor(*env.io);
+    const std::string path = c.path.string();
+    struct stat st {};
+    if (::lstat(path.c_str(), &st) == 0 && !S_ISSOCK(st.st_mode)) {
+        cannot(c, "listen on unix " + path, "something that is not a socket is there (not removed)");
+    }
+    try {
+        ::unlink(path.c_str()); // a stale socket file from an earlier run
+        acceptor.open(unix_stream());
+        acceptor.bind(unix_stream::endpoint(path));
+        acceptor.listen(net::socket_base::max_listen_connections);
+    } catch (const boost::system::system_error& e) {
+        cannot(c, "listen on unix " + path, e.code().message());
+    }
+    // As rsyslog's /dev/log, anyone may log by default; `mode` restricts it.
+    const unsigned mode = c.socket_mode.value_or(0666);
+    if (::chmod(path.c_str(), mode) != 0) {
+        cannot(c, "set the mode of " + path, std::strerror(errno));
+    }
+    const long uid = id_of(c.socket_owner, [](const std::string& n) -> long {
+        const passwd* p = ::getpwnam(n.c_str());
+        return p != nullptr ? static_cast<long>(p->pw_uid) : -2;
+    });
+    const long gid = id_of(c.socket_group, [](const std::string& n) -> long {
+        const group* g = ::getgrnam(n.c_str());
+        return g != nullptr ? static_cast<long>(g->gr_gid) : -2;
+    });
+    if (uid == -2 || gid == -2) {
+        cannot(c, "set the owner of " + path, "no such " + std::string(uid == -2 ? "user '" + c.socket_owner + "'"
+                                                                                  : "group '" + c.socket_group + "'"));
+    }
+    if ((uid >= 0 || gid >= 0) &&
+        ::chown(path.c_str(), static_cast<uid_t>(uid), static_cast<gid_t>(gid)) != 0) {
+        cannot(c, "set the owner of " + path, std::strerror(errno));
+    }
+    log(log_level::info, "source " + c.name + ": listening on unix " + path);
+    return std::make_unique<listening_source<unix_stream>>(c, std::move(env), std::move(acceptor));
+}
+
+// ---- udp, stdin, a followed file: one run -----------------------------------------
+
+template <class S>
+class single_run_source final : public running_source {
+public:
+    using stopper = std::function<void(S&)>;
+
+    single_run_source(const source_config& c, source_env env, std::shared_ptr<S> s, stopper stop,
+                      std::function<void(std::exception_ptr, run_stats)> on_end = {})
+        : config_(c), env_(std::move(env)), s_(std::move(s)), stop_(std::move(stop)), on_end_(std::move(on_end)),
+          strand_(net::make_strand(*env_.io)) {}
+
+    void start() override {
+        env_.runs->started();
+        async_run(strand_, shared_source<S>{s_}, std::shared_ptr<const route_table>(env_.table),
+                  options_for(config_, env_.metrics),
+                  [name = config_.name, metrics = env_.metrics, runs = env_.runs, on_end = on_end_](
+                      std::exception_ptr e, run_stats stats) {
+                      report_end(name, e, metrics);
+                      if (on_end) {
+                          on_end(e, stats);
+                      }
+                      runs->finished();
+                  });
+    }
+
+    void stop() override {
+        net::post(strand_, [s = s_, stop = stop_] { stop(*s); });
+    }
+
+    bool update(const source_config& next) override {
+        // A changed max_line or receive_buffer needs a new run: not in place.
+        return next == config_;
+    }
+
+private:
+    source_config config_;
+    source_env env_;
+    std::shared_ptr<S> s_;
+    stopper stop_;
+    std::function<void(std::exception_ptr, run_stats)> on_end_;
+    net::strand<net::io_context::executor_type> strand_;
+};
+
+std::unique_ptr<running_source> open_udp(const source_config& c, source_env env) {
+    auto socket = std::make_shared<udp::socket>(*env.io);
+    try {
+        const udp::endpoint at = resolve<udp::endpoint>(*env.io, c.listen);
+        socket->open(at.protocol());
+        socket->set_option(udp::socket::reuse_address(true));
+        if (c.receive_buffer != 0) {
+            // SO_RCVBUFFORCE (root) goes past net.core.rmem_max; else what the kernel allows.
+            const int size = static_cast<int>(std::min<std::size_t>(c.receive_buffer, 1U << 30));
+            if (::setsockopt(socket->native_handle(), SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) != 0) {
+                boost::system::error_code ignored;
+                socket->set_option(net::socket_base::receive_buffer_size(size), ignored);
+            }
+        }
+        socket->bind(at);
+    } catch (const boost::system::system_error& e) {
+        cannot(c, "listen on udp " + address_text(c.listen), e.code().message());
+    }
+    net::socket_base::receive_buffer_size got;
+    socket->get_option(got);
+    const udp::endpoint local = socket->local_endpoint();
+    log(log_level::info, "source " + c.name + ": listening on udp " + endpoint_text(local.address(), local.port()) +
+                             " (receive buffer " + std::to_string(got.value() / 2) + " bytes)");
+    auto source = std::make_shared<datagram_source<udp::socket>>(*socket);
+    // The socket lives as long as the source's shared state.
+    std::shared_ptr<datagram_source<udp::socket>> held(source.get(), [source, socket](auto*) {});
+    return std::make_unique<single_run_source<datagram_source<udp::socket>>>(
+        c, std::move(env), std::move(held), [](datagram_source<udp::socket>& s) { s.stop(); });
+}
+
+std::unique_ptr<running_source> open_stdin(const source_config& c, source_env env) {
+    auto source = std::make_shared<descriptor_source>(env.io->get_executor(), 0);
+    return std::make_unique<single_run_source<descriptor_source>>(c, std::move(env), std::move(source),
+                                                                  [](descriptor_source& s) { s.close(); });
+}
+
+std::unique_ptr<running_source> open_file(const source_config& c, source_env env) {
+    follow_options f;
+    f.start = c.start == source_config::position::end ? follow_start::end : follow_start::beginning;
+    f.on_event = [name = c.name](follow_event event, const std::filesystem::path& path) {
+        log(log_level::info, "source " + name + ": " + path.string() + ": " + describe(event));
+    };
+    if (env.positions != nullptr) {
+        f.resume = env.positions->get(c.name);
+    }
+    std::shared_ptr<followed_file> file;
+    try {
+        file = std::make_shared<followed_file>(env.io->get_executor(), c.path, std::move(f));
+    } catch (const std::system_error& e) {
+        cannot(c, "follow " + c.path.string(), e.code().message());
+    }
+    log(log_level::info, "source " + c.name + ": following " + c.path.string());
+    auto on_end = [name = c.name, positions = env.positions, file](std::exception_ptr e, run_stats stats) {
+        // After a failed run the saved offset stays where it was: lines may
+        // come again, none is lost.
+        if (positions != nullptr && !e) {
+            coropipe::file_position at = file->follower().position();
+            at.offset -= static_cast<std::int64_t>(stats.held_bytes); // a last partial line is read again
+            positions->set(name, at);
+        }
+    };
+    return std::make_unique<single_run_source<followed_file>>(c, std::move(env), std::move(file),
+                                                              [](followed_file& s) { s.stop(); }, on_end);
+}
+
+} // namespace
+
+bool same_place(const source_config& current, const source_config& next) {
+    return current.type == next.type && current.listen == next.listen && current.path == next.path;
+}
+
+std::unique_ptr<running_source> open_source(const source_config& c, source_env env) {
+    switch (c.type) {
+    case source_config::kind::tcp:
+        return open_tcp(c, std::move(env));
+    case source_config::kind::unix_stream:
+        return open_unix(c, std::move(env));
+    case source_config::kind::udp:
+        return open_udp(c, std::move(env));
+    case source_config::kind::stdin_:
+        return open_stdin(c, std::move(env));
+    case source_config::kind::file:
+        break;
+    }
+    return open_file(c, std::move(env));
+}
+
+} // namespace coropiped
