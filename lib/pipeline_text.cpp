@@ -316,6 +316,30 @@ bool takes_option(const stage_grammar& g, std::string_view spelling) noexcept {
                        [&](const option_info& o) { return o.spelling == spelling; });
 }
 
+bool is_digits(std::string_view s) noexcept {
+    return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// What `g` takes instead of the unknown option `spelling`: the nearest of
+// its options, else the list of them, else that it takes none.
+std::string option_hint(const stage_grammar& g, std::string_view spelling) {
+    if (g.options.empty()) {
+        return std::string(g.name) + " takes no options; usage: " + std::string(g.usage);
+    }
+    if (spelling.size() > 2) {
+        const std::string_view best = detail::nearest_name(spelling, g.options, &option_info::spelling);
+        if (!best.empty()) {
+            return "did you mean '" + std::string(best) + "'?";
+        }
+    }
+    std::string list;
+    for (const option_info& o : g.options) {
+        list += list.empty() ? "" : " ";
+        list += o.spelling;
+    }
+    return std::string(g.name) + " takes " + list + "; usage: " + std::string(g.usage);
+}
+
 // The spec of stage `g` from its name and the words after it. Options come
 // first (POSIX: the first operand or `--` ends them); "missing ..." points
 // just past the stage's last word.
@@ -337,10 +361,18 @@ stage_spec validate(const stage_grammar& g, const word& name, const std::vector<
         }
         if (w.text.starts_with("--")) {
             if (w.text != "--final" || !takes_option(g, w.text)) {
-                fail(g.name, "unknown option " + quoted(w.text), w.position);
+                fail(g.name, "unknown option " + quoted(w.text), w.position, option_hint(g, w.text));
             }
             spec.final_only = true;
             continue;
+        }
+        if (w.text.size() > 2 && takes_option(g, "-" + w.text)) { // -final for --final
+            fail(g.name, "unknown option " + quoted(w.text), w.position, "did you mean '-" + w.text + "'?");
+        }
+        if (g.operand == operand_kind::number && (w.text == "-n" || is_digits(w.text.substr(1)))) {
+            // head -5, head -n 5: the count is the operand
+            fail(g.name, "unknown option " + quoted(w.text), w.position,
+                 "the count is an operand: '" + std::string(g.name) + " N', as '" + std::string(g.name) + " 10'");
         }
         for (std::size_t k = 1; k < w.text.size(); ++k) {
             char c = w.text[k];
@@ -351,7 +383,8 @@ stage_spec validate(const stage_grammar& g, const word& name, const std::vector<
             }
             const char spelling[] = {'-', c};
             if (!takes_option(g, std::string_view(spelling, 2))) {
-                fail(g.name, "unknown option " + quoted(std::string_view(spelling, 2)), at);
+                fail(g.name, "unknown option " + quoted(std::string_view(spelling, 2)), at,
+                     option_hint(g, std::string_view(spelling, 2)));
             }
             if (g.exclusive.find(c) != std::string_view::npos) {
                 for (char other : g.exclusive) {

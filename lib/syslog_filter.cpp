@@ -7,7 +7,10 @@
 namespace coropipe::detail {
 
 bool syslog_filter::passes(std::string_view line) const noexcept {
-    const syslog_message m = parse_syslog(line);
+    // host and app also read a log file's line, which has no <PRI>
+    // (`TIMESTAMP HOST APP[PID]: MSG`), as @host and @app do.
+    const bool header_only = what == kind::host || what == kind::app;
+    const syslog_message m = parse_syslog(line, header_only ? syslog_pri::optional : syslog_pri::required);
     switch (what) {
     case kind::severity:
         if (m.priority < 0) {

@@ -82,12 +82,59 @@ void tell_input_event(const std::string& file, std::error_code code, std::string
     std::fprintf(stderr, "coropipe: %s: %s\n", name.c_str(), text.c_str());
 }
 
+/// `arg` as the shell reads it back: in single quotes unless it is plain.
+std::string shell_quoted(const std::string& arg) {
+    const bool plain = !arg.empty() && arg.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                                              "0123456789-_./=:@%+,") == std::string::npos;
+    if (plain) {
+        return arg;
+    }
+    std::string out = "'";
+    for (char c : arg) {
+        out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    }
+    return out + "'";
+}
+
+/// For `coropipe grep error app.log` (the pipeline not quoted, so the
+/// pipeline text is "grep"): the command line with the most words joined
+/// that make a valid pipeline, when some do; else empty.
+std::string unquoted_hint(const options& o) {
+    std::string text = o.text;
+    std::string longest;
+    std::size_t taken_longest = 0;
+    for (std::size_t taken = 1; taken <= o.files.size(); ++taken) {
+        text += ' ';
+        text += o.files[taken - 1];
+        try {
+            parse_pipeline(text); // parsed only: nothing is opened
+        } catch (const pipeline_text_error&) {
+            continue;
+        }
+        longest = text;
+        taken_longest = taken;
+    }
+    if (longest.empty()) {
+        return {};
+    }
+    std::string line = "coropipe " + shell_quoted(longest);
+    for (std::size_t i = taken_longest; i < o.files.size(); ++i) {
+        line += ' ';
+        line += shell_quoted(o.files[i]);
+    }
+    return line;
+}
+
 int run(const options& o) {
     std::optional<text_pipeline> pipeline;
     try {
         pipeline.emplace(o.text, plan_options{.fast_paths = !o.no_fast_paths});
     } catch (const pipeline_text_error& e) {
         std::fprintf(stderr, "%s\n%s", e.what(), format_error(o.text, e).c_str());
+        const std::string quoted = unquoted_hint(o);
+        if (!quoted.empty()) {
+            std::fprintf(stderr, "coropipe: quote the whole pipeline as one argument: %s\n", quoted.c_str());
+        }
         return exit_error;
     }
     if (o.explain) {

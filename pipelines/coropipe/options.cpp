@@ -9,7 +9,13 @@ namespace coropipe::cli {
 namespace {
 
 [[noreturn]] void unknown(const std::string& option) {
-    throw usage_error{"coropipe: unknown option '" + option + "' (see coropipe --help)"};
+    std::string message = "coropipe: unknown option '" + option + "' (see coropipe --help)";
+    if (!option.starts_with("--")) {
+        // coropipe -i 'grep x': a stage's option before the pipeline
+        message += "\ncoropipe: a stage's options go inside the quoted pipeline text, after the stage's name,"
+                   " as in: coropipe 'grep -i error' app.log";
+    }
+    throw usage_error{message};
 }
 
 } // namespace

@@ -221,9 +221,46 @@ TEST_CASE("coropipe --version prints the project version", "[pipelines][coropipe
 TEST_CASE("coropipe rejects an unknown option with exit 2", "[pipelines][coropipe]") {
     const process_result r = coropipe_stdin({"-x", "print"}, "a\n");
     CHECK(r.out.empty());
-    CHECK(r.err == "coropipe: unknown option '-x' (see coropipe --help)\n");
+    CHECK(r.err == "coropipe: unknown option '-x' (see coropipe --help)\n"
+                   "coropipe: a stage's options go inside the quoted pipeline text, after the stage's name, as in: "
+                   "coropipe 'grep -i error' app.log\n");
     CHECK(r.status == 2);
     CHECK(run_coropipe({"--bogus", "print"}).err == "coropipe: unknown option '--bogus' (see coropipe --help)\n");
+}
+
+TEST_CASE("coropipe given a stage's option before the pipeline says where options go", "[pipelines][coropipe]") {
+    const process_result r = coropipe_stdin({"-i", "grep x"}, "x\n");
+    CHECK(r.out.empty());
+    CHECK(r.err == "coropipe: unknown option '-i' (see coropipe --help)\n"
+                   "coropipe: a stage's options go inside the quoted pipeline text, after the stage's name, as in: "
+                   "coropipe 'grep -i error' app.log\n");
+    CHECK(r.status == 2);
+}
+
+TEST_CASE("coropipe given an unquoted pipeline shows the command line with it quoted, reading nothing",
+          "[pipelines][coropipe]") {
+    const process_result r = run_coropipe({"grep", "error", "app.log"});
+    CHECK(r.out.empty());
+    CHECK(r.err == "coropipe: grep: missing PATTERN at column 5\ngrep\n    ^\n"
+                   "coropipe: quote the whole pipeline as one argument: coropipe 'grep error' app.log\n");
+    CHECK(r.status == 2);
+    const process_result two = run_coropipe({"grep", "debug", "|", "head", "3", "a.log", "b log"});
+    CHECK(two.err.ends_with("coropipe: quote the whole pipeline as one argument: "
+                            "coropipe 'grep debug | head 3' a.log 'b log'\n"));
+    CHECK(two.status == 2);
+    // no hint when no join of the words makes a pipeline
+    CHECK(run_coropipe({"grep"}).err == "coropipe: grep: missing PATTERN at column 5\ngrep\n    ^\n");
+}
+
+TEST_CASE("coropipe host and app read log-file lines without <PRI>", "[pipelines][coropipe]") {
+    const std::string text = "Dec  1 10:00:00 web-1 nginx[123]: hello\n"
+                             "Dec  1 10:00:01 web-2 sshd[9]: login\n"
+                             "<13>Dec  1 10:00:02 web-1 sshd[9]: with pri\n"
+                             "no header at all\n";
+    CHECK(coropipe_stdin({"host web-1"}, text).out ==
+          "Dec  1 10:00:00 web-1 nginx[123]: hello\n<13>Dec  1 10:00:02 web-1 sshd[9]: with pri\n");
+    CHECK(coropipe_stdin({"app sshd | host web-2"}, text).out == "Dec  1 10:00:01 web-2 sshd[9]: login\n");
+    CHECK(coropipe_stdin({"app nginx | print '{@host} {@pid}'"}, text).out == "web-1 123\n");
 }
 
 TEST_CASE("coropipe without a pipeline text is an error", "[pipelines][coropipe]") {

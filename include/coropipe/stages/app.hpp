@@ -29,9 +29,11 @@ struct app_fn : syslog_stage_fn<app_fn> {
 /// lines(log) | app("sshd") | print(std::cout);
 /// ```
 ///
-/// Each line is one raw syslog message (see `parse_syslog`). A line
-/// without that field (no `<PRI>`, RFC 5424 `-`, or none found in an
-/// RFC 3164 line) has an empty one: it passes only `app("")`.
+/// Each line is one raw syslog message, or a line of a log file as syslog
+/// daemons store it, without `<PRI>` (`Nov  3 12:00:00 web1 sshd[1]: msg`;
+/// see `parse_syslog` with `syslog_pri::optional`). A line without that
+/// field (RFC 5424 `-`, or none found) has an empty one: it passes only
+/// `app("")`.
 ///
 /// - `app(name)`: a `stage<std::string_view>`.
 /// - `app(source, name)`: `source | app(name)`.

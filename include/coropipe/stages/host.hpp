@@ -29,9 +29,11 @@ struct host_fn : syslog_stage_fn<host_fn> {
 /// lines(log) | host("web1") | print(std::cout);
 /// ```
 ///
-/// Each line is one raw syslog message (see `parse_syslog`). A line
-/// without that field (no `<PRI>`, RFC 5424 `-`, or none found in an
-/// RFC 3164 line) has an empty one: it passes only `host("")`.
+/// Each line is one raw syslog message, or a line of a log file as syslog
+/// daemons store it, without `<PRI>` (`Nov  3 12:00:00 web1 app[1]: msg`;
+/// see `parse_syslog` with `syslog_pri::optional`). A line without that
+/// field (RFC 5424 `-`, or none found) has an empty one: it passes only
+/// `host("")`.
 ///
 /// - `host(name)`: a `stage<std::string_view>`.
 /// - `host(source, name)`: `source | host(name)`.
