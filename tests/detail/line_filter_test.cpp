@@ -354,7 +354,6 @@ TEST_CASE("the scanner passes the same lines when lines hold many matches and bu
 }
 
 TEST_CASE("the scanner finds matches that straddle a chunk boundary", "[detail][line_filter]") {
-TEST_CASE("the scanner finds matches that straddle a chunk boundary", "[detail][line_filter]") {
     // "ERROR" at every offset around the end of the first chunk.
     for (std::size_t at = chunk_size - 6; at <= chunk_size + 1; ++at) {
         std::string text(at, 'x');
