@@ -337,3 +337,11 @@ TEST_CASE("an exception from a generator source after its first element reaches 
     };
     CHECK(coropipe::test::collect(failing() | catcher()) == std::vector<int>{103});
 }
+
+TEST_CASE("a generator begun and read before it is piped goes on after the element read", "[core][stage]") {
+    int pulled = 0;
+    auto g = numbers(4, &pulled);
+    auto it = g.begin();
+    CHECK(*it == 1);
+    CHECK(coropipe::test::collect(std::move(g) | doubled()) == std::vector<int>{4, 6, 8});
+}

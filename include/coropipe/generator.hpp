@@ -81,6 +81,14 @@ struct generator_access {
     static auto* advance(generator_frame<T>* root) {
         return root->advance();
     }
+    // An iterator at the first element not handed out yet: a started
+    // generator goes on after its current element, as `co_yield from(g)`
+    // does (a second `begin()` alone would give the current one again).
+    template <class T, class R>
+    static auto begin_after_current(generator<T, R>& gen) {
+        gen.taken_ = true;
+        return gen.begin();
+    }
 };
 
 /// The part of a generator's promise that depends only on its element type:

@@ -62,14 +62,17 @@ public:
         if (it_) [[likely]] {
             ++*it_;
         } else {
-            it_.emplace(std::ranges::begin(view_));
             if constexpr (requires { generator_access::root(source_generator()); }) {
-                // Begun (as a range: a generator partly consumed before goes
-                // on where it was); from now on the head advances it directly.
+                // A generator partly consumed before goes on with the element
+                // after its current one; from now on the head advances it
+                // directly.
+                it_.emplace(generator_access::begin_after_current(source_generator()));
                 if (*it_ != std::ranges::end(view_)) {
                     head.set_input(input_mode::from_generator);
                     head.core()->generator = generator_access::root(source_generator());
                 }
+            } else {
+                it_.emplace(std::ranges::begin(view_));
             }
         }
         if (*it_ == std::ranges::end(view_)) {
