@@ -11,6 +11,8 @@
 // 4. Issue 12: a minimal hand-written generator chain (`minimal::gen`, the
 //    yardstick), coropipe generators and user-written stages doing the same
 //    work, part by part, pulled and pushed.
+// 5. `send` into a two-way coroutine through 0 to 1000 levels of
+//    delegation: forwarded to the innermost, so the cost does not grow.
 //
 // Run: build/release/bench/bench_core_bench (see docs/BENCHMARKS.md).
 // The `per_elem` counter is seconds per source element (1.8n = 1.8 ns).
@@ -588,6 +590,35 @@ BENCHMARK(create_resume_destroy_recycled);
 BENCHMARK(create_resume_destroy_plain_new);
 BENCHMARK(create_resume_destroy_generators);
 BENCHMARK(create_resume_destroy_fused);
+
+// ---- 5. send through a delegation stack (issue 12) -----------------------------
+//
+// `auto r = co_yield coropipe::from(sub)` in a two-way coroutine: send goes
+// straight to the innermost delegate, so its cost must not grow with the
+// depth (PEP 380 forwards level by level: O(depth) in CPython).
+
+// Delegates to `depth` nested coroutines; the innermost keeps a running sum.
+coropipe::coroutine<int, int, int> delegating(int depth) {
+    if (depth == 0) {
+        int total = 0;
+        for (;;) {
+            total += co_yield total;
+        }
+    }
+    const int r = co_yield coropipe::from(delegating(depth - 1));
+    co_return r;
+}
+
+void send_delegated(benchmark::State& st) {
+    auto c = delegating(static_cast<int>(st.range(0)));
+    int i = 0;
+    for (auto _ : st) {
+        benchmark::DoNotOptimize(c.send(++i & 7));
+    }
+    st.counters["depth"] = static_cast<double>(st.range(0));
+}
+
+BENCHMARK(send_delegated)->Arg(0)->Arg(1)->Arg(10)->Arg(1000);
 
 } // namespace
 
