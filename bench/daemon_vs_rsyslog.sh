@@ -6,7 +6,7 @@
 #   LINES: corpus size, default 5000000 (about 550 MB); REPS: default 3.
 #   COROPIPED=path: use this coropiped binary instead of building
 #   build/release/pipelines/coropiped (the release preset); GENLOG=path
-#   likewise for coropipe-genlog.
+#   likewise for coropipe-genlog, BARE_READER=path for bench_bare_reader.
 #
 # Writes a corpus with `coropipe-genlog --seed 11 LINES` into a temp dir (removed at
 # exit), cuts it at line boundaries into 4 parts and, REPS times, runs each
@@ -28,6 +28,12 @@
 # /proc and it is stopped with SIGTERM. Lines lost = expected ERROR lines -
 # output lines; the sorted output must equal the sorted `grep ERROR` lines
 # (order differs across connections). Prints medians as a markdown table.
+#
+# The floor: bench_bare_reader (bench/bare_reader.cpp), a C-style epoll
+# reader that reads the same 4 connections and discards the bytes, timed the
+# same way (it sets the output file's size when it has read everything).
+# `coropiped / floor` is how close the daemon gets to the least any daemon
+# must do here.
 set -euo pipefail
 
 lines=${1:-5000000}
@@ -48,6 +54,11 @@ if [[ -z ${COROPIPED:-} ]]; then
     (cd "$root" && cmake --preset release >/dev/null &&
         cmake --build --preset release --target coropiped >/dev/null)
     COROPIPED=$root/build/release/pipelines/coropiped
+fi
+if [[ -z ${BARE_READER:-} ]]; then
+    (cd "$root" && cmake --preset release >/dev/null &&
+        cmake --build --preset release --target bench_bare_reader >/dev/null)
+    BARE_READER=$root/build/release/bench/bench_bare_reader
 fi
 if [[ -z ${GENLOG:-} ]]; then
     (cd "$root" && cmake --preset release >/dev/null &&
@@ -119,11 +130,19 @@ run_one() {
         write_configs "$out" /dev/null 1
         "$COROPIPED" "$tmp/coropiped.toml" 2> "$tmp/coropiped.err" &
         daemon_pid=$!
-        until grep -q "ready:" "$tmp/coropiped.err"; do
+        until grep -q "ready:" "$tmp/coropiped.err" && grep -q "source app: listening on tcp" "$tmp/coropiped.err"; do
             kill -0 "$daemon_pid" || { cat "$tmp/coropiped.err" >&2; exit 1; }
             sleep 0.05
         done
         port=$(sed -n 's/.*source app: listening on tcp 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$tmp/coropiped.err")
+    elif [[ $name == floor ]]; then
+        "$BARE_READER" "$corpus_bytes" "$out" "$expect_bytes" 2> "$tmp/floor.err" &
+        daemon_pid=$!
+        until grep -q "listening on" "$tmp/floor.err"; do
+            kill -0 "$daemon_pid" || { cat "$tmp/floor.err" >&2; exit 1; }
+            sleep 0.05
+        done
+        port=$(sed -n 's/listening on \([0-9]*\)/\1/p' "$tmp/floor.err")
     else
         port=$(free_port)
         write_configs /dev/null "$out" "$port" \
@@ -141,14 +160,20 @@ run_one() {
     daemon_pid=
     local wall got same
     wall=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["wall"])' "$result")
-    got=$(wc -l < "$out")
-    sort "$out" | cmp -s - "$tmp/expected.sorted" && same=yes || same=no
+    if [[ $name == floor ]]; then # it writes no lines: only its size says it read everything
+        got=$expect_lines
+        [[ $(stat -c %s "$out") == "$expect_bytes" ]] && same=yes || same=no
+    else
+        got=$(wc -l < "$out")
+        sort "$out" | cmp -s - "$tmp/expected.sorted" && same=yes || same=no
+    fi
     echo "  $name run $rep: $result rss ${rss} KB cpu ${cpu} s lines $got same $same" >&2
     echo "$wall $rss $cpu $got $((expect_lines - got)) $same" >> "$tmp/$name.runs"
     rm -f "$out"
 }
 
 for ((i = 1; i <= reps; i++)); do
+    run_one floor "$i"
     run_one coropiped "$i"
     run_one rsyslog "$i"
     run_one rsyslog_direct "$i"
@@ -157,7 +182,7 @@ done
 # median COLUMN NAME
 median() { sort -g -k"$1","$1" "$tmp/$2.runs" | awk -v c="$1" '{ a[NR] = $c } END { print a[int((NR + 1) / 2)] }'; }
 declare -A wall rss cpu lost same lps tput mem
-for name in coropiped rsyslog rsyslog_direct; do
+for name in floor coropiped rsyslog rsyslog_direct; do
     wall[$name]=$(median 1 "$name")
     rss[$name]=$(awk -v k="$(median 2 "$name")" 'BEGIN { printf "%.1f", k / 1024 }')
     cpu[$name]=$(median 3 "$name")
@@ -175,7 +200,7 @@ echo "rsyslogd $(rsyslogd -v | awk 'NR == 1 { print $2 }'); coropiped $COROPIPED
 echo
 echo '| daemon | wall s | M lines/s | peak RSS MB | CPU s | lines lost (worst run) | output = grep ERROR (sorted) |'
 echo '|---|---:|---:|---:|---:|---:|---|'
-for name in coropiped rsyslog rsyslog_direct; do
+for name in floor coropiped rsyslog rsyslog_direct; do
     printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$name" "${wall[$name]}" "${lps[$name]}" "${rss[$name]}" \
         "${cpu[$name]}" "${lost[$name]}" "${same[$name]}"
 done
@@ -188,4 +213,6 @@ for ref in rsyslog rsyslog_direct; do
 done
 echo "| throughput ≥ 1.0× | ${tput[rsyslog]}× | $(met "${tput[rsyslog]}" "" ">=") | ${tput[rsyslog_direct]}× | $(met "${tput[rsyslog_direct]}" "" ">=") |"
 echo "| peak memory ≤ 1.0× | ${mem[rsyslog]}× | $(met "${mem[rsyslog]}" "" "<=") | ${mem[rsyslog_direct]}× | $(met "${mem[rsyslog_direct]}" "" "<=") |"
+floor_ratio=$(ratio "${lps[coropiped]}" "${lps[floor]}")
+echo "| throughput ≥ 0.7× the floor (bare reader) | coropiped / floor: ${floor_ratio}× | $(awk -v r="$floor_ratio" 'BEGIN { print (r + 0 >= 0.7 ? "yes" : "**no**") }') | | |"
 echo "| lines lost = 0 | ${lost[coropiped]} | $([[ ${lost[coropiped]} == 0 ]] && echo yes || echo '**no**') | | |"

@@ -1,6 +1,9 @@
 // coropipe::asio::queued_sink: a bounded, shared output queue in front of a
 // sink_target, with one writer that retries what fails.
+#include <coropipe/detail/count_lines.hpp>
 #include <coropipe/asio/queued_sink.hpp>
+
+#include <coropipe/asio/spool.hpp>
 
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/bind_executor.hpp>
@@ -10,6 +13,7 @@
 #include <algorithm>
 #include <deque>
 #include <mutex>
+#include <system_error>
 #include <utility>
 #include <vector>
 
@@ -47,6 +51,7 @@ struct queued_sink::impl {
         std::string bytes;
         std::uint64_t lines = 0;
         bool sealed = false; // being written: nothing is appended to it
+        std::vector<spool::record> from_spool; // replayed: these records (without their bytes) are consumed once written
     };
     struct waiter {
         std::string_view bytes;
@@ -74,8 +79,12 @@ struct queued_sink::impl {
     std::size_t front_done = 0; // bytes of queue.front() written
     std::uint64_t held_lines = 0;
     std::uint64_t lines_written = 0;
+    sink_progress progress;
     std::deque<waiter> waiters;
+    std::unique_ptr<spool> disk; // the spool, if any
+    bool spool_error = false;    // an append failed (logged once until one works again)
     bool writing = false; // a write or a retry wait is in progress
+    bool retry_wait = false; // ... a retry wait
     bool finishing = false;
     bool abandoned = false;
     std::function<void(sink_report)> done;
@@ -106,15 +115,104 @@ struct queued_sink::impl {
         b.lines += lines;
         queued += bytes.size();
         held_lines += lines;
+        progress.accepted += bytes.size();
         metrics.buffer_bytes.fetch_add(static_cast<std::int64_t>(bytes.size()), std::memory_order_relaxed);
+    }
+
+    // (locked) Takes output: into memory if it fits and nothing is spooled
+    // before it, else into the spool if there is one with room. False:
+    // neither (nothing taken).
+    bool store(std::string_view bytes, std::uint64_t lines) {
+        if (disk && disk->waiting() != 0) {
+            return to_spool(bytes, lines); // after what is spooled already
+        }
+        if (fits(bytes.size())) {
+            append(bytes, lines);
+            return true;
+        }
+        return disk && to_spool(bytes, lines);
+    }
+
+    // (locked)
+    bool to_spool(std::string_view bytes, std::uint64_t lines) {
+        try {
+            if (!disk->append(bytes, lines)) {
+                return false;
+            }
+        } catch (const std::system_error& e) {
+            if (!std::exchange(spool_error, true)) {
+                log(log_level::error, "sink " + options.name + ": " + e.what() + "; what does not fit waits");
+            }
+            return false;
+        }
+        spool_error = false;
+        progress.accepted += bytes.size();
+        progress.settled += bytes.size();
+        return true;
+    }
+
+    // (locked) The oldest spooled records as the next batch; false if none.
+    bool load_from_spool() {
+        if (!disk || disk->waiting() == 0) {
+            return false;
+        }
+        batch b;
+        b.sealed = true;
+        while (disk->waiting() != 0 && b.bytes.size() < batch_bytes) {
+            std::optional<spool::record> r = disk->take(); // throws: a read error
+            b.bytes += r->bytes;
+            b.lines += r->lines;
+            r->bytes = std::string();
+            b.from_spool.push_back(std::move(*r));
+        }
+        queued += b.bytes.size();
+        held_lines += b.lines;
+        metrics.buffer_bytes.fetch_add(static_cast<std::int64_t>(b.bytes.size()), std::memory_order_relaxed);
+        queue.push_back(std::move(b));
+        return true;
+    }
+
+    // (locked) At the end: everything held goes to the spool, before what
+    // it holds already; a file's partial last line is cut back first, so
+    // the spool has it whole. False if the spool could not be written
+    // (what is held is then lost, and counted).
+    bool spool_held() {
+        if (queue.empty()) {
+            return true;
+        }
+        std::size_t from = front_done;
+        if (const std::size_t partial = partial_line(); partial != 0 && target->discard_partial(partial)) {
+            from -= partial;
+        }
+        const std::uint64_t front_written = front_lines_written();
+        std::vector<spool::record> held;
+        for (batch& b : queue) {
+            spool::record r;
+            r.bytes = held.empty() ? b.bytes.substr(from) : std::move(b.bytes);
+            r.lines = held.empty() ? b.lines - front_written : b.lines;
+            held.push_back(std::move(r));
+        }
+        try {
+            disk->rewrite(held);
+        } catch (const std::system_error& e) {
+            log(log_level::error, "sink " + options.name + ": " + e.what() + "; " + std::to_string(held_lines) +
+                                      " lines held in memory cannot be kept");
+            return false;
+        }
+        lines_written += front_written;
+        metrics.buffer_bytes.fetch_sub(static_cast<std::int64_t>(queued), std::memory_order_relaxed);
+        queue.clear();
+        queued = 0;
+        front_done = 0;
+        held_lines = 0;
+        return true;
     }
 
     // (locked) Waiters whose output now fits, in order; their handlers to complete.
     std::vector<waiting_handler> admit() {
         std::vector<waiting_handler> admitted;
-        while (!waiters.empty() && fits(waiters.front().bytes.size())) {
+        while (!waiters.empty() && store(waiters.front().bytes, waiters.front().lines)) {
             waiter& w = waiters.front();
-            append(w.bytes, w.lines);
             admitted.push_back(std::move(w.handler));
             waiters.pop_front();
         }
@@ -141,7 +239,7 @@ struct queued_sink::impl {
         }
         const char* const bytes = queue.front().bytes.data();
         return std::min<std::uint64_t>(held_lines,
-                                       static_cast<std::uint64_t>(std::count(bytes, bytes + front_done, '\n')));
+                                       static_cast<std::uint64_t>(coropipe::detail::count_newlines(std::string_view(bytes, front_done))));
     }
 
     // (locked)
@@ -150,6 +248,7 @@ struct queued_sink::impl {
         sink_report r;
         r.lines_written = lines_written + front;
         r.lines_lost = held_lines - front;
+        r.lines_spooled = disk ? disk->held_lines() : 0;
         if (failing) {
             r.last_error = last_error;
         }
@@ -159,8 +258,25 @@ struct queued_sink::impl {
 
 std::shared_ptr<queued_sink> queued_sink::create(net::any_io_executor executor, std::unique_ptr<sink_target> target,
                                                  queued_sink_options options, counters& metrics) {
-    return std::shared_ptr<queued_sink>(
-        new queued_sink(std::make_unique<impl>(std::move(executor), std::move(target), std::move(options), metrics)));
+    auto i = std::make_unique<impl>(std::move(executor), std::move(target), std::move(options), metrics);
+    if (!i->options.spool.empty()) {
+        i->disk = std::make_unique<spool>(i->options.spool, i->options.spool_max_bytes);
+        const spool_recovery& r = i->disk->recovered();
+        const std::string name = "sink " + i->options.name + ": spool " + i->options.spool.string() + ": ";
+        if (r.bad_records != 0 || r.torn_bytes != 0) {
+            i->log(log_level::warning, name + "dropped " + std::to_string(r.bad_records) +
+                                           " records with a bad checksum (" + std::to_string(r.bad_lines) +
+                                           " lines) and a torn tail of " + std::to_string(r.torn_bytes) + " bytes");
+        }
+        if (r.records != 0) {
+            i->log(log_level::info, name + std::to_string(r.lines) + " lines from before are written first");
+        }
+    }
+    auto sink = std::shared_ptr<queued_sink>(new queued_sink(std::move(i)));
+    if (sink->impl_->disk && sink->impl_->disk->waiting() != 0) {
+        sink->kick();
+    }
+    return sink;
 }
 
 queued_sink::queued_sink(std::unique_ptr<impl> i) : impl_(std::move(i)) {}
@@ -179,9 +295,19 @@ struct writer {
             return;
         }
         if (s->queue.empty()) {
+            try {
+                s->load_from_spool();
+            } catch (const std::system_error& e) {
+                lock.unlock();
+                failed(boost::system::error_code(e.code().value(), boost::system::system_category()));
+                return;
+            }
+        }
+        if (s->queue.empty()) {
             if (s->finishing && s->done) {
                 auto done = std::exchange(s->done, nullptr);
                 const sink_report r = s->report();
+                s->disk.reset(); // done with it: the spool file is free for the next sink (a reload)
                 lock.unlock();
                 done(r);
             }
@@ -210,12 +336,23 @@ struct writer {
             n = std::min(n, front.bytes.size() - s->front_done);
             s->front_done += n;
             s->queued -= n;
+            if (front.from_spool.empty()) {
+                s->progress.settled += n; // (spooled output was settled when it was spooled)
+            }
             s->metrics.buffer_bytes.fetch_sub(static_cast<std::int64_t>(n), std::memory_order_relaxed);
             s->metrics.bytes_out.fetch_add(n, std::memory_order_relaxed);
             if (s->front_done == front.bytes.size()) {
                 s->lines_written += front.lines;
                 s->held_lines -= front.lines;
                 s->metrics.lines_out.fetch_add(front.lines, std::memory_order_relaxed);
+                for (const spool::record& r : front.from_spool) {
+                    try {
+                        s->disk->consumed(r);
+                    } catch (const std::system_error& e) {
+                        s->log(log_level::error, "sink " + s->options.name + ": " + e.what() +
+                                                     " (the record may be written again by the next process)");
+                    }
+                }
                 s->queue.pop_front();
                 s->front_done = 0;
             }
@@ -234,6 +371,9 @@ struct writer {
 
     void failed(boost::system::error_code ec) const {
         s->metrics.errors.fetch_add(1, std::memory_order_relaxed);
+        if (spool_at_end(ec.message())) {
+            return;
+        }
         const auto now = std::chrono::steady_clock::now();
         std::string message = "sink " + s->options.name + ": " + s->target->describe() + ": " + ec.message();
         std::uint64_t held = 0;
@@ -269,14 +409,44 @@ struct writer {
         {
             std::lock_guard lock(s->mutex);
             s->writing = true; // the retry wait
+            s->retry_wait = true;
         }
         s->timer.async_wait(net::bind_executor(s->executor, [w = *this](boost::system::error_code) {
             {
                 std::lock_guard lock(w.s->mutex);
                 w.s->writing = false;
+                w.s->retry_wait = false;
             }
             w.pump();
         }));
+    }
+
+    /// Finishing with a spool while the target fails: what is held goes to
+    /// the spool now, and the sink is done (the next process writes it).
+    /// False if that is not the case (no spool, not finishing, a write in
+    /// progress).
+    bool spool_at_end(const std::string& error) const {
+        std::function<void(sink_report)> done;
+        sink_report r;
+        {
+            std::lock_guard lock(s->mutex);
+            if (!s->disk || !s->finishing || !s->done || s->abandoned || (s->writing && !s->retry_wait)) {
+                return false;
+            }
+            s->failing = true;
+            s->last_error = error;
+            s->spool_held();
+            s->abandoned = true; // nothing more is written
+            done = std::exchange(s->done, nullptr);
+            r = s->report();
+            s->disk.reset(); // the spool file is free for the next sink
+        }
+        s->timer.cancel();
+        s->log(log_level::warning, "sink " + s->options.name + ": " + s->target->describe() + ": " + error + "; " +
+                                       std::to_string(r.lines_spooled) + " lines kept in the spool " +
+                                       s->options.spool.string() + " for the next start");
+        done(r);
+        return true;
     }
 
     void recovered() const {
@@ -304,16 +474,19 @@ bool queued_sink::try_write(std::string_view bytes, std::uint64_t lines) {
     bool kick = false;
     {
         std::lock_guard lock(impl_->mutex);
-        if (impl_->abandoned || !impl_->waiters.empty() || !impl_->fits(bytes.size())) {
+        if (impl_->abandoned || !impl_->waiters.empty() || !impl_->store(bytes, lines)) {
             return false;
         }
-        impl_->append(bytes, lines);
         kick = !impl_->writing;
     }
     if (kick) {
         net::post(impl_->executor, [w = writer{shared_from_this(), impl_.get()}] { w.pump(); });
     }
     return true;
+}
+
+void queued_sink::kick() {
+    net::post(impl_->executor, [w = writer{shared_from_this(), impl_.get()}] { w.pump(); });
 }
 
 const net::any_io_executor& queued_sink::executor() const noexcept {
@@ -329,8 +502,7 @@ void queued_sink::wait_for_room(std::string_view bytes, std::uint64_t lines, net
         std::lock_guard lock(impl_->mutex);
         if (impl_->abandoned) {
             ec = net::error::operation_aborted;
-        } else if (impl_->waiters.empty() && impl_->fits(bytes.size())) {
-            impl_->append(bytes, lines);
+        } else if (impl_->waiters.empty() && impl_->store(bytes, lines)) {
             kick = !impl_->writing;
         } else {
             impl_->waiters.push_back({bytes, lines, std::move(handler)});
@@ -353,10 +525,17 @@ void queued_sink::reopen() {
 
 void queued_sink::finish(std::function<void(sink_report)> done) {
     net::post(impl_->executor, [w = writer{shared_from_this(), impl_.get()}, done = std::move(done)]() mutable {
+        bool failing = false;
+        std::string error;
         {
             std::lock_guard lock(w.s->mutex);
             w.s->finishing = true;
             w.s->done = std::move(done);
+            failing = w.s->failing;
+            error = w.s->last_error;
+        }
+        if (failing && w.spool_at_end(error)) {
+            return;
         }
         w.pump();
     });
@@ -372,8 +551,13 @@ void queued_sink::abandon(std::function<void(sink_report)> done) {
             std::lock_guard lock(s.mutex);
             s.abandoned = true;
             waiters.swap(s.waiters);
+            if (s.disk) {
+                s.spool_held(); // (cuts a partial line back itself)
+            } else {
+                partial = s.partial_line();
+            }
             r = s.report();
-            partial = s.partial_line();
+            s.disk.reset(); // the spool file is free for the next sink
         }
         s.timer.cancel();
         if (partial != 0) {
@@ -395,12 +579,18 @@ sink_health queued_sink::health() const {
     h.reason = impl_->failing ? impl_->last_error : std::string();
     h.since = impl_->failing_since;
     h.held_lines = impl_->held_lines;
+    h.spooled_lines = impl_->disk ? impl_->disk->held_lines() : 0;
     return h;
 }
 
 std::uint64_t queued_sink::pending_lines() const {
     std::lock_guard lock(impl_->mutex);
     return impl_->held_lines;
+}
+
+sink_progress queued_sink::progress() const {
+    std::lock_guard lock(impl_->mutex);
+    return impl_->progress;
 }
 
 const queued_sink_options& queued_sink::options() const noexcept {

@@ -1,5 +1,7 @@
 #include <coropipe/detail/block_splitter.hpp>
 
+#include <coropipe/detail/count_lines.hpp>
+
 #include <algorithm>
 #include <cstring>
 #include <functional>
@@ -24,7 +26,7 @@ bool block_splitter::emit(std::string_view block, callback on_block) {
     if (block.empty()) {
         return true;
     }
-    lines_ += static_cast<std::uint64_t>(std::count(block.begin(), block.end(), '\n'));
+    lines_ += static_cast<std::uint64_t>(coropipe::detail::count_newlines(block));
     if (block.back() != '\n') {
         ++lines_; // the last line of the input
     }
@@ -54,19 +56,27 @@ bool block_splitter::emit_lines(std::string_view body, callback on_block) {
     const char* run = p;
     const char* const end = p + body.size();
     while (p != end) {
-        const char* nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
-        if (static_cast<std::size_t>(nl - p) > max_line_) {
-            if (!emit(std::string_view(run, static_cast<std::size_t>(p - run)), on_block)) {
-                return false;
-            }
-            ++truncated_;
-            std::string cut(p, max_line_);
-            cut.push_back('\n');
-            if (!emit(cut, on_block)) {
-                return false;
-            }
-            run = nl + 1;
+        // The line at p is short if a '\n' is within max_line bytes of it:
+        // the last one there (searched backwards, so usually found at once)
+        // is where to look next, max_line bytes on at best.
+        const auto left = static_cast<std::size_t>(end - p);
+        const std::size_t window = left < max_line_ + 1 ? left : max_line_ + 1;
+        if (const void* last = ::memrchr(p, '\n', window); last != nullptr) {
+            p = static_cast<const char*>(last) + 1;
+            continue;
         }
+        // No '\n' in the window: the line at p is too long (body ends with one).
+        const char* nl = static_cast<const char*>(std::memchr(p + window, '\n', left - window));
+        if (!emit(std::string_view(run, static_cast<std::size_t>(p - run)), on_block)) {
+            return false;
+        }
+        ++truncated_;
+        std::string cut(p, max_line_);
+        cut.push_back('\n');
+        if (!emit(cut, on_block)) {
+            return false;
+        }
+        run = nl + 1;
         p = nl + 1;
     }
     return emit(std::string_view(run, static_cast<std::size_t>(end - run)), on_block);

@@ -1,5 +1,6 @@
 #include <coropipe/detail/field_scan.hpp>
 
+#include <coropipe/detail/count_lines.hpp>
 #include <coropipe/detail/line_reader.hpp>
 #include <coropipe/detail/output_buffer.hpp>
 #include <coropipe/error.hpp>
@@ -202,7 +203,7 @@ std::size_t field_fold::feed(std::string_view text, const line_filter& filter, c
     }
     // count: every line.
     if (fold.final_only()) {
-        const auto newlines = static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
+        const auto newlines = static_cast<std::size_t>(coropipe::detail::count_newlines(text));
         const std::size_t lines = newlines + (!text.empty() && text.back() != '\n' ? 1 : 0);
         for (std::size_t i = 0; i < lines; ++i) {
             fold.offer({});

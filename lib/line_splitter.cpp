@@ -5,7 +5,7 @@
 namespace coropipe::detail {
 
 std::span<char> read_scratch() noexcept {
-    constexpr std::size_t size = 64 * 1024;
+    constexpr std::size_t size = 256 * 1024;
     // Allocated on a thread's first read, not at thread start.
     thread_local std::unique_ptr<char[]> buffer;
     if (buffer == nullptr) {

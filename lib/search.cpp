@@ -4,6 +4,10 @@
 #include <cstring>
 #include <string.h> // memmem (glibc)
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace coropipe::detail {
 
 namespace {
@@ -47,10 +51,47 @@ std::size_t substring_searcher::find(std::string_view haystack) const noexcept {
     }
     const char* const first = haystack.data();
     const char rare = needle_[rare_];
-    // Where the rare byte can sit: needle starts 0 .. size - n.
-    const char* scan = first + rare_;
-    const char* const scan_end = first + (haystack.size() - n) + rare_ + 1;
     std::size_t false_candidates = 0;
+    const char* scan = first + rare_;
+#if defined(__SSE2__)
+    if (n >= 2) {
+        // 16 possible starts at a time: those where the rare byte and one
+        // more byte of the needle (its last, or its first if the rare one is
+        // the last) are both in place; only those are compared whole. Two
+        // bytes in place are far rarer than one (the rare byte of "ERROR" is
+        // in most log lines, "E...R" hardly), and no call is made per
+        // candidate byte.
+        const std::size_t other = rare_ == n - 1 ? 0 : n - 1;
+        const __m128i want_rare = _mm_set1_epi8(rare);
+        const __m128i want_other = _mm_set1_epi8(needle_[other]);
+        std::size_t start = 0;
+        // Loads reach start + max(rare_, other) + 15 <= start + n + 14.
+        for (; start + n + 15 <= haystack.size(); start += 16) {
+            const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(first + start + rare_));
+            const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(first + start + other));
+            auto mask = static_cast<unsigned>(
+                _mm_movemask_epi8(_mm_and_si128(_mm_cmpeq_epi8(a, want_rare), _mm_cmpeq_epi8(b, want_other))));
+            while (mask != 0) {
+                const std::size_t at = start + static_cast<std::size_t>(__builtin_ctz(mask));
+                if (std::memcmp(first + at, needle_.data(), n) == 0) {
+                    return at;
+                }
+                mask &= mask - 1;
+                ++false_candidates;
+            }
+            if (false_candidates > free_false_candidates &&
+                false_candidates * bytes_per_false_candidate > start + 16) {
+                const char* rest = first + start + 16;
+                const void* found =
+                    ::memmem(rest, static_cast<std::size_t>(first + haystack.size() - rest), needle_.data(), n);
+                return found == nullptr ? npos : static_cast<std::size_t>(static_cast<const char*>(found) - first);
+            }
+        }
+        scan = first + start + rare_; // the last starts, below
+    }
+#endif
+    // Where the rare byte can sit: needle starts 0 .. size - n.
+    const char* const scan_end = first + (haystack.size() - n) + rare_ + 1;
     while (scan < scan_end) {
         const void* hit = std::memchr(scan, rare, static_cast<std::size_t>(scan_end - scan));
         if (hit == nullptr) {

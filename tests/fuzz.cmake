@@ -79,28 +79,19 @@ if(COROPIPE_FUZZ)
     SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/daemon_config_fuzz.cpp ${config_sources}
     LIBS coropipe)
 
-  # FIELD references and where expressions: the sources of coropipe/field_ref.hpp,
-  # where_expr.hpp and number.hpp, all coroutine-free.
-  set(coropipe_field_sources
-    ${PROJECT_SOURCE_DIR}/lib/field_ref.cpp ${PROJECT_SOURCE_DIR}/lib/json_path.cpp ${PROJECT_SOURCE_DIR}/lib/number.cpp
-    ${PROJECT_SOURCE_DIR}/lib/quoted_text.cpp ${PROJECT_SOURCE_DIR}/lib/field.cpp ${PROJECT_SOURCE_DIR}/lib/syslog.cpp
-    ${PROJECT_SOURCE_DIR}/lib/syntax_error.cpp ${PROJECT_SOURCE_DIR}/lib/error.cpp
-    ${PROJECT_SOURCE_DIR}/lib/edit_distance.cpp)
-
   # where expressions: parsed, then matched against the lines after the first.
   coropipe_add_fuzz_target(fuzz_where TEST where CORPUS where
     DICT ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/where.dict
     INCLUDES ${PROJECT_SOURCE_DIR}/lib
-    SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/where_fuzz.cpp ${PROJECT_SOURCE_DIR}/lib/where.cpp
-            ${PROJECT_SOURCE_DIR}/lib/regex.cpp ${PROJECT_SOURCE_DIR}/lib/search.cpp ${coropipe_field_sources}
-    LIBS PkgConfig::RE2 simdjson::simdjson)
+    SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/where_fuzz.cpp
+    LIBS coropipe)
 
   # FIELD lookups (JSON paths first) and numbers over random bytes.
   coropipe_add_fuzz_target(fuzz_json_path TEST "json path" CORPUS json_path
     DICT ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/json_path.dict
     INCLUDES ${PROJECT_SOURCE_DIR}/lib
-    SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/json_path_fuzz.cpp ${coropipe_field_sources}
-    LIBS simdjson::simdjson)
+    SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/json_path_fuzz.cpp
+    LIBS coropipe simdjson::simdjson)
 
   # The planner differential: random pipeline texts over random bytes, the
   # fast paths on and off, the same output and the same error.

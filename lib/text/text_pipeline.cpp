@@ -1,6 +1,7 @@
 // The planner and the run of a text pipeline (coropipe/text_pipeline.hpp):
 // which stages run over whole buffers, which line by line, and the loop
 // that feeds a block of lines through them.
+#include <coropipe/detail/count_lines.hpp>
 #include <coropipe/text_pipeline.hpp>
 
 #include "registry.hpp"
@@ -234,7 +235,7 @@ struct text_run::state {
     /// Every line of `block`, as it is.
     void append_all(std::string_view block) {
         out.append(block);
-        lines_out += static_cast<std::uint64_t>(std::count(block.begin(), block.end(), '\n'));
+        lines_out += static_cast<std::uint64_t>(coropipe::detail::count_newlines(block));
         if (block.back() != '\n') {
             out.push_back('\n');
             ++lines_out;

@@ -185,6 +185,12 @@ config_diagnostic diagnostic_at(const daemon_config& config, std::string key, st
 /// itself is "already in use". Throws only std::bad_alloc.
 std::vector<config_diagnostic> check_environment(const daemon_config& config);
 
+/// The files a sink writes (its path, its spool) that are, through
+/// symbolic links (every existing part resolved), a file a source follows:
+/// the output would come back as input. Part of `check_environment`; the
+/// daemon refuses such a configuration at start and at reload too.
+std::vector<config_diagnostic> feedback_loops(const daemon_config& config);
+
 /// An extra check of each pipeline whose `run` text parsed, for what the
 /// parser cannot see (the daemon builds the stages: a regex RE2 refuses). A
 /// `coropipe::pipeline_text_error` it throws is reported like a parse error,

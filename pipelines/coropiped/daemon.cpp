@@ -48,6 +48,11 @@ sink_handle daemon::open_sink_entry(const sink_config& c) {
 }
 
 daemon::prepared daemon::prepare(const daemon_config& next) {
+    // A sink reached through a link from a followed file (checked now: the
+    // links may have changed since --check).
+    if (const std::vector<config_diagnostic> loops = feedback_loops(next); !loops.empty()) {
+        throw std::runtime_error(loops.front().to_string());
+    }
     prepared p;
     for (const pipeline_config& pc : next.pipelines) {
         try {
@@ -178,7 +183,12 @@ health_report daemon::health() {
             const auto secs =
                 std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - s.since).count();
             h.problems.push_back("sink " + sink->options().name + ": cannot write: " + s.reason + " (for " +
-                                 std::to_string(secs) + " s; " + std::to_string(s.held_lines) + " lines held)");
+                                 std::to_string(secs) + " s; " + std::to_string(s.held_lines) + " lines held" +
+                                 (s.spooled_lines != 0 ? ", " + std::to_string(s.spooled_lines) + " spooled" : "") +
+                                 ")");
+        }
+        if (!sink->options().spool.empty()) {
+            h.spooled.emplace_back(sink->options().name, s.spooled_lines);
         }
     }
     for (const auto& [name, entry] : sources_) {

@@ -18,9 +18,11 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -71,9 +73,20 @@ public:
     void reopen();
     health_report health();
 
+    // checkpoints.cpp
+    void schedule_checkpoint();
+    void checkpoint();
+    /// Offsets accepted by the sinks, waiting for the sinks to settle them.
+    struct checkpoint_candidate {
+        std::map<std::string, coropipe::file_position> positions;
+        std::vector<std::pair<std::weak_ptr<coropipe::asio::queued_sink>, std::uint64_t>> sinks;
+    };
+
     net::awaitable<void> handle_signals();
     void shutdown();
     void release_sinks();
+    void save_offsets(); // at the end: the final offsets, unless lines were lost
+
     void sink_done(const std::string& name, const coropipe::asio::sink_report& r);
 
     net::io_context io_;
@@ -90,10 +103,13 @@ public:
     std::vector<std::unique_ptr<running_source>> retired_; // stopped; kept until the end (their runs may linger)
     std::map<std::string, std::shared_ptr<coropipe::asio::queued_sink>> live_sinks_; // by name + address: every sink not yet done
     std::uint64_t lines_lost_ = 0;
+    std::uint64_t lines_spooled_ = 0;
 
-    bool stopping_ = false;
+    std::atomic<bool> stopping_{false};
     bool released_ = false;
     std::unique_ptr<net::steady_timer> deadline_;
+    std::unique_ptr<net::steady_timer> checkpoint_timer_;
+    std::optional<checkpoint_candidate> candidate_; // (on the timer's handler only)
     std::unique_ptr<metrics_server> http_;
     std::unique_ptr<net::signal_set> signals_;
 };

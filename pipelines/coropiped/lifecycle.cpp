@@ -10,13 +10,48 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <csignal>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+
+#include <sys/resource.h>
 
 namespace coropiped {
 
 using coropipe::asio::queued_sink;
 using coropipe::asio::sink_report;
+
+namespace {
+
+/// Raises the soft limit of descriptors to the hard one (systemd's soft
+/// default is 1024), and warns when the sources' max_connections cannot all
+/// be served: past the limit, accepts fail and clients wait in the backlog.
+void fit_descriptor_limit(const daemon_config& c) {
+    rlimit l{};
+    if (::getrlimit(RLIMIT_NOFILE, &l) != 0) {
+        return;
+    }
+    if (l.rlim_cur < l.rlim_max) {
+        l.rlim_cur = l.rlim_max;
+        if (::setrlimit(RLIMIT_NOFILE, &l) != 0) {
+            (void)::getrlimit(RLIMIT_NOFILE, &l);
+        }
+    }
+    std::uint64_t wanted = 64; // sinks, files, the metrics server
+    for (const source_config& s : c.sources) {
+        if (s.type == source_config::kind::tcp || s.type == source_config::kind::unix_stream) {
+            wanted += s.max_connections;
+        }
+    }
+    if (l.rlim_cur != RLIM_INFINITY && wanted > l.rlim_cur) {
+        log(log_level::warning, "the sources allow " + std::to_string(wanted - 64) + " connections but only " +
+                                    std::to_string(l.rlim_cur) +
+                                    " descriptors may be open (RLIMIT_NOFILE): past that, accepts wait (raise "
+                                    "LimitNOFILE, or lower max_connections)");
+    }
+}
+
+} // namespace
 
 // ---- signals and shutdown ------------------------------------------------------------
 
@@ -42,7 +77,10 @@ net::awaitable<void> daemon::handle_signals() {
 
 void daemon::shutdown() {
     notify("STOPPING=1");
-    stopping_ = true;
+    {
+        std::lock_guard lock(mutex_); // (checkpoints look at it)
+        stopping_ = true;
+    }
     if (http_) {
         http_->stop();
     }
@@ -65,8 +103,16 @@ void daemon::shutdown() {
             sink->abandon([self, pending, name = sink->options().name](sink_report r) {
                 log(log_level::error, "sink " + name + ": " + std::to_string(r.lines_lost) +
                                           " lines were not written" +
-                                          (r.last_error.empty() ? "" : " (" + r.last_error + ")"));
+                                          (r.last_error.empty() ? "" : " (" + r.last_error + ")") +
+                                          (r.lines_spooled != 0 ? "; " + std::to_string(r.lines_spooled) +
+                                                                      " kept in its spool"
+                                                                : ""));
+                {
+                    std::lock_guard lock(self->mutex_);
+                    self->lines_lost_ += r.lines_lost;
+                }
                 if (pending->fetch_sub(1) == 1) {
+                    self->save_offsets();
                     std::fflush(nullptr);
                     // Coroutines still wait in the loop (on a dead peer, say),
                     // holding the daemon's state: leave now, as promised.
@@ -95,6 +141,23 @@ void daemon::shutdown() {
     }
 }
 
+void daemon::save_offsets() {
+    std::uint64_t lost = 0;
+    {
+        std::lock_guard lock(mutex_);
+        lost = lines_lost_;
+    }
+    std::string error;
+    if (lost != 0 && positions_.enabled()) {
+        // The offsets read to the end would skip the lines not written: the
+        // state file keeps its last checkpoint (settled lines only), and the
+        // followed files' lines after it are read again at the next start.
+        log(log_level::warning, "state file: the offsets stay at the last checkpoint (lines were not written)");
+    } else if (!positions_.save(&error)) {
+        log(log_level::error, "state file: " + error);
+    }
+}
+
 void daemon::release_sinks() {
     // No run is left: the routes and the daemon's own handles go, so every
     // sink writes what it holds and reports.
@@ -120,12 +183,25 @@ void daemon::release_sinks() {
 
 void daemon::sink_done(const std::string& name, const sink_report& r) {
     const counters& c = metrics_.get("sink", name);
-    log(log_level::info, "sink " + name + ": " + std::to_string(c.lines_out.load()) + " lines written, " +
-                             std::to_string(c.dropped.load()) + " dropped");
+    std::string spooled;
+    if (r.lines_spooled != 0) {
+        std::lock_guard lock(mutex_);
+        for (const sink_config& s : config_.sinks) {
+            if (s.name == name) {
+                spooled = ", " + std::to_string(r.lines_spooled) + " kept in the spool " + s.spool.string() +
+                          " (written at the next start)";
+            }
+        }
+    }
+    log(r.lines_lost != 0 ? log_level::error : log_level::info,
+        "sink " + name + ": " + std::to_string(c.lines_out.load()) + " lines written, " +
+            std::to_string(c.dropped.load()) + " dropped" + spooled +
+            (r.lines_lost != 0 ? ", " + std::to_string(r.lines_lost) + " not written (" + r.last_error + ")" : ""));
     bool last = false;
     {
         std::lock_guard lock(mutex_);
         lines_lost_ += r.lines_lost;
+        lines_spooled_ += r.lines_spooled;
         last = released_ && live_sinks_.empty();
     }
     if (last) {
@@ -141,6 +217,7 @@ void daemon::sink_done(const std::string& name, const sink_report& r) {
 
 int daemon::run() {
     std::signal(SIGXFSZ, SIG_IGN); // a file sink past RLIMIT_FSIZE gets EFBIG, reported, not a killed daemon
+    fit_descriptor_limit(config_);
     try {
         prepared p = prepare(config_);
         std::vector<running_source*> fresh;
@@ -168,6 +245,7 @@ int daemon::run() {
         for (running_source* s : fresh) {
             s->start();
         }
+        schedule_checkpoint();
     } catch (const std::exception& e) {
         log(log_level::error, e.what());
         return 1;
@@ -189,10 +267,7 @@ int daemon::run() {
     for (auto& t : threads) {
         t.join();
     }
-    std::string error;
-    if (!positions_.save(&error)) {
-        log(log_level::error, "state file: " + error);
-    }
+    save_offsets();
     for (const source_config& src : config_.sources) {
         const counters& c = metrics_.get("source", src.name);
         log(log_level::info, "source " + src.name + ": " + std::to_string(c.lines_in.load()) + " lines, " +
@@ -202,6 +277,11 @@ int daemon::run() {
     if (lines_lost_ != 0) {
         log(log_level::error, "stopped; " + std::to_string(lines_lost_) + " lines were not written");
         return 1;
+    }
+    if (lines_spooled_ != 0) {
+        log(log_level::info, "stopped; every buffered line was written or spooled (" + std::to_string(lines_spooled_) +
+                                 " lines in spools)");
+        return 0;
     }
     log(log_level::info, "stopped; every buffered line was written");
     return 0;

@@ -50,7 +50,7 @@ std::string metrics_registry::prometheus() const {
          [](const counters& c) { return static_cast<std::int64_t>(c.lines_out.load()); }},
         {"coropiped_bytes_out_total", "counter", "Bytes passed on (pipelines) or written (sinks).",
          [](const counters& c) { return static_cast<std::int64_t>(c.bytes_out.load()); }},
-        {"coropiped_lines_dropped_total", "counter", "Lines dropped because a sink's buffer was full (UDP only).",
+        {"coropiped_lines_dropped_total", "counter", "UDP only: lines dropped because a sink's buffer (and spool) was full (sinks, pipelines); datagrams the kernel dropped, its receive buffer full (sources).",
          [](const counters& c) { return static_cast<std::int64_t>(c.dropped.load()); }},
         {"coropiped_lines_truncated_total", "counter", "Lines cut to max_line.",
          [](const counters& c) { return static_cast<std::int64_t>(c.truncated.load()); }},
@@ -88,6 +88,12 @@ std::string metrics_registry::prometheus() const {
     out += "# HELP coropiped_checkpoint_failures_total Offsets that could not be saved.\n"
            "# TYPE coropiped_checkpoint_failures_total counter\n"
            "coropiped_checkpoint_failures_total " + std::to_string(checkpoint_failures.load()) + "\n";
+    out += "# HELP coropiped_spooled_lines Lines a sink keeps in its spool file, to be written.\n"
+           "# TYPE coropiped_spooled_lines gauge\n";
+    for (const auto& [name, lines] : h.spooled) {
+        out += "coropiped_spooled_lines{kind=\"sink\",name=\"" + escape_label(name) + "\"} " + std::to_string(lines) +
+               "\n";
+    }
     out += "# HELP coropiped_healthy 1 when every sink writes and every listener accepts.\n"
            "# TYPE coropiped_healthy gauge\n"
            "coropiped_healthy " + std::string(h.ok ? "1" : "0") + "\n";

@@ -9,6 +9,7 @@
 #include <functional>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace coropiped {
@@ -20,6 +21,8 @@ using counters = coropipe::asio::counters;
 struct health_report {
     bool ok = true;
     std::vector<std::string> problems;
+    /// Lines each sink with a spool keeps there (for /metrics).
+    std::vector<std::pair<std::string, std::uint64_t>> spooled;
 };
 
 /// Every component's counters, by kind ("source", "pipeline", "sink") and

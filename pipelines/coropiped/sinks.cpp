@@ -46,7 +46,15 @@ std::shared_ptr<queued_sink> open_sink(net::io_context& io, const sink_config& c
         o.backoff_max = std::max(c.backoff_max, o.backoff_min);
     }
     o.log = log_to_stderr;
-    return queued_sink::create(strand, std::move(target), std::move(o), metrics);
+    if (!c.spool.empty()) {
+        o.spool = c.spool;
+        o.spool_max_bytes = c.spool_max_bytes;
+    }
+    try {
+        return queued_sink::create(strand, std::move(target), std::move(o), metrics);
+    } catch (const std::system_error& e) {
+        throw std::runtime_error("sink " + c.name + ": " + e.what());
+    }
 }
 
 } // namespace coropiped

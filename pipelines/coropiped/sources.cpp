@@ -243,19 +243,73 @@ std::unique_ptr<running_source> open_unix(const source_config& c, source_env env
 
 // ---- udp, stdin, a followed file: one run -----------------------------------------
 
-template <class S>
+/// Where a followed file's whole lines handed on end, shared by its run
+/// (which writes it) and the daemon's checkpoints (which read it).
+struct file_progress {
+    mutable std::mutex mutex;
+    std::optional<coropipe::file_position> accepted;
+};
+
+/// A followed file as its run reads it. When the run asks for the next
+/// chunk, the output of the one before has been accepted by the sinks
+/// (async_run writes a chunk's output before it reads again): the end of
+/// that chunk's last whole line is then published as `accepted`. (A stage
+/// that holds lines back, `uniq` or `sort`, is not seen: its lines count
+/// as accepted once read.)
+struct checkpointed_file {
+    std::shared_ptr<followed_file> s;
+    std::shared_ptr<file_progress> progress;
+    std::optional<coropipe::file_position> pending; // where the last chunk's whole lines end
+
+    net::awaitable<std::string_view> read_chunk() { return coropipe::asio::detail::read_chunk_of(this); }
+    std::optional<std::string_view> try_read_chunk() {
+        if (pending) {
+            std::lock_guard lock(progress->mutex);
+            progress->accepted = std::exchange(pending, std::nullopt);
+        }
+        std::optional<std::string_view> chunk = s->try_read_chunk();
+        if (chunk && !chunk->empty()) {
+            if (const std::size_t nl = chunk->rfind('\n'); nl != std::string_view::npos) {
+                coropipe::file_position at = s->follower().position(); // the end of the chunk
+                at.offset -= static_cast<std::int64_t>(chunk->size() - nl - 1);
+                pending = at;
+            }
+        }
+        return chunk;
+    }
+    template <class Token>
+    auto async_wait_chunk(Token&& token) {
+        return s->async_wait_chunk(std::forward<Token>(token));
+    }
+};
+
+template <class S, class Reader = shared_source<S>>
 class single_run_source final : public running_source {
 public:
     using stopper = std::function<void(S&)>;
 
     single_run_source(const source_config& c, source_env env, std::shared_ptr<S> s, stopper stop,
-                      std::function<void(std::exception_ptr, run_stats)> on_end = {})
+                      std::function<void(std::exception_ptr, run_stats)> on_end = {},
+                      std::shared_ptr<file_progress> progress = {})
         : config_(c), env_(std::move(env)), s_(std::move(s)), stop_(std::move(stop)), on_end_(std::move(on_end)),
-          strand_(net::make_strand(*env_.io)) {}
+          progress_(std::move(progress)), strand_(net::make_strand(*env_.io)) {}
+
+    std::optional<coropipe::file_position> accepted() const override {
+        if (!progress_) {
+            return std::nullopt;
+        }
+        std::lock_guard lock(progress_->mutex);
+        return progress_->accepted;
+    }
 
     void start() override {
         env_.runs->started();
-        async_run(strand_, shared_source<S>{s_}, std::shared_ptr<const route_table>(env_.table),
+        Reader reader{};
+        reader.s = s_;
+        if constexpr (requires { reader.progress; }) {
+            reader.progress = progress_;
+        }
+        async_run(strand_, std::move(reader), std::shared_ptr<const route_table>(env_.table),
                   options_for(config_, env_.metrics),
                   [name = config_.name, metrics = env_.metrics, runs = env_.runs, on_end = on_end_](
                       std::exception_ptr e, run_stats stats) {
@@ -282,6 +336,7 @@ private:
     std::shared_ptr<S> s_;
     stopper stop_;
     std::function<void(std::exception_ptr, run_stats)> on_end_;
+    std::shared_ptr<file_progress> progress_;
     net::strand<net::io_context::executor_type> strand_;
 };
 
@@ -308,7 +363,7 @@ std::unique_ptr<running_source> open_udp(const source_config& c, source_env env)
     const udp::endpoint local = socket->local_endpoint();
     log(log_level::info, "source " + c.name + ": listening on udp " + endpoint_text(local.address(), local.port()) +
                              " (receive buffer " + std::to_string(got.value() / 2) + " bytes)");
-    auto source = std::make_shared<datagram_source<udp::socket>>(*socket);
+    auto source = std::make_shared<datagram_source<udp::socket>>(*socket, env.metrics); // kernel drops counted
     // The socket lives as long as the source's shared state.
     std::shared_ptr<datagram_source<udp::socket>> held(source.get(), [source, socket](auto*) {});
     return std::make_unique<single_run_source<datagram_source<udp::socket>>>(
@@ -346,8 +401,9 @@ std::unique_ptr<running_source> open_file(const source_config& c, source_env env
             positions->set(name, at);
         }
     };
-    return std::make_unique<single_run_source<followed_file>>(c, std::move(env), std::move(file),
-                                                              [](followed_file& s) { s.stop(); }, on_end);
+    return std::make_unique<single_run_source<followed_file, checkpointed_file>>(
+        c, std::move(env), std::move(file), [](followed_file& s) { s.stop(); }, on_end,
+        std::make_shared<file_progress>());
 }
 
 } // namespace

@@ -14,6 +14,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace coropiped {
@@ -62,6 +63,10 @@ public:
     virtual bool update(const source_config& next) = 0;
     /// Not working fully now (a listener out of descriptors), with why.
     virtual std::string trouble() const { return {}; }
+    /// A followed file: where the whole lines the run has handed to the
+    /// sinks end (accepted by them, not yet known to be written). Nothing
+    /// for other sources, or before the first line.
+    virtual std::optional<coropipe::file_position> accepted() const { return std::nullopt; }
 };
 
 /// Binds or opens `c` now: an error throws, naming the source and its

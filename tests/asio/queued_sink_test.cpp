@@ -514,3 +514,75 @@ TEST_CASE("A batch cut by a connection reset is sent again whole on the next con
     const sink_report r = finish(io, *sink);
     CHECK(r.lines_written == 700000);
 }
+
+// ---- the spool -----------------------------------------------------------------------
+
+TEST_CASE("With a spool, output that does not fit in memory waits there, not in the producer, and comes out in order",
+          "[asio][queued_sink][spool]") {
+    net::io_context io;
+    temp_file out;
+    temp_file spool_file;
+    counters metrics;
+    queued_sink_options o = quick_retries();
+    o.buffer_bytes = 4096;
+    o.spool = spool_file.path;
+    auto sink = file_sink_at(io, out.path, std::move(o), metrics);
+    std::string text;
+    // Without running the writer: memory fills, then every write goes to the spool.
+    for (int i = 0; i < 200; ++i) {
+        const std::string part = lines_of(10, i * 10);
+        REQUIRE(sink->try_write(part, 10));
+        text += part;
+    }
+    CHECK(sink->health().spooled_lines > 1500);
+    CHECK(sink->progress().settled >= sink->progress().accepted - 4096); // spooled counts as settled
+    const sink_report r = finish(io, *sink);
+    CHECK(r.lines_written == 2000);
+    CHECK(r.lines_lost == 0);
+    CHECK(r.lines_spooled == 0);
+    CHECK(out.read() == text);
+    CHECK(std::filesystem::file_size(spool_file.path) == 0);
+}
+
+TEST_CASE("Finishing while the target fails keeps what is held in the spool; the next sink on it writes it first",
+          "[asio][queued_sink][spool]") {
+    net::io_context io;
+    const unsigned short port = free_port(io);
+    temp_file spool_file;
+    counters metrics;
+    log_record log;
+    queued_sink_options o = quick_retries(&log);
+    o.buffer_bytes = 16 * 1024;
+    o.spool = spool_file.path;
+    const std::string text = lines_of(2000); // in memory and in the spool
+    {
+        auto sink = tcp_sink_to(io, port, metrics, o);
+        for (std::size_t at = 0; at < text.size();) {
+            const std::size_t end = text.find('\n', std::min(at + 1000, text.size() - 1)) + 1;
+            REQUIRE(sink->try_write(std::string_view(text).substr(at, end - at),
+                                    newlines(text.substr(at, end - at))));
+            at = end;
+        }
+        run_until(io, [&] { return !sink->health().ok; });
+        const sink_report r = finish(io, *sink);
+        CHECK(r.lines_written == 0);
+        CHECK(r.lines_lost == 0);
+        CHECK(r.lines_spooled == 2000);
+    }
+    // The peer is there now: a new sink on the same spool sends it all, in order, first.
+    tcp::acceptor acceptor(io, tcp::endpoint(net::ip::address_v4::loopback(), port));
+    tcp::socket peer(io);
+    acceptor.async_accept(peer, [](boost::system::error_code ec) { REQUIRE_FALSE(ec); });
+    auto sink = tcp_sink_to(io, port, metrics, o);
+    REQUIRE(sink->try_write("after\n", 1));
+    std::string got;
+    bool ended = false;
+    run_until(io, [&] { return peer.is_open(); });
+    read_all(peer, got, ended);
+    run_until(io, [&] { return got.size() == text.size() + 6; });
+    CHECK(got == text + "after\n");
+    const sink_report r = finish(io, *sink);
+    CHECK(r.lines_written == 2001);
+    CHECK(r.lines_spooled == 0);
+    CHECK(std::filesystem::file_size(spool_file.path) == 0);
+}

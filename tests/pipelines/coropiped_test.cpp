@@ -8,6 +8,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <charconv>
@@ -19,6 +20,7 @@
 #include <cstdint>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <regex>
 #include <sstream>
 #include <string>
@@ -30,7 +32,10 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -122,6 +127,26 @@ struct client {
         fd = -1;
     }
 };
+
+/// The response to `GET target` from the daemon's HTTP server on `port`.
+std::string http_get(std::uint16_t port, const std::string& target) {
+    client http(port);
+    REQUIRE(http.send_all("GET " + target + " HTTP/1.1\r\nHost: localhost\r\n\r\n"));
+    std::string response;
+    char buffer[4096];
+    for (ssize_t n; (n = ::recv(http.fd, buffer, sizeof buffer, 0)) > 0;) {
+        response.append(buffer, static_cast<std::size_t>(n));
+    }
+    return response;
+}
+
+/// The value of `key` (a whole series: name{labels}) in the daemon's /metrics.
+std::uint64_t metric(std::uint16_t metrics_port, const std::string& key) {
+    const std::string response = http_get(metrics_port, "/metrics");
+    const auto k = response.find(key + " ");
+    REQUIRE(k != std::string::npos);
+    return std::stoull(response.substr(k + key.size() + 1));
+}
 
 /// Lines "N keep" (and every tenth "N drop"), numbered from `from`.
 std::string numbered(std::uint64_t from, std::uint64_t count) {
@@ -313,16 +338,7 @@ TEST_CASE("/metrics serves the counters in the Prometheus format and /health say
     REQUIRE(at != std::string::npos);
     std::uint16_t port = 0;
     std::from_chars(d.child.err.data() + at + marker.size(), d.child.err.data() + d.child.err.size(), port);
-    auto get = [&](const std::string& target) {
-        client http(port);
-        REQUIRE(http.send_all("GET " + target + " HTTP/1.1\r\nHost: localhost\r\n\r\n"));
-        std::string response;
-        char buffer[4096];
-        for (ssize_t n; (n = ::recv(http.fd, buffer, sizeof buffer, 0)) > 0;) {
-            response.append(buffer, static_cast<std::size_t>(n));
-        }
-        return response;
-    };
+    auto get = [&](const std::string& target) { return http_get(port, target); };
     const std::string metrics = get("/metrics");
     CHECK_THAT(metrics, Catch::StartsWith("HTTP/1.1 200"));
     CHECK_THAT(metrics, Catch::Contains("coropiped_lines_in_total{kind=\"source\",name=\"app\"} 100\n"));
@@ -731,13 +747,7 @@ TEST_CASE("UDP lines for a full sink are dropped and counted, never held up", "[
     std::uint16_t metrics_port = 0;
     std::from_chars(d.child.err.data() + at + marker.size(), d.child.err.data() + d.child.err.size(), metrics_port);
     auto dropped = [&] {
-        client http(metrics_port);
-        REQUIRE(http.send_all("GET /metrics HTTP/1.1\r\nHost: localhost\r\n\r\n"));
-        std::string response;
-        char buffer[4096];
-        for (ssize_t n; (n = ::recv(http.fd, buffer, sizeof buffer, 0)) > 0;) {
-            response.append(buffer, static_cast<std::size_t>(n));
-        }
+        const std::string response = http_get(metrics_port, "/metrics");
         const std::string key = "coropiped_lines_dropped_total{kind=\"sink\",name=\"dead\"} ";
         const auto k = response.find(key);
         REQUIRE(k != std::string::npos);
@@ -756,4 +766,517 @@ TEST_CASE("UDP lines for a full sink are dropped and counted, never held up", "[
     ::close(fd);
     d.child.signal(SIGTERM);
     CHECK(d.child.wait_exit() == 1); // the dead sink's batches are given up at the deadline
+}
+
+namespace {
+
+/// The lines of `text`, counted: how many times each was seen.
+std::map<std::string, std::uint64_t> line_counts(const std::string& text) {
+    std::map<std::string, std::uint64_t> seen;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) {
+        ++seen[line];
+    }
+    return seen;
+}
+
+/// A file's permission bits.
+unsigned mode_of(const std::string& path) {
+    struct stat st {};
+    REQUIRE(::stat(path.c_str(), &st) == 0);
+    return st.st_mode & 07777;
+}
+
+/// The offset saved for `source` in a state file ("DEV INO OFFSET NAME"), or -1.
+long long saved_offset(const std::string& state, const std::string& source) {
+    std::istringstream in(read_file(state));
+    unsigned long long dev = 0, ino = 0;
+    long long offset = -1;
+    std::string name;
+    while (in >> dev >> ino >> offset >> name) {
+        if (name == source) {
+            return offset;
+        }
+    }
+    return -1;
+}
+
+} // namespace
+
+TEST_CASE("kill -9 of a daemon following a file loses no line: it goes on from its last checkpoint",
+          "[pipelines][coropiped][file][checkpoint]") {
+    temp_dir dir;
+    const std::string log = dir.path("app.log");
+    const std::string out = dir.path("out.log");
+    const std::string state = dir.path("state");
+    const std::string config = dir.write(
+        "d.toml", "[daemon]\nstate_file = \"" + state + "\"\ncheckpoint_interval = \"50ms\"\n"
+                  "[source.app]\ntype = \"file\"\npath = \"" + log + "\"\nstart = \"beginning\"\n"
+                  "[pipeline.all]\nfrom = [\"app\"]\nrun = \"grep p\"\nto = [\"out\"]\n"
+                  "[sink.out]\ntype = \"file\"\npath = \"" + out + "\"\n");
+    constexpr std::uint64_t total = 100'000;
+    constexpr std::uint64_t first = 60'000;
+    std::ofstream(log, std::ios::binary) << numbered(1, first);
+    long long checkpoint = -1;
+    {
+        running_daemon d(config);
+        // A checkpoint past the start is saved while the daemon runs...
+        REQUIRE(eventually([&] { return (checkpoint = saved_offset(state, "app")) > 0; }));
+        // ...then the rest of the lines come, a thousand at a time, and the
+        // daemon is killed mid-way through them: no clean stop, no final save.
+        std::thread writer([&] {
+            for (std::uint64_t from = first + 1; from <= total; from += 1000) {
+                std::ofstream(log, std::ios::app | std::ios::binary) << numbered(from, 1000);
+            }
+        });
+        const bool reading = eventually([&] { return line_counts(read_file(out)).size() > first + 5000; });
+        d.child.signal(SIGKILL);
+        writer.join();
+        REQUIRE(reading);
+        CHECK(d.child.wait_exit() == 128 + SIGKILL);
+    }
+    CHECK(mode_of(state) == 0600);
+    checkpoint = saved_offset(state, "app"); // the last one before the kill
+    const std::uint64_t before_restart = line_counts(read_file(out)).size();
+    {
+        running_daemon d(config);
+        REQUIRE(eventually([&] { return line_counts(read_file(out)).size() == total; }));
+        d.child.signal(SIGTERM);
+        REQUIRE(d.child.wait_exit() == 0);
+    }
+    const std::map<std::string, std::uint64_t> seen = line_counts(read_file(out));
+    CHECK(seen.size() == total); // every line, at least once
+    std::uint64_t written = 0;
+    for (const auto& [line, n] : seen) {
+        written += n;
+    }
+    // Only lines after the last checkpoint may come twice (at least once).
+    const std::uint64_t after_checkpoint = line_counts(read_file(log).substr(static_cast<std::size_t>(checkpoint))).size();
+    CHECK(written - total <= after_checkpoint);
+    INFO("lines before the restart: " << before_restart << ", written twice: " << written - total);
+    CHECK(before_restart <= total);
+}
+
+namespace {
+
+/// A disk the daemon's file sink fills up: a small tmpfs when one can be
+/// mounted here (ENOSPC), else RLIMIT_FSIZE set on the daemon's process
+/// (EFBIG). `room` bytes fit; `free()` makes room again.
+class small_disk {
+public:
+    small_disk(const temp_dir& dir, std::size_t room) : dir_(dir.path("disk")), room_(room) {
+        std::filesystem::create_directory(dir_);
+        if (::mount("tmpfs", dir_.c_str(), "tmpfs", 0, "size=2m") == 0) {
+            mounted_ = true;
+            filler_ = dir_ + "/filler";
+            std::ofstream(filler_, std::ios::binary) << std::string(2 * 1024 * 1024 - room, 'f');
+        } else {
+            WARN("cannot mount a tmpfs here (" << std::strerror(errno)
+                                               << "): the disk fills up by RLIMIT_FSIZE on the daemon");
+        }
+    }
+    small_disk(const small_disk&) = delete;
+    ~small_disk() {
+        if (mounted_) {
+            ::umount2(dir_.c_str(), MNT_DETACH);
+        }
+    }
+    std::string path(const std::string& name) const { return dir_ + "/" + name; }
+    bool tmpfs() const noexcept { return mounted_; }
+
+    /// Applies the limit to the daemon (with RLIMIT_FSIZE).
+    void limit(pid_t daemon) const {
+        if (!mounted_) {
+            const rlimit l{room_, RLIM_INFINITY};
+            REQUIRE(::prlimit(daemon, RLIMIT_FSIZE, &l, nullptr) == 0);
+        }
+    }
+    /// Room again: the filler goes, or the limit is lifted.
+    void free(pid_t daemon) const {
+        if (mounted_) {
+            std::filesystem::remove(filler_);
+        } else if (daemon > 0) {
+            const rlimit l{RLIM_INFINITY, RLIM_INFINITY};
+            REQUIRE(::prlimit(daemon, RLIMIT_FSIZE, &l, nullptr) == 0);
+        }
+    }
+
+private:
+    std::string dir_;
+    std::string filler_;
+    std::size_t room_;
+    bool mounted_ = false;
+};
+
+/// A number the daemon logged after `marker` (the last one), or 0.
+std::uint64_t logged_number(const std::string& log, const std::string& marker) {
+    const auto at = log.rfind(marker);
+    if (at == std::string::npos) {
+        return 0;
+    }
+    std::uint64_t n = 0;
+    std::from_chars(log.data() + at + marker.size(), log.data() + log.size(), n);
+    return n;
+}
+
+std::uint64_t count_lines(const std::string& text) {
+    return static_cast<std::uint64_t>(std::count(text.begin(), text.end(), '\n'));
+}
+
+std::string full_disk_config(const std::string& out, const std::string& spool, const std::string& timeout) {
+    return "[daemon]\nshutdown_timeout = \"" + timeout + "\"\nmetrics_listen = \"127.0.0.1:0\"\n"
+           "[source.app]\ntype = \"tcp\"\nlisten = \"127.0.0.1:0\"\n"
+           "[pipeline.keep]\nfrom = [\"app\"]\nrun = \"grep keep\"\nto = [\"out\"]\n"
+           "[sink.out]\ntype = \"file\"\npath = \"" + out + "\"\nbuffer_bytes = \"64KiB\"\n"
+           "backoff_min = \"10ms\"\nbackoff_max = \"50ms\"\n" +
+           (spool.empty() ? "" : "spool = \"" + spool + "\"\n");
+}
+
+/// A temporary directory, a small disk in it, the sink's file on that disk.
+struct full_disk_setup {
+    temp_dir dir;
+    small_disk disk{dir, 256 * 1024};
+    std::string out = disk.path("out.log");
+    const char* which() const { return disk.tmpfs() ? "a 2 MiB tmpfs (ENOSPC)" : "RLIMIT_FSIZE on the daemon (EFBIG)"; }
+};
+
+/// Sends lines 1..`sent` to the daemon's source app, its disk limited,
+/// until its sink says it cannot write (and the connection has closed).
+void overflow(running_daemon& d, const small_disk& disk, std::uint64_t sent) {
+    disk.limit(d.child.pid());
+    {
+        client c(d.port("app"));
+        REQUIRE(c.send_all(numbered(1, sent)));
+    }
+    d.child.wait_for_err("connection closed");
+    d.child.wait_for_err("retrying");
+}
+
+} // namespace
+
+TEST_CASE("A full disk with a spool: SIGTERM loses nothing and exits 0; after a restart with room every line is "
+          "written once, the cut line completed",
+          "[pipelines][coropiped][full_disk][spool]") {
+    full_disk_setup setup;
+    INFO(setup.which());
+    const temp_dir& dir = setup.dir;
+    const small_disk& disk = setup.disk;
+    const std::string& out = setup.out;
+    const std::string config = dir.write("d.toml", full_disk_config(out, dir.path("out.spool"), "20s"));
+    constexpr std::uint64_t sent = 42'000; // ~460 KB kept: 1.8 times the room
+    const std::string expected = kept(1, sent);
+    {
+        running_daemon d(config);
+        overflow(d, disk, sent); // never held up: what does not fit is spooled
+        d.child.signal(SIGTERM);
+        CHECK(d.child.wait_exit() == 0);
+        const std::uint64_t written = count_lines(read_file(out));
+        const std::uint64_t spooled = logged_number(d.child.err, "dropped, ");
+        INFO(d.child.err);
+        CHECK(spooled > 0);
+        CHECK(written + spooled == count_lines(expected)); // sent = written + spooled, none lost
+        CHECK(read_file(out) == expected.substr(0, read_file(out).size())); // whole lines, in order
+        CHECK_THAT(d.child.err, Catch::Contains("kept in the spool"));
+        CHECK(mode_of(dir.path("out.spool")) == 0600);
+    }
+    disk.free(-1);
+    {
+        running_daemon d(config);
+        disk.free(d.child.pid());
+        REQUIRE(eventually([&] { return read_file(out).size() == expected.size(); }));
+        d.child.signal(SIGTERM);
+        CHECK(d.child.wait_exit() == 0);
+    }
+    CHECK(read_file(out) == expected);
+    CHECK(std::filesystem::file_size(dir.path("out.spool")) == 0);
+}
+
+TEST_CASE("A full disk without a spool: writing resumes when there is room, and a SIGTERM during the outage says "
+          "exactly how many lines were not written",
+          "[pipelines][coropiped][full_disk]") {
+    full_disk_setup setup;
+    INFO(setup.which());
+    const temp_dir& dir = setup.dir;
+    const small_disk& disk = setup.disk;
+    const std::string& out = setup.out;
+    constexpr std::uint64_t sent = 30'000; // ~300 KB kept: past the room, within the sink's 64 KiB buffer
+    const std::string expected = kept(1, sent);
+    SECTION("room again: the writing resumes where it stopped, the cut line completed") {
+        running_daemon d(dir.write("d.toml", full_disk_config(out, "", "20s")));
+        overflow(d, disk, sent);
+        // The outage is reported while it lasts.
+        const auto metrics_port = static_cast<std::uint16_t>(logged_number(d.child.err, "metrics on http://127.0.0.1:"));
+        const std::string health = http_get(metrics_port, "/health");
+        CHECK_THAT(health, Catch::StartsWith("HTTP/1.1 503") && Catch::Contains("sink out: cannot write: ") &&
+                               Catch::Contains(disk.tmpfs() ? "No space left on device" : "File too large"));
+        CHECK(metric(metrics_port, "coropiped_errors_total{kind=\"sink\",name=\"out\"}") > 0);
+        CHECK(read_file(out).size() < expected.size());
+        disk.free(d.child.pid());
+        d.child.wait_for_err("writing again");
+        REQUIRE(eventually([&] { return read_file(out).size() == expected.size(); }));
+        d.child.signal(SIGTERM);
+        CHECK(d.child.wait_exit() == 0);
+        CHECK(read_file(out) == expected);
+    }
+    SECTION("SIGTERM during the outage: the exit status is 1 and the log counts the lines not written") {
+        running_daemon d(dir.write("d.toml", full_disk_config(out, "", "1s")));
+        overflow(d, disk, sent);
+        d.child.signal(SIGTERM);
+        CHECK(d.child.wait_exit() == 1);
+        INFO(d.child.err);
+        const std::string text = read_file(out);
+        const std::uint64_t lost = logged_number(d.child.err, "sink out: ");
+        CHECK(lost > 0);
+        CHECK(count_lines(text) + lost == count_lines(expected));
+        CHECK(text == expected.substr(0, text.size())); // no partial line left
+        disk.free(-1);
+    }
+}
+
+
+TEST_CASE("A burst of 100,000 UDP lines arrives whole, or the kernel's drops are exactly the lines missing",
+          "[pipelines][coropiped][udp]") {
+    // The default receive buffer, and one far too small for the burst: the
+    // kernel's drops are counted exactly.
+    const std::string receive_buffer = GENERATE(std::string(), std::string("receive_buffer = \"64KiB\"\n"));
+    CAPTURE(receive_buffer);
+    temp_dir dir;
+    const std::string out = dir.path("out.log");
+    running_daemon d(dir.write("d.toml", "[daemon]\nmetrics_listen = \"127.0.0.1:0\"\n"
+                                         "[source.udp]\ntype = \"udp\"\nlisten = \"127.0.0.1:0\"\n" + receive_buffer +
+                                         "[pipeline.all]\nfrom = [\"udp\"]\nrun = \"grep keep\"\nto = [\"out\"]\n"
+                                         "[sink.out]\ntype = \"file\"\npath = \"" + out + "\"\n"));
+    const std::uint16_t metrics_port = static_cast<std::uint16_t>(
+        logged_number(d.child.err, "metrics on http://127.0.0.1:"));
+    const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    REQUIRE(fd >= 0);
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(d.port("udp", "udp"));
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    auto send = [&](const std::string& line) {
+        REQUIRE(::sendto(fd, line.data(), line.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof to) ==
+                static_cast<ssize_t>(line.size()));
+    };
+    constexpr std::uint64_t sent = 100'000;
+    // ~120 bytes each, as syslog lines are, as fast as the test can send them.
+    const std::string padding(100, 'p');
+    for (std::uint64_t i = 1; i <= sent; ++i) {
+        send("<13>" + std::to_string(i) + " keep " + padding);
+    }
+    // The kernel says how many it dropped with the next datagram it queues:
+    // end markers, each given 200 ms to be written, until one is (the last
+    // sent: the burst and every marker before it are then received or
+    // counted as dropped).
+    std::uint64_t marker = 0;
+    REQUIRE(eventually([&] {
+        const std::string line = "end " + std::to_string(++marker) + " keep";
+        send(line);
+        const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(200);
+        while (read_file(out).find(line + "\n") == std::string::npos) {
+            if (std::chrono::steady_clock::now() > until) {
+                return false;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
+        return true;
+    }));
+    std::uint64_t written = 0;
+    std::uint64_t markers_written = 0;
+    std::istringstream in(read_file(out));
+    for (std::string line; std::getline(in, line);) {
+        written += line.starts_with("<13>") ? 1 : 0;
+        markers_written += line.starts_with("end ") ? 1 : 0;
+    }
+    const std::uint64_t kernel_drops = metric(metrics_port, "coropiped_lines_dropped_total{kind=\"source\",name=\"udp\"}");
+    const std::uint64_t sink_drops = metric(metrics_port, "coropiped_lines_dropped_total{kind=\"sink\",name=\"out\"}");
+    INFO("written " << written << ", dropped by the kernel " << kernel_drops << ", by the sink " << sink_drops);
+    CHECK(written + kernel_drops + sink_drops == sent + marker - markers_written); // markers may be dropped too
+    if (receive_buffer.empty() && kernel_drops != 0) {
+        WARN("the kernel dropped " << kernel_drops << " datagrams: a busy machine, or a receive buffer too small");
+    }
+    if (!receive_buffer.empty()) {
+        CHECK(kernel_drops > 0);
+    }
+    ::close(fd);
+    d.child.signal(SIGTERM);
+    CHECK(d.child.wait_exit() == 0);
+}
+
+TEST_CASE("A sink reached through a symbolic link from a followed file is refused by --check and at start, naming both",
+          "[pipelines][coropiped][file][loop]") {
+    temp_dir dir;
+    std::filesystem::create_directory(dir.path("logs"));
+    std::filesystem::create_symlink("logs", dir.path("link")); // a linked directory: link/out.log is logs/out.log
+    const std::string config = dir.write(
+        "d.toml", "[source.tail]\ntype = \"file\"\npath = \"" + dir.path("link/out.log") + "\"\n"
+                  "[pipeline.p]\nfrom = [\"tail\"]\nrun = \"grep x\"\nto = [\"out\"]\n"
+                  "[sink.out]\ntype = \"file\"\npath = \"" + dir.path("logs/out.log") + "\"\n");
+    const std::string why = "sink.out.path: is the file source.tail.path follows (through a link)";
+    const process_result checked = run_process({daemon_binary, "--check", config});
+    CHECK(checked.status == 2);
+    CHECK_THAT(checked.err, Catch::Contains(why));
+    const process_result started = run_process({daemon_binary, config});
+    CHECK(started.status == 1);
+    CHECK_THAT(started.err, Catch::Contains(why));
+    CHECK_FALSE(std::filesystem::exists(dir.path("logs/out.log"))); // refused before the sink was opened
+}
+
+TEST_CASE("A reload that fails keeps the running configuration, and SIGTERM still stops the daemon",
+          "[pipelines][coropiped][reload]") {
+    temp_dir dir;
+    const std::string out = dir.path("out.log");
+    std::uint16_t port = 0;
+    {
+        peer unused; // a port free now, given to the source
+        port = unused.port;
+    }
+    const std::string app_at = "listen = \"127.0.0.1:0\"";
+    std::string same_port = tcp_config(out);
+    same_port.replace(same_port.find(app_at), app_at.size(), "listen = \"127.0.0.1:" + std::to_string(port) + "\"");
+    running_daemon d(dir.write("d.toml", same_port));
+    SECTION("a new source on a port another process holds") {
+        peer holder; // listening there
+        dir.write("d.toml", same_port + "\n[source.more]\ntype = \"tcp\"\nlisten = \"127.0.0.1:" +
+                                std::to_string(holder.port) + "\"\n");
+        d.child.signal(SIGHUP);
+        d.child.wait_for_err("reload refused");
+        CHECK_THAT(d.child.err, Catch::Contains("source more: cannot listen on tcp 127.0.0.1:" +
+                                                std::to_string(holder.port)));
+    }
+    SECTION("a sink that would read its own output back") {
+        std::filesystem::create_symlink(dir.path(""), dir.path("link")); // link/out.log is out.log
+        dir.write("d.toml", same_port + "\n[source.tail]\ntype = \"file\"\npath = \"" + dir.path("link/out.log") +
+                                "\"\n");
+        d.child.signal(SIGHUP);
+        d.child.wait_for_err("reload refused");
+        CHECK_THAT(d.child.err, Catch::Contains("sink.out.path: is the file source.tail.path follows"));
+    }
+    SECTION("a changed source's options are taken in place: its port keeps listening") {
+        std::string more = same_port;
+        const std::string listen_line = "listen = \"127.0.0.1:" + std::to_string(port) + "\"\n";
+        more.insert(more.find(listen_line) + listen_line.size(), "max_connections = 100\nidle_timeout = \"10s\"\n");
+        dir.write("d.toml", more);
+        d.child.signal(SIGHUP);
+        d.child.wait_for_err("reloaded");
+    }
+    // Still serving on the same port, and SIGTERM ends it cleanly.
+    {
+        client c(port);
+        REQUIRE(c.send_all(numbered(1, 1000)));
+    }
+    d.child.wait_for_err("connection closed");
+    d.child.signal(SIGTERM);
+    CHECK(d.child.wait_exit() == 0);
+    CHECK(read_file(out) == kept(1, 1000));
+}
+
+TEST_CASE("Out of descriptors (RLIMIT_NOFILE 1024, 1,100 connections), the daemon accepts again once clients leave, "
+          "and every line arrives",
+          "[pipelines][coropiped][emfile]") {
+    constexpr int clients = 1100;
+    rlimit own{};
+    REQUIRE(::getrlimit(RLIMIT_NOFILE, &own) == 0);
+    if (own.rlim_max < clients + 100) {
+        WARN("this process may not open " << clients << " descriptors (hard limit " << own.rlim_max << "): skipped");
+        return;
+    }
+    const rlimit saved = own;
+    own.rlim_cur = own.rlim_max;
+    REQUIRE(::setrlimit(RLIMIT_NOFILE, &own) == 0);
+    temp_dir dir;
+    const std::string out = dir.path("out.log");
+    {
+        running_daemon d(dir.write("d.toml", "[daemon]\nmetrics_listen = \"127.0.0.1:0\"\n"
+                                             "[source.app]\ntype = \"tcp\"\nlisten = \"127.0.0.1:0\"\n"
+                                             "max_connections = 2000\n" // the descriptors run out first
+                                             "[pipeline.keep]\nfrom = [\"app\"]\nrun = \"grep keep\"\nto = [\"out\"]\n"
+                                             "[sink.out]\ntype = \"file\"\npath = \"" + out + "\"\n"));
+        const rlimit limit{1024, 1024}; // systemd's default soft limit
+        REQUIRE(::prlimit(d.child.pid(), RLIMIT_NOFILE, &limit, nullptr) == 0);
+        const auto metrics_port =
+            static_cast<std::uint16_t>(logged_number(d.child.err, "metrics on http://127.0.0.1:"));
+        const std::uint16_t port = d.port("app");
+        {
+            std::vector<std::unique_ptr<client>> connected;
+            for (int i = 1; i <= clients; ++i) {
+                connected.push_back(std::make_unique<client>(port)); // past the limit: in the backlog
+                REQUIRE(connected.back()->send_all(std::to_string(i) + " keep\n"));
+            }
+            d.child.wait_for_err("accept failed: Too many open files");
+        } // the clients leave
+        d.child.wait_for_err("accepting again");
+        REQUIRE(eventually([&] { return count_lines(read_file(out)) == clients; }));
+        CHECK_THAT(http_get(metrics_port, "/health"), Catch::StartsWith("HTTP/1.1 200"));
+        d.child.signal(SIGTERM);
+        CHECK(d.child.wait_exit() == 0);
+    }
+    ::setrlimit(RLIMIT_NOFILE, &saved);
+    std::vector<std::string> expected;
+    for (int i = 1; i <= clients; ++i) {
+        expected.push_back(std::to_string(i) + " keep");
+    }
+    std::sort(expected.begin(), expected.end());
+    std::vector<std::string> got;
+    std::istringstream in(read_file(out));
+    for (std::string line; std::getline(in, line);) {
+        got.push_back(line);
+    }
+    std::sort(got.begin(), got.end());
+    CHECK(got == expected); // each client's line once
+}
+
+TEST_CASE("A unix socket is created with its mode, 0666 by default (anyone may log, as to /dev/log)",
+          "[pipelines][coropiped][unix][permissions]") {
+    temp_dir dir;
+    const std::string socket_path = dir.path("in.sock");
+    const auto [mode_key, expected] = GENERATE(table<std::string, unsigned>({{"", 0666}, {"mode = \"0660\"\n", 0660}}));
+    running_daemon d(dir.write(
+        "d.toml", "[source.local]\ntype = \"unix\"\npath = \"" + socket_path + "\"\n" + mode_key +
+                      "[pipeline.keep]\nfrom = [\"local\"]\nrun = \"grep keep\"\nto = [\"console\"]\n"
+                      "[sink.console]\ntype = \"stdout\"\n"));
+    CHECK(mode_of(socket_path) == expected);
+    d.child.signal(SIGTERM);
+    CHECK(d.child.wait_exit() == 0);
+}
+
+TEST_CASE("A followed file's lines a full disk kept from being written at a shutdown are read again at the next start",
+          "[pipelines][coropiped][full_disk][checkpoint]") {
+    full_disk_setup setup;
+    INFO(setup.which());
+    const temp_dir& dir = setup.dir;
+    const std::string& out = setup.out;
+    const std::string log = dir.path("app.log");
+    std::ofstream(log, std::ios::binary).flush();
+    const std::string config = dir.write(
+        "d.toml", "[daemon]\nshutdown_timeout = \"1s\"\nstate_file = \"" + dir.path("state") +
+                      "\"\ncheckpoint_interval = \"20ms\"\n"
+                      "[source.app]\ntype = \"file\"\npath = \"" + log + "\"\nstart = \"beginning\"\n"
+                      "[pipeline.keep]\nfrom = [\"app\"]\nrun = \"grep keep\"\nto = [\"out\"]\n"
+                      "[sink.out]\ntype = \"file\"\npath = \"" + out + "\"\nbuffer_bytes = \"64KiB\"\n"
+                      "backoff_min = \"10ms\"\nbackoff_max = \"50ms\"\n");
+    constexpr std::uint64_t sent = 30'000; // ~300 KB kept: past the room
+    {
+        running_daemon d(config);
+        setup.disk.limit(d.child.pid());
+        std::ofstream(log, std::ios::app | std::ios::binary) << numbered(1, sent);
+        d.child.wait_for_err("retrying");
+        d.child.signal(SIGTERM);
+        CHECK(d.child.wait_exit() == 1); // lines were not written, and the log says how many
+        CHECK_THAT(d.child.err, Catch::Contains("lines were not written"));
+        CHECK_THAT(d.child.err, Catch::Contains("the offsets stay at the last checkpoint"));
+    }
+    setup.disk.free(-1);
+    const std::map<std::string, std::uint64_t> expected = line_counts(kept(1, sent));
+    {
+        running_daemon d(config);
+        REQUIRE(eventually([&] { return line_counts(read_file(out)).size() == expected.size(); }));
+        d.child.signal(SIGTERM);
+        CHECK(d.child.wait_exit() == 0);
+    }
+    const std::map<std::string, std::uint64_t> got = line_counts(read_file(out));
+    CHECK(got.size() == expected.size());
+    for (const auto& [line, n] : got) {
+        CHECK(expected.contains(line)); // every kept line at least once, and nothing else (no cut line)
+    }
 }

@@ -541,7 +541,7 @@ TEST_CASE("a bad run text is reported at the offending spot in the file", "[daem
                              "[\"in\"]\nto = [\"out\"]\n";
     // Line 8; the string starts at column 7, the text at column 8.
     CHECK(error_of(head + "run = \"grep -x ERROR\"") ==
-          "c.toml:8:13: pipeline.p.run: grep: unknown option '-x' at column 6");
+          "c.toml:8:13: pipeline.p.run: grep: unknown option '-x' at column 6; grep takes -v -i -F -E; usage: grep [-v] [-i] [-F|-E] PATTERN");
     CHECK(error_of(head + "run = \"grpe ERROR\"") ==
           "c.toml:8:8: pipeline.p.run: unknown stage 'grpe' at column 1; did you mean 'grep'?");
     // Escapes: \u00e9 is 2 bytes of the text (UTF-8) and 6 columns of the file, \t 1 byte and 2 columns.
@@ -895,7 +895,7 @@ TEST_CASE("every pipeline's run text is checked in the same pass", "[daemon][con
     CHECK(error_of(minimal + "[pipeline.q]\nfrom = [\"in\"]\nrun = \"grpe x\"\nto = [\"out\"]\n[pipeline.r]\nfrom = "
                              "[\"in\"]\nrun = \"head -z 1\"\nto = [\"out\"]\n") ==
           "c.toml:11:8: pipeline.q.run: unknown stage 'grpe' at column 1; did you mean 'grep'?\n"
-          "c.toml:15:13: pipeline.r.run: head: unknown option '-z' at column 6");
+          "c.toml:15:13: pipeline.r.run: head: unknown option '-z' at column 6; head takes no options; usage: head N");
 }
 
 TEST_CASE("places: each key written and each table, for messages after loading", "[daemon][config]") {

@@ -77,6 +77,8 @@ public:
 
     void signal(int sig) const { REQUIRE(::kill(pid_, sig) == 0); }
 
+    pid_t pid() const noexcept { return pid_; }
+
     /// Reads to the end of both pipes, then reaps the child: its exit
     /// status, or 128 + the signal that killed it.
     int wait_exit() {

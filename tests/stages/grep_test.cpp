@@ -58,6 +58,27 @@ TEST_CASE("substring_searcher handles needles of repeated bytes", "[stage][grep]
     CHECK(a.find("aabaaab") == 3);
 }
 
+TEST_CASE("substring_searcher finds what std::string_view::find finds, in long and short haystacks",
+          "[stage][grep]") {
+    // Small alphabets make candidates dense (the memmem fallback), long
+    // haystacks take the 16-at-a-time scan, short ones the byte scan.
+    std::mt19937 rng(11);
+    for (int round = 0; round < 3000; ++round) {
+        const int alphabet = std::uniform_int_distribution<int>(1, 4)(rng);
+        auto random_text = [&](std::size_t size) {
+            std::string t(size, 'a');
+            for (char& c : t) {
+                c = static_cast<char>('a' + std::uniform_int_distribution<int>(0, alphabet - 1)(rng));
+            }
+            return t;
+        };
+        const std::string needle = random_text(std::uniform_int_distribution<std::size_t>(1, 9)(rng));
+        const std::string haystack = random_text(std::uniform_int_distribution<std::size_t>(0, 300)(rng));
+        CAPTURE(needle, haystack);
+        CHECK(substring_searcher(needle).find(haystack) == std::string_view(haystack).find(needle));
+    }
+}
+
 TEST_CASE("substring_searcher with an empty needle matches everything", "[stage][grep]") {
     substring_searcher s("");
     CHECK(s.find("") == 0);

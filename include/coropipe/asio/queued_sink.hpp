@@ -79,6 +79,11 @@ struct queued_sink_options {
     std::chrono::milliseconds backoff_min{100};   ///< first retry delay after a failed write
     std::chrono::milliseconds backoff_max{10'000}; ///< doubled up to this
     std::chrono::milliseconds reminder{60'000};    ///< while failing, a reminder in the log this often
+    /// A spool file (`coropipe/asio/spool.hpp`): output that does not fit in
+    /// `buffer_bytes`, and at the end what could not be written, is kept
+    /// there and replayed in order. Empty: none.
+    std::filesystem::path spool;
+    std::uint64_t spool_max_bytes = 1ULL << 30; ///< the spool file's size limit
     /// Told of what happens: the first error of an outage, reminders,
     /// recovery. Called on the sink's executor; default: nothing.
     std::function<void(log_level, const std::string&)> log;
@@ -89,13 +94,25 @@ struct sink_health {
     bool ok = true;
     std::string reason; ///< the last error, while not ok
     std::chrono::steady_clock::time_point since{}; ///< when it stopped being ok
-    std::uint64_t held_lines = 0; ///< lines accepted and not yet written
+    std::uint64_t held_lines = 0; ///< lines accepted and not yet written (in memory)
+    std::uint64_t spooled_lines = 0; ///< lines in the spool, waiting to be replayed
+};
+
+/// How far a sink has got, in bytes of output since it was created:
+/// `accepted` is what producers handed it, `settled` what of that is
+/// written to the target (or kept in its spool). Both only grow. Once
+/// `settled` reaches a value `accepted` had, everything the sink had
+/// accepted by then is safe: a daemon's checkpoint of its inputs.
+struct sink_progress {
+    std::uint64_t accepted = 0;
+    std::uint64_t settled = 0;
 };
 
 /// What a finished (or abandoned) sink could not write.
 struct sink_report {
     std::uint64_t lines_written = 0;
-    std::uint64_t lines_lost = 0; ///< accepted and never written
+    std::uint64_t lines_lost = 0; ///< accepted and never written (nor kept in the spool)
+    std::uint64_t lines_spooled = 0; ///< kept in the spool, replayed by the next process
     std::string last_error;       ///< empty if none is outstanding
 };
 
@@ -113,17 +130,27 @@ struct sink_report {
 ///   `health()` not ok with the reason, and counts `errors` in the
 ///   counters; writing resumes by itself, where it stopped (a partial line
 ///   is completed first), and the recovery is logged.
+/// - **Spool** (`queued_sink_options::spool`): output that does not fit in
+///   memory goes to the spool file instead of waiting, and so does all that
+///   comes after it until the spool is replayed (in order, once memory is
+///   written); producers wait only when the spool is full too. What the
+///   spool holds counts as settled (`progress`).
 /// - **Finishing**: `finish(done)` once no producer will write again: what
-///   is held is written, then `done(report)` runs. `abandon(done)` gives up
-///   at once (a shutdown deadline): `done(report)` says how many accepted
-///   lines were not written, and a file target is truncated back to its
-///   last whole line.
+///   is held is written, then `done(report)` runs; with a spool, while the
+///   target fails, what is held goes to the spool at once instead (the
+///   next process replays it). `abandon(done)` gives up at once (a shutdown
+///   deadline): `done(report)` says how many accepted lines were not
+///   written (with a spool, they are kept there), and a file target is
+///   truncated back to its last whole line.
 /// - **Threads**: `try_write`, `async_write`, `reopen`, `health` and
 ///   `pending_lines` are thread-safe; `async_write`'s handler runs on its
 ///   own associated executor.
 class queued_sink : public std::enable_shared_from_this<queued_sink> {
 public:
     /// The writer starts at once on `executor` (a strand for a thread pool).
+    /// A spool is opened here (an error throws `std::system_error` naming
+    /// it); what it holds from an earlier process is written first, and
+    /// what it had to drop (a torn tail) is logged.
     static std::shared_ptr<queued_sink> create(net::any_io_executor executor, std::unique_ptr<sink_target> target,
                                                queued_sink_options options, counters& metrics);
 
@@ -162,6 +189,7 @@ public:
 
     sink_health health() const;
     std::uint64_t pending_lines() const;
+    sink_progress progress() const;
     const queued_sink_options& options() const noexcept;
 
     struct impl; ///< (lib/asio_queued_sink.cpp)
@@ -169,6 +197,7 @@ public:
 private:
     explicit queued_sink(std::unique_ptr<impl> i);
     const net::any_io_executor& executor() const noexcept;
+    void kick(); // the writer looks at the queue
     void wait_for_room(std::string_view bytes, std::uint64_t lines, net::any_io_executor handler_executor,
                        net::any_completion_handler<void(boost::system::error_code)> handler);
 

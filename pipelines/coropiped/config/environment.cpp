@@ -35,6 +35,7 @@ public:
     void report(std::string key, std::string message) {
         found_.push_back(diagnostic_at(config_, std::move(key), std::move(message)));
     }
+    void add(config_diagnostic d) { found_.push_back(std::move(d)); }
 
     std::vector<config_diagnostic> take() {
         std::stable_sort(found_.begin(), found_.end(), [](const config_diagnostic& a, const config_diagnostic& b) {
@@ -211,7 +212,34 @@ bool same_file(const std::filesystem::path& a, const std::filesystem::path& b) {
     return resolved(a) == resolved(b);
 }
 
+/// Calls `f(key, path)` for each file a sink writes: its path, its spool.
+template <class F>
+void for_each_written(const daemon_config& config, F f) {
+    for (const sink_config& s : config.sinks) {
+        const std::string table = key_path("sink", s.name);
+        if (s.type == sink_config::kind::file) {
+            f(key_path(table, "path"), s.path);
+        }
+        if (!s.spool.empty()) {
+            f(key_path(table, "spool"), s.spool);
+        }
+    }
+}
+
 } // namespace
+
+std::vector<config_diagnostic> feedback_loops(const daemon_config& config) {
+    environment_check check(config);
+    for_each_written(config, [&](const std::string& key, const std::filesystem::path& path) {
+        for (const source_config& s : config.sources) {
+            if (s.type == source_config::kind::file && same_file(path, s.path)) {
+                check.report(key, "is the file " + key_path(key_path("source", s.name), "path") +
+                                      " follows (through a link): the output would come back as input");
+            }
+        }
+    });
+    return check.take();
+}
 
 std::vector<config_diagnostic> check_environment(const daemon_config& config) {
     environment_check check(config);
@@ -225,7 +253,6 @@ std::vector<config_diagnostic> check_environment(const daemon_config& config) {
     check.account("daemon.group", config.group, true);
 
     using source_kind = source_config::kind;
-    std::vector<std::pair<std::string, std::filesystem::path>> followed;
     for (const source_config& s : config.sources) {
         const std::string table = key_path("source", s.name);
         switch (s.type) {
@@ -240,31 +267,16 @@ std::vector<config_diagnostic> check_environment(const daemon_config& config) {
             break;
         case source_kind::file:
             check.followed_file(key_path(table, "path"), s.path);
-            followed.emplace_back(key_path(table, "path"), s.path);
             break;
         case source_kind::stdin_:
             break;
         }
     }
-    for (const sink_config& s : config.sinks) {
-        const std::string table = key_path("sink", s.name);
-        std::vector<std::pair<std::string, std::filesystem::path>> written;
-        if (s.type == sink_config::kind::file) {
-            written.emplace_back(key_path(table, "path"), s.path);
-        }
-        if (!s.spool.empty()) {
-            written.emplace_back(key_path(table, "spool"), s.spool);
-        }
-        for (const auto& [key, path] : written) {
-            check.written_file(key, path);
-            for (const auto& [source_key, source_path] : followed) {
-                if (same_file(path, source_path)) {
-                    check.report(key, "is the file " + source_key +
-                                          " follows (through a link): the output would "
-                                          "come back as input");
-                }
-            }
-        }
+    for_each_written(config, [&](const std::string& key, const std::filesystem::path& path) {
+        check.written_file(key, path);
+    });
+    for (config_diagnostic& d : feedback_loops(config)) {
+        check.add(std::move(d));
     }
     return check.take();
 }

@@ -77,7 +77,7 @@ constexpr key daemon_keys[] = {
      .value = duration(10ms, max_timeout),
      .target = member<&daemon_config::checkpoint_interval>,
      .doc = "how often the offsets are saved to `state_file` while the daemon runs: after a crash or `kill -9`, "
-            "at most this much of the followed files is read again"},
+            "the lines read since the last checkpoint (about two intervals) are read again, none is lost"},
     {.name = "user",
      .value = of_kind(value_kind::account),
      .target = member<&daemon_config::user>,
