@@ -266,8 +266,8 @@ TEST_CASE("a listen address in use, or a port below 1024 without privileges, is 
     const held_port udp(SOCK_DGRAM);
     const std::string tcp_address = "127.0.0.1:" + std::to_string(tcp.port);
     const std::string udp_address = "127.0.0.1:" + std::to_string(udp.port);
-    const daemon_config c = s.load(to_sink("[daemon]\nmetrics_listen = \"" + udp_address +
-                                           "\"\n" // tcp: free
+    const daemon_config c = s.load(to_sink("[daemon]\nmetrics_listen = \"127.0.0.1:0\"" // any free port
+                                           "\n"
                                            "[source.t]\ntype = \"tcp\"\nlisten = \"" +
                                            tcp_address +
                                            "\"\n"
