@@ -8,8 +8,13 @@
 //    (`frame_bytes` counters, exact sizes the compiler asked for).
 // 3. Create + first resume + destroy of `range | stage | stage | stage`,
 //    frames from the recycling allocator vs from plain `::operator new`.
+// 4. Issue 12: a minimal hand-written generator chain (`minimal::gen`, the
+//    yardstick), coropipe generators and user-written stages doing the same
+//    work, part by part, pulled and pushed.
+// 5. `send` into a two-way coroutine through 0 to 1000 levels of
+//    delegation: forwarded to the innermost, so the cost does not grow.
 //
-// Run: build/h4-rel/bench/bench_core_bench (see docs/BENCHMARKS.md).
+// Run: build/release/bench/bench_core_bench (see docs/BENCHMARKS.md).
 // The `per_elem` counter is seconds per source element (1.8n = 1.8 ns).
 #include <coropipe/coropipe.hpp>
 #include <coropipe/detail/frame_allocator.hpp>
@@ -25,11 +30,13 @@
 #include <coroutine>
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <new>
 #include <random>
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -107,6 +114,80 @@ coropipe::generator<int> filter_gen(coropipe::generator<int> in) {
 coropipe::generator<int> running_min_gen(coropipe::generator<int> in) {
     int m = INT_MAX;
     for (int& x : in) {
+        m = std::min(m, x);
+        co_yield m;
+    }
+}
+
+// ---- the peer: a minimal hand-written generator ---------------------------------
+//
+// What a C++20 user writes in 40 lines for GCC 12 without a library: no
+// delegation, no exception transport, frames from plain operator new. The
+// yardstick for coropipe's generators and user-written stages (issue 12).
+
+namespace minimal {
+
+template <class T>
+class gen {
+public:
+    struct promise_type {
+        const T* value = nullptr;
+        gen get_return_object() noexcept { return gen{std::coroutine_handle<promise_type>::from_promise(*this)}; }
+        std::suspend_always initial_suspend() const noexcept { return {}; }
+        std::suspend_always final_suspend() const noexcept { return {}; }
+        std::suspend_always yield_value(const T& v) noexcept {
+            value = std::addressof(v);
+            return {};
+        }
+        void return_void() const noexcept {}
+        void unhandled_exception() const { throw; }
+    };
+    struct iterator {
+        std::coroutine_handle<promise_type> h;
+        iterator& operator++() {
+            h.resume();
+            return *this;
+        }
+        const T& operator*() const noexcept { return *h.promise().value; }
+        bool operator==(std::default_sentinel_t) const noexcept { return h.done(); }
+    };
+    explicit gen(std::coroutine_handle<promise_type> h) noexcept : h_(h) {}
+    gen(gen&& other) noexcept : h_(std::exchange(other.h_, {})) {}
+    gen& operator=(gen&&) = delete;
+    ~gen() {
+        if (h_) {
+            h_.destroy();
+        }
+    }
+    iterator begin() {
+        h_.resume();
+        return {h_};
+    }
+    std::default_sentinel_t end() const noexcept { return {}; }
+
+private:
+    std::coroutine_handle<promise_type> h_;
+};
+
+} // namespace minimal
+
+minimal::gen<int> source_minimal(std::span<const int> data) {
+    for (int x : data) {
+        co_yield x;
+    }
+}
+
+minimal::gen<int> filter_minimal(minimal::gen<int> in) {
+    for (int x : in) {
+        if (keep(x)) {
+            co_yield x;
+        }
+    }
+}
+
+minimal::gen<int> running_min_minimal(minimal::gen<int> in) {
+    int m = INT_MAX;
+    for (int x : in) {
         m = std::min(m, x);
         co_yield m;
     }
@@ -230,6 +311,17 @@ void three_range_v3(benchmark::State& st) {
     set_rate(st);
 }
 
+// The yardstick: three minimal generators (see `minimal::gen`).
+void three_minimal(benchmark::State& st) {
+    const auto& data = input_data();
+    for (auto _ : st) {
+        for (int x : running_min_minimal(filter_minimal(source_minimal(data)))) {
+            benchmark::DoNotOptimize(x);
+        }
+    }
+    set_rate(st);
+}
+
 void three_generators(benchmark::State& st) {
     const auto& data = input_data();
     for (auto _ : st) {
@@ -307,6 +399,67 @@ void three_stages_builtin_running_min(benchmark::State& st) {
     set_rate(st);
 }
 
+// ---- issue 12: what each part of a user-written stage chain costs ---------------
+//
+// Against the minimal generator chain above, one hop at a time: one
+// generator, source -> filter, then the three-coroutine chain pulled, and
+// the same two stages pushed (the Asio runtime's direction).
+
+void source_minimal_only(benchmark::State& st) {
+    const auto& data = input_data();
+    for (auto _ : st) {
+        for (int x : source_minimal(data)) {
+            benchmark::DoNotOptimize(x);
+        }
+    }
+    set_rate(st);
+}
+
+void filter_minimal_chain(benchmark::State& st) {
+    const auto& data = input_data();
+    for (auto _ : st) {
+        for (int x : filter_minimal(source_minimal(data))) {
+            benchmark::DoNotOptimize(x);
+        }
+    }
+    set_rate(st);
+}
+
+// generator | stage: the head takes straight from the generator.
+void filter_stage_from_generator(benchmark::State& st) {
+    const auto& data = input_data();
+    for (auto _ : st) {
+        for (int x : source_gen(data) | filter_stage()) {
+            benchmark::DoNotOptimize(x);
+        }
+    }
+    set_rate(st);
+}
+
+coropipe::sink<int> consume() {
+    while (int* x = co_await coropipe::input) {
+        benchmark::DoNotOptimize(*x);
+    }
+}
+
+// Pushed: the driver sends each element into filter -> running min -> a sink.
+void three_stages_pushed(benchmark::State& st) {
+    const auto& data = input_data();
+    for (auto _ : st) {
+        auto chain = filter_stage() | running_min_stage() | consume();
+        for (int x : data) {
+            chain.send(x);
+        }
+        chain.close();
+    }
+    set_rate(st);
+}
+
+BENCHMARK(source_minimal_only);
+BENCHMARK(filter_minimal_chain);
+BENCHMARK(filter_stage_from_generator);
+BENCHMARK(three_stages_pushed);
+
 BENCHMARK(source_hand);
 BENCHMARK(source_generator);
 BENCHMARK(filter_hand);
@@ -317,6 +470,7 @@ BENCHMARK(filter_builtin);
 BENCHMARK(filter_builtin_from_vector);
 BENCHMARK(three_hand);
 BENCHMARK(three_range_v3);
+BENCHMARK(three_minimal);
 BENCHMARK(three_generators);
 BENCHMARK(three_stages);
 BENCHMARK(three_stages_from_vector);
@@ -436,6 +590,35 @@ BENCHMARK(create_resume_destroy_recycled);
 BENCHMARK(create_resume_destroy_plain_new);
 BENCHMARK(create_resume_destroy_generators);
 BENCHMARK(create_resume_destroy_fused);
+
+// ---- 5. send through a delegation stack (issue 12) -----------------------------
+//
+// `auto r = co_yield coropipe::from(sub)` in a two-way coroutine: send goes
+// straight to the innermost delegate, so its cost must not grow with the
+// depth (PEP 380 forwards level by level: O(depth) in CPython).
+
+// Delegates to `depth` nested coroutines; the innermost keeps a running sum.
+coropipe::coroutine<int, int, int> delegating(int depth) {
+    if (depth == 0) {
+        int total = 0;
+        for (;;) {
+            total += co_yield total;
+        }
+    }
+    const int r = co_yield coropipe::from(delegating(depth - 1));
+    co_return r;
+}
+
+void send_delegated(benchmark::State& st) {
+    auto c = delegating(static_cast<int>(st.range(0)));
+    int i = 0;
+    for (auto _ : st) {
+        benchmark::DoNotOptimize(c.send(++i & 7));
+    }
+    st.counters["depth"] = static_cast<double>(st.range(0));
+}
+
+BENCHMARK(send_delegated)->Arg(0)->Arg(1)->Arg(10)->Arg(1000);
 
 } // namespace
 

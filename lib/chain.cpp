@@ -15,6 +15,26 @@ void chain::reset() noexcept {
     delete std::exchange(core_, nullptr);
 }
 
+void* stage_links::input_ended() {
+    set_input(input_mode::ended);
+    pull_from = nullptr;
+    if (chain_core* c = core(); c != nullptr && c->error) {
+        std::rethrow_exception(std::exchange(c->error, {}));
+    }
+    return nullptr;
+}
+
+void chain::set_pulled(stage_links* from) noexcept {
+    for (stage_links* l = tail_; l != nullptr; l = l->up) {
+        l->set_pulled();
+        l->set_input(l->up != nullptr ? input_mode::from_stage : input_mode::from_source);
+        l->pull_from = l->up != nullptr ? l->up->self.address() : nullptr;
+        if (l == from) {
+            break;
+        }
+    }
+}
+
 void chain::append(chain&& next) {
     if (next.core_ != nullptr) {
         throw_error("coropipe: a stage that has already run cannot be composed again");
@@ -26,17 +46,22 @@ void chain::append(chain&& next) {
         *this = std::move(next);
         return;
     }
-    tail_->down = next.head_;
-    next.head_->up = tail_;
+    stage_links* first = next.head_;
+    tail_->down = first;
+    first->up = tail_;
     for (stage_links* l = next.tail_; l != nullptr && l != tail_; l = l->up) {
-        l->core = core_;
+        l->set_core(core_);
     }
     tail_ = std::exchange(next.tail_, nullptr);
     next.head_ = nullptr;
+    if (core_ != nullptr && core_->source != nullptr) {
+        set_pulled(first); // appended to a pipeline
+    }
 }
 
 void chain::attach(std::unique_ptr<source_base> source) {
     core().source = std::move(source);
+    set_pulled(head_);
 }
 
 chain_core& chain::core() {
@@ -46,7 +71,7 @@ chain_core& chain::core() {
         }
         core_ = new chain_core;
         for (stage_links* l = tail_; l != nullptr; l = l->up) {
-            l->core = core_;
+            l->set_core(core_);
         }
     }
     return *core_;
@@ -63,9 +88,8 @@ void chain::finish() {
         rethrow_if_failed();
         return;
     }
-    chain_core& c = core();
-    c.pulling = false;
-    head_->in_end = true;
+    core();
+    head_->set_input(input_mode::ended);
     head_->self.resume();
     rethrow_if_failed();
 }

@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 #include <counted.hpp>
+#include <counting_allocator.hpp>
 
 #include <algorithm>
 #include <stdexcept>
@@ -9,7 +10,9 @@
 #include <vector>
 
 using coropipe::coroutine;
+using coropipe::test::allocation_counts;
 using coropipe::test::counted;
+using coropipe::test::counting_allocator;
 using coropipe::test::live_guard;
 
 namespace {
@@ -188,4 +191,224 @@ TEST_CASE("a moved coroutine keeps running where it was", "[core][coroutine]") {
     auto b = std::move(a);
     CHECK(b.send(7) == 5);
     CHECK(a.done()); // NOLINT(bugprone-use-after-move)
+}
+
+// ---- Python's semantics (PEP 342, PEP 380; issue 12) ------------------------
+
+namespace {
+
+coroutine<int> one_two_three() {
+    co_yield 1;
+    co_yield 2;
+    co_yield 3;
+}
+
+// Adds what it is sent until it is sent a negative number, then returns the sum.
+coroutine<int, int, int> adder() {
+    int total = 0;
+    for (;;) {
+        const int x = co_yield total;
+        if (x < 0) {
+            co_return total;
+        }
+        total += x;
+    }
+}
+
+// Delegates to `depth` nested coroutines; the innermost echoes what it is sent, doubled.
+coroutine<int, int, int> nest(int depth) {
+    if (depth == 0) {
+        int x = co_yield -1;
+        for (;;) {
+            if (x < 0) {
+                co_return -x;
+            }
+            x = co_yield x * 2;
+        }
+    }
+    const int r = co_yield coropipe::from(nest(depth - 1));
+    co_return r + 1;
+}
+
+coroutine<int, int> running_total(std::allocator_arg_t, counting_allocator<char>, int start) {
+    int total = start;
+    for (;;) {
+        total += co_yield total;
+    }
+}
+
+} // namespace
+
+TEST_CASE("the value priming yields is readable, and the first next returns it", "[core][coroutine]") {
+    auto c = one_two_three();
+    REQUIRE(c.current() != nullptr);
+    CHECK(*c.current() == 1);
+    CHECK(c.next() == 1); // Python's first next()
+    CHECK(c.next() == 2);
+    CHECK(*c.current() == 2);
+    CHECK(c.next() == 3);
+    CHECK_FALSE(c.next().has_value());
+    CHECK(c.done());
+    CHECK(c.current() == nullptr);
+}
+
+TEST_CASE("send after priming resumes: the primed value is only read with current", "[core][coroutine]") {
+    auto a = adder();
+    CHECK(*a.current() == 0);
+    CHECK(a.send(5) == 5);
+    CHECK(*a.current() == 5);
+    CHECK(a.send(2) == 7);
+}
+
+TEST_CASE("sending from inside the running coroutine is an error, not a second run", "[core][coroutine]") {
+    struct self_ref {
+        coroutine<int, int>* self = nullptr;
+    } ref;
+    bool caught = false;
+    auto c = [](self_ref* r, bool* flag) -> coroutine<int, int> {
+        for (;;) {
+            const int x = co_yield 0;
+            if (x == 1) {
+                try {
+                    static_cast<void>(r->self->send(2));
+                } catch (const coropipe::error& e) {
+                    *flag = std::string(e.what()).find("already executing") != std::string::npos;
+                }
+            }
+        }
+    }(&ref, &caught);
+    ref.self = &c;
+    CHECK(c.send(1) == 0);
+    CHECK(caught);
+    CHECK(c.send(3) == 0); // still usable
+}
+
+TEST_CASE("co_return gives a coroutine's result, and yield-from receives it", "[core][coroutine]") {
+    SECTION("read by the owner with result()") {
+        auto a = adder();
+        a.send(4);
+        a.send(6);
+        CHECK_FALSE(a.send(-1).has_value());
+        CHECK(a.done());
+        CHECK(a.result() == 10);
+    }
+    SECTION("received by a delegating coroutine, PEP 380's x = yield from sub") {
+        auto outer = []() -> coroutine<int, int> {
+            for (;;) {
+                const int sum = co_yield coropipe::from(adder());
+                co_yield sum * 1000; // what the send that ended adder() returns
+            }
+        }();
+        CHECK(*outer.current() == 0); // where adder() waits
+        CHECK(outer.send(3) == 3);    // goes to adder()
+        CHECK(outer.send(4) == 7);
+        CHECK(outer.send(-1) == 7000); // adder() returns 7; outer goes on to its co_yield
+        CHECK(outer.send(99) == 0);    // the next adder()
+        CHECK(outer.send(1) == 1);
+    }
+    SECTION("a result is an error before the coroutine returns one") {
+        auto a = adder();
+        CHECK_THROWS_AS(a.result(), coropipe::error);
+    }
+}
+
+TEST_CASE("delegation forwards send to the innermost coroutine at any depth", "[core][coroutine]") {
+    constexpr int depth = 1000;
+    auto c = nest(depth);
+    CHECK(*c.current() == -1); // the innermost, primed
+    for (int i = 1; i <= 100; ++i) {
+        CHECK(c.send(i) == 2 * i);
+    }
+    CHECK_FALSE(c.send(-5).has_value()); // the innermost returns 5, each level adds 1
+    CHECK(c.done());
+    CHECK(c.result() == 5 + depth);
+}
+
+TEST_CASE("delegation forwards throw_into to the innermost coroutine", "[core][coroutine]") {
+    auto sub = []() -> coroutine<std::string, int, int> {
+        for (;;) {
+            bool caught = false;
+            try {
+                co_yield std::string("sub waiting");
+            } catch (const std::invalid_argument&) {
+                caught = true;
+            }
+            if (caught) {
+                co_return 1;
+            }
+        }
+    };
+    SECTION("the delegate catches it and returns; the delegating one goes on") {
+        auto outer = [](coroutine<std::string, int, int> s) -> coroutine<std::string, int> {
+            const int r = co_yield coropipe::from(std::move(s));
+            co_yield "outer got " + std::to_string(r);
+        }(sub());
+        CHECK(*outer.current() == "sub waiting");
+        CHECK(outer.send(0) == "sub waiting");
+        CHECK(outer.throw_into(std::invalid_argument("x")) == "outer got 1");
+    }
+    SECTION("the delegate does not catch it: it comes out at the delegating co_yield") {
+        auto outer = [](coroutine<std::string, int, int> s) -> coroutine<std::string, int> {
+            bool caught = false;
+            try {
+                co_yield coropipe::from(std::move(s));
+            } catch (const std::out_of_range&) {
+                caught = true;
+            }
+            if (caught) {
+                co_yield std::string("outer caught it");
+            }
+        }(sub());
+        CHECK(outer.throw_into(std::out_of_range("y")) == "outer caught it");
+    }
+    SECTION("nobody catches it: it comes out of throw_into and everything is finished") {
+        auto outer = [](coroutine<std::string, int, int> s) -> coroutine<std::string, int> {
+            co_yield coropipe::from(std::move(s));
+        }(sub());
+        CHECK_THROWS_AS(outer.throw_into(std::out_of_range("z")), std::out_of_range);
+        CHECK(outer.done());
+    }
+}
+
+TEST_CASE("yield-from a finished coroutine yields nothing and gives its result", "[core][coroutine]") {
+    auto finished = adder();
+    finished.send(2);
+    CHECK_FALSE(finished.send(-1).has_value());
+    auto outer = [](coroutine<int, int, int> s) -> coroutine<int, int> {
+        const int r = co_yield coropipe::from(std::move(s));
+        co_yield r;
+    }(std::move(finished));
+    CHECK(*outer.current() == 2);
+}
+
+TEST_CASE("closing a delegating coroutine destroys the delegates' locals too", "[core][coroutine]") {
+    live_guard guard;
+    {
+        auto inner = [](counted) -> coroutine<int, int> {
+            counted local;
+            for (;;) {
+                co_yield 1;
+            }
+        };
+        auto outer = [](coroutine<int, int> s) -> coroutine<int, int> {
+            counted local;
+            co_yield coropipe::from(std::move(s));
+        }(inner(counted{}));
+        CHECK(outer.send(0) == 1);
+        CHECK(counted::live == guard.start + 3);
+        outer.close();
+        CHECK(guard.balanced());
+    }
+    CHECK(guard.balanced());
+}
+
+TEST_CASE("a coroutine with std::allocator_arg takes its frame from the allocator", "[core][coroutine]") {
+    allocation_counts counts;
+    {
+        auto c = running_total(std::allocator_arg, counting_allocator<char>(&counts), 10);
+        CHECK(counts.allocations == 1);
+        CHECK(c.send(5) == 15);
+        CHECK(c.send(1) == 16);
+    }
+    CHECK(counts.deallocations == 1);
 }

@@ -56,6 +56,9 @@ constexpr auto even = [](int x) { return x % 2 == 0; };
 template <class T>
 constexpr bool is_fused = coropipe::detail::is_fused<std::remove_cvref_t<T>>;
 
+template <class L, class R>
+concept can_pipe = requires(L&& l, R&& r) { std::forward<L>(l) | std::forward<R>(r); };
+
 } // namespace
 
 TEST_CASE("built-in element stages after a source fuse into one range with no coroutine", "[fused]") {
@@ -236,6 +239,11 @@ TEST_CASE("a fused pipeline kept in a variable is moved into what is piped after
     STATIC_REQUIRE(std::ranges::view<decltype(evens)>);
     auto p = std::move(evens) | transform([](int x) { return x + 1; });
     CHECK(collect(p) == std::vector<int>{3, 5});
+    // Without std::move, `|` is the deleted overload that says to write it.
+    using fused = decltype(v | filter(even));
+    using step = decltype(transform([](int x) { return x; }));
+    STATIC_REQUIRE(coropipe::detail::lvalue_piped<fused&, step>);
+    STATIC_REQUIRE_FALSE(can_pipe<fused&, step>);
 }
 
 TEST_CASE("fused stages in push mode run as one coroutine and stop taking input after take", "[fused][push]") {

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <collect.hpp>
 #include <counted.hpp>
+#include <counting_allocator.hpp>
 
 #include <range/v3/view/take.hpp>
 #include <range/v3/view/transform.hpp>
@@ -14,7 +15,9 @@
 #include <vector>
 
 using coropipe::generator;
+using coropipe::test::allocation_counts;
 using coropipe::test::counted;
+using coropipe::test::counting_allocator;
 using coropipe::test::live_guard;
 
 using coropipe::test::collect;
@@ -253,4 +256,165 @@ TEST_CASE("a generator converts what it yields to its element type", "[core][gen
         got.push_back(s);
     }
     CHECK(got == std::vector<std::string>{"a", "b", "c"});
+}
+
+// ---- Python's and std::generator's semantics (issue 12) ---------------------
+
+namespace {
+
+generator<int> count_with(std::allocator_arg_t, counting_allocator<int>, int n) {
+    for (int i = 1; i <= n; ++i) {
+        co_yield i;
+    }
+}
+
+struct counter_object {
+    int base = 10;
+    generator<int> count(std::allocator_arg_t, counting_allocator<int>, int n) const {
+        for (int i = 0; i < n; ++i) {
+            co_yield base + i;
+        }
+    }
+};
+
+generator<int, int> sum_of(generator<int> numbers) {
+    int total = 0;
+    for (int x : numbers) {
+        total += x;
+        co_yield x;
+    }
+    co_return total;
+}
+
+} // namespace
+
+TEST_CASE("yield-from a generator that has finished yields nothing", "[core][generator]") {
+    auto finished = count_to(2);
+    CHECK(collect(finished) == std::vector<int>{1, 2});
+    CHECK(finished.done());
+    auto outer = [](generator<int> inner) -> generator<int> {
+        co_yield 0;
+        co_yield coropipe::from(std::move(inner));
+        co_yield 100;
+    };
+    CHECK(collect(outer(std::move(finished))) == std::vector<int>{0, 100});
+}
+
+TEST_CASE("yield-from a partly consumed generator goes on with its next element", "[core][generator]") {
+    SECTION("a plain generator") {
+        auto inner = count_to(5);
+        CHECK(inner.next() == 1);
+        auto outer = [](generator<int> g) -> generator<int> {
+            co_yield coropipe::from(std::move(g));
+            co_yield 100;
+        };
+        CHECK(collect(outer(std::move(inner))) == std::vector<int>{2, 3, 4, 5, 100});
+    }
+    SECTION("a generator that is itself delegating, as Python gives 2 3 4 5 100") {
+        auto delegating = []() -> generator<int> { co_yield coropipe::from(count_to(5)); };
+        auto inner = delegating();
+        CHECK(inner.next() == 1);
+        auto outer = [](generator<int> g) -> generator<int> {
+            co_yield coropipe::from(std::move(g));
+            co_yield 100;
+        };
+        CHECK(collect(outer(std::move(inner))) == std::vector<int>{2, 3, 4, 5, 100});
+    }
+    SECTION("partly iterated with begin and ++") {
+        auto inner = count_to(4);
+        auto it = inner.begin();
+        ++it;
+        CHECK(*it == 2);
+        auto outer = [](generator<int> g) -> generator<int> { co_yield coropipe::from(std::move(g)); };
+        CHECK(collect(outer(std::move(inner))) == std::vector<int>{3, 4});
+    }
+}
+
+TEST_CASE("co_return gives a generator's result, and yield-from receives it", "[core][generator]") {
+    SECTION("read by the owner with result()") {
+        auto g = sum_of(count_to(4));
+        CHECK(collect(g) == std::vector<int>{1, 2, 3, 4});
+        CHECK(g.result() == 10);
+    }
+    SECTION("received by the delegating generator, Python's x = yield from g") {
+        auto outer = []() -> generator<int> {
+            const int total = co_yield coropipe::from(sum_of(count_to(3)));
+            co_yield total * 100;
+        };
+        CHECK(collect(outer()) == std::vector<int>{1, 2, 3, 600});
+    }
+    SECTION("received from a generator that had already finished") {
+        auto done = sum_of(count_to(2));
+        CHECK(collect(done) == std::vector<int>{1, 2});
+        auto outer = [](generator<int, int> g) -> generator<int> {
+            const int total = co_yield coropipe::from(std::move(g));
+            co_yield total;
+        };
+        CHECK(collect(outer(std::move(done))) == std::vector<int>{3});
+    }
+    SECTION("a move-only result") {
+        auto g = []() -> generator<int, std::unique_ptr<int>> {
+            co_yield 1;
+            co_return std::make_unique<int>(7);
+        };
+        auto outer = [](generator<int, std::unique_ptr<int>> inner) -> generator<int> {
+            std::unique_ptr<int> p = co_yield coropipe::from(std::move(inner));
+            co_yield *p;
+        };
+        CHECK(collect(outer(g())) == std::vector<int>{1, 7});
+    }
+}
+
+TEST_CASE("asking for the result of a generator that returned none is an error", "[core][generator]") {
+    auto unfinished = sum_of(count_to(3));
+    CHECK_THROWS_AS(unfinished.result(), coropipe::error);
+    auto failed = []() -> generator<int, int> {
+        throw std::runtime_error("no result");
+        co_return 1;
+    }();
+    CHECK_THROWS_AS(failed.begin(), std::runtime_error);
+    CHECK_THROWS_WITH(failed.result(), Catch::Contains("has not returned a value"));
+}
+
+TEST_CASE("a generator with std::allocator_arg takes its frame from the allocator", "[core][generator]") {
+    allocation_counts counts;
+    {
+        auto g = count_with(std::allocator_arg, counting_allocator<int>(&counts), 3);
+        CHECK(counts.allocations == 1);
+        CHECK(counts.bytes >= sizeof(void*) * 4);
+        CHECK(collect(g) == std::vector<int>{1, 2, 3});
+        CHECK(counts.deallocations == 0);
+    }
+    CHECK(counts.deallocations == 1);
+
+    SECTION("also for a member function, whose object comes first") {
+        allocation_counts member_counts;
+        {
+            const counter_object o;
+            CHECK(collect(o.count(std::allocator_arg, counting_allocator<int>(&member_counts), 2)) ==
+                  std::vector<int>{10, 11});
+        }
+        CHECK(member_counts.allocations == 1);
+        CHECK(member_counts.deallocations == 1);
+    }
+}
+
+TEST_CASE("begin called twice does not advance; after next it goes on", "[core][generator]") {
+    auto g = count_to(4);
+    auto first = g.begin();
+    CHECK(*first == 1);
+    auto again = g.begin();
+    CHECK(*again == 1);
+    CHECK(g.next() == 2);
+    auto after_next = g.begin(); // Python: for x in g after next(g)
+    CHECK(*after_next == 3);
+    CHECK(collect(g) == std::vector<int>{3, 4});
+    CHECK(g.begin() == g.end());
+}
+
+TEST_CASE("a temporary generator pipes into range-v3 views", "[core][generator]") {
+    CHECK(collect(count_to(10) | ranges::views::transform([](int x) { return x * 10; }) | ranges::views::take(3)) ==
+          std::vector<int>{10, 20, 30});
+    auto view = count_to(3) | ranges::views::transform([](int x) { return -x; });
+    CHECK(collect(view) == std::vector<int>{-1, -2, -3});
 }

@@ -121,3 +121,60 @@ TEST_CASE("drain runs a pipeline to its end and counts its outputs", "[core][pip
     auto p = std::vector<int>{4, 5, 6} | identity_stage<int>();
     CHECK(p.drain() == 3);
 }
+
+// ---- one `|`, constrained by a concept (issue 10) -----------------------------
+
+namespace {
+
+template <class L, class R>
+concept can_pipe = requires(L&& l, R&& r) { std::forward<L>(l) | std::forward<R>(r); };
+
+template <class T>
+concept has_chain = requires(T& t) { t.chain(); };
+
+} // namespace
+
+TEST_CASE("an lvalue stage, pipeline or coroutine on either side of | does not compile", "[core][pipe]") {
+    using s = stage<int>;
+    using p = coropipe::pipeline<int>;
+    using printer_t = coroutine<void, std::string>;
+    STATIC_REQUIRE(can_pipe<std::vector<int>&, s>);
+    STATIC_REQUIRE(can_pipe<s, s>);
+    STATIC_REQUIRE(can_pipe<p, s>);
+    STATIC_REQUIRE(can_pipe<stage<int, std::string>, printer_t>);
+    STATIC_REQUIRE_FALSE(can_pipe<std::vector<int>&, s&>); // write `v | std::move(s)`
+    STATIC_REQUIRE_FALSE(can_pipe<s&, s>);                 // write `std::move(s) | ...`
+    STATIC_REQUIRE_FALSE(can_pipe<p&, s>);
+    STATIC_REQUIRE_FALSE(can_pipe<stage<int, std::string>, printer_t&>);
+    // the deleted overload is what they hit, so the compiler says why
+    STATIC_REQUIRE(coropipe::detail::lvalue_piped<s&, s>);
+}
+
+TEST_CASE("| checks that what flows in is what a stage takes", "[core][pipe]") {
+    STATIC_REQUIRE_FALSE(can_pipe<stage<int>, stage<std::string>>);
+    STATIC_REQUIRE_FALSE(can_pipe<std::vector<std::string>&, stage<int>>);
+    STATIC_REQUIRE_FALSE(can_pipe<int, stage<int>>);
+    STATIC_REQUIRE(can_pipe<std::vector<short>&, stage<int>>); // converted, as before
+}
+
+TEST_CASE("an lvalue pipeline still pipes into std and range-v3 views", "[core][pipe]") {
+    auto p = std::vector<int>{1, 2, 3} | identity_stage<int>();
+    CHECK(collect(p | std::views::take(2)) == std::vector<int>{1, 2});
+}
+
+TEST_CASE("a closure piped into a sink coroutine is a closure that ends in it", "[core][pipe]") {
+    std::vector<std::string> printed;
+    auto tail = as_text() | printer(&printed);
+    std::vector<int>{3, 4} | std::move(tail);
+    CHECK(printed == std::vector<std::string>{"3", "4"});
+}
+
+TEST_CASE("stages and pipelines show no detail type: their chain is private", "[core][pipe]") {
+    STATIC_REQUIRE_FALSE(std::constructible_from<stage<int>, coropipe::detail::chain>);
+    STATIC_REQUIRE_FALSE(std::constructible_from<coropipe::pipeline<int>, coropipe::detail::chain>);
+    STATIC_REQUIRE_FALSE(has_chain<stage<int>>);
+    STATIC_REQUIRE_FALSE(has_chain<coropipe::pipeline<int>>);
+    stage<int> none;
+    CHECK(none.empty());
+    CHECK_FALSE(identity_stage<int>().empty());
+}

@@ -6,6 +6,7 @@
 #include <collect.hpp>
 #include <counted.hpp>
 
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -284,4 +285,63 @@ TEST_CASE("composing a stage that has already run is an error", "[core][stage]")
     auto s = collect(&got);
     s.send(1);
     CHECK_THROWS_AS(doubled() | std::move(s), coropipe::error);
+}
+
+// ---- a generator source, taken from directly (issue 12) -----------------------
+
+TEST_CASE("a generator partly consumed before it is piped goes on with its next element", "[core][stage]") {
+    int pulled = 0;
+    auto g = numbers(5, &pulled);
+    CHECK(g.next() == 1);
+    CHECK(coropipe::test::collect(std::move(g) | doubled()) == std::vector<int>{4, 6, 8, 10});
+    CHECK(pulled == 5);
+}
+
+TEST_CASE("a named generator piped into stages is referenced and advanced in place", "[core][stage]") {
+    int pulled = 0;
+    auto g = numbers(4, &pulled);
+    auto p = g | doubled() | evens();
+    CHECK(coropipe::test::collect(p) == std::vector<int>{2, 4, 6, 8});
+    CHECK(g.done());
+}
+
+TEST_CASE("a delegating generator feeds a stage element by element", "[core][stage]") {
+    auto nested = []() -> generator<int> {
+        co_yield 1;
+        co_yield coropipe::from([]() -> generator<int> {
+            co_yield 2;
+            co_yield 3;
+        }());
+        std::vector<int> tail{4, 5};
+        co_yield coropipe::from(tail);
+    };
+    CHECK(coropipe::test::collect(nested() | doubled()) == std::vector<int>{2, 4, 6, 8, 10});
+}
+
+TEST_CASE("an exception from a generator source after its first element reaches the head stage", "[core][stage]") {
+    auto failing = []() -> generator<int> {
+        co_yield 1;
+        co_yield 2;
+        throw std::out_of_range("source gave up");
+    };
+    auto catcher = []() -> stage<int> {
+        int seen = 0;
+        try {
+            while (int* x = co_await input) {
+                seen += *x;
+            }
+        } catch (const std::out_of_range&) {
+            seen += 100;
+        }
+        co_yield seen;
+    };
+    CHECK(coropipe::test::collect(failing() | catcher()) == std::vector<int>{103});
+}
+
+TEST_CASE("a generator begun and read before it is piped goes on after the element read", "[core][stage]") {
+    int pulled = 0;
+    auto g = numbers(4, &pulled);
+    auto it = g.begin();
+    CHECK(*it == 1);
+    CHECK(coropipe::test::collect(std::move(g) | doubled()) == std::vector<int>{4, 6, 8});
 }

@@ -114,11 +114,6 @@ struct step_fn {
     }
 };
 
-template <class T>
-inline constexpr bool is_fused = false;
-template <class V, class S>
-inline constexpr bool is_fused<fused_pipeline<V, S>> = true;
-
 } // namespace detail
 
 /// A pipeable closure over a step: `filter(p)` before its input type is
@@ -176,17 +171,21 @@ public:
 
     /// `fused | step_closure`: one more step, fused. Throws `coropipe::error`
     /// once the pipeline has started (its source could not go on where it was).
-    template <class S2>
-    fused_pipeline<View, detail::composed_step<Step, S2>> then(S2 s2) && {
+    template <class Make>
+    auto then(step_closure<Make> closure) && {
+        using next = decltype(closure.template step<out>());
         if (phase_ != phase::fresh) {
             detail::throw_error("coropipe: a fused pipeline that has already run cannot take more stages");
         }
-        return {std::move(source_), detail::composed_step<Step, S2>{std::move(step_), std::move(s2)}};
+        return fused_pipeline<View, detail::composed_step<Step, next>>{
+            std::move(source_), detail::composed_step<Step, next>{std::move(step_), closure.template step<out>()}};
     }
 
 private:
     friend class detail::output_range<fused_pipeline, out>;
     enum class phase : unsigned char { fresh, running, finishing, ended };
+
+    out* advance_from_output() { return advance(); }
 
     // The next output, or null at the end.
     out* advance() {
@@ -258,57 +257,29 @@ private:
     phase phase_ = phase::fresh;
 };
 
-// ---- composition --------------------------------------------------------------
+// ---- composition (the `|` itself is in pipe.hpp) -----------------------------
+
+namespace detail {
 
 /// `range | step_closure`: the steps run inline over the range; an lvalue
 /// range is referenced, an rvalue one moved in.
-template <detail::source_range Range, class Make>
-    requires(!detail::is_fused<std::remove_cvref_t<Range>>)
-auto operator|(Range&& range, step_closure<Make> closure) {
-    using view = std::views::all_t<Range>;
-    using s = decltype(closure.template step<detail::element_of_t<Range>>());
-    return fused_pipeline<view, s>{std::views::all(std::forward<Range>(range)),
-                                   closure.template step<detail::element_of_t<Range>>()};
-}
-
-/// `fused | step_closure`: fuses one more step. The pipeline must not have
-/// started: `coropipe::error` otherwise.
-template <class View, class Step, class Make>
-auto operator|(fused_pipeline<View, Step>&& left, step_closure<Make> closure) {
-    return std::move(left).then(closure.template step<typename Step::output_type>());
-}
-
-// A fused pipeline is a move-only view, like a generator: write
-// `std::move(p) | ...` (it is not copied, and a reference to it would not
-// fuse).
-template <class View, class Step, class Make>
-void operator|(fused_pipeline<View, Step>&, step_closure<Make>) = delete;
-
-/// `stage | step_closure`: after a coroutine stage, the step runs in its own
-/// frame.
-template <class In, class Out, class Make>
-auto operator|(stage<In, Out>&& left, step_closure<Make> closure) {
-    return std::move(left) | closure.template build<Out>();
+template <class Range, class Make>
+auto fuse(Range&& range, step_closure<Make> closure) {
+    using view = decltype(view_of(std::forward<Range>(range)));
+    using s = decltype(closure.template step<element_of_t<Range>>());
+    return fused_pipeline<view, s>{view_of(std::forward<Range>(range)), closure.template step<element_of_t<Range>>()};
 }
 
 /// `step_closure | step_closure`: one step closure, both fused.
 template <class MakeA, class MakeB>
-auto operator|(step_closure<MakeA> left, step_closure<MakeB> right) {
+auto fuse(step_closure<MakeA> left, step_closure<MakeB> right) {
     return step_closure{[left = std::move(left), right = std::move(right)]<class In>() mutable {
         auto a = left.template step<In>();
         auto b = right.template step<typename decltype(a)::output_type>();
-        return detail::composed_step<decltype(a), decltype(b)>{std::move(a), std::move(b)};
+        return composed_step<decltype(a), decltype(b)>{std::move(a), std::move(b)};
     }};
 }
 
-/// `step_closure | stage` and `step_closure | stage_closure`: a stage closure.
-template <class Make, class Right>
-    requires(detail::is_stage<std::remove_cvref_t<Right>> ||
-             (detail::is_closure<std::remove_cvref_t<Right>> && !detail::is_step_closure<std::remove_cvref_t<Right>>))
-auto operator|(step_closure<Make> left, Right&& right) {
-    return stage_closure{[left = std::move(left), right = std::forward<Right>(right)]<class In>() mutable {
-        return left.template build<In>() | std::move(right);
-    }};
-}
+} // namespace detail
 
 } // namespace coropipe

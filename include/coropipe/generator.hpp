@@ -1,8 +1,12 @@
 #pragma once
 
+#include <coropipe/detail/delegation_stack.hpp>
 #include <coropipe/detail/frame_allocator.hpp>
+#include <coropipe/detail/return_slot.hpp>
+#include <coropipe/error.hpp>
 
 #include <range/v3/range/concepts.hpp>
+#include <range/v3/view/view.hpp>
 
 #include <coroutine>
 #include <cstddef>
@@ -16,32 +20,37 @@
 
 namespace coropipe {
 
-template <class T>
+template <class T, class Return = void>
 class generator;
 
 /// What `co_yield coropipe::from(g)` yields: the elements of `g`, in place.
-template <class T>
+/// The `co_yield` expression is `g`'s return value (`Return`).
+template <class T, class Return>
 struct elements_of {
-    generator<T> gen;
+    generator<T, Return> gen;
 };
 
 /// Delegates to a nested generator, Python's `yield from`:
-/// `co_yield coropipe::from(walk(node->left));`.
+/// `co_yield coropipe::from(walk(node->left));`, and
+/// `auto total = co_yield coropipe::from(sub);` receives what `sub` returned
+/// with `co_return total;`.
 ///
 /// The consumer resumes the innermost generator directly, so each element
 /// costs O(1) whatever the nesting depth, and deep recursion does not grow
-/// the stack. An exception escaping the nested
-/// generator is rethrown at the `co_yield` in the delegating one.
-template <class T>
-[[nodiscard]] elements_of<T> from(generator<T> nested) noexcept {
+/// the stack. `g` may have been partly consumed already: delegation goes on
+/// with its next element. A finished `g` yields nothing. An exception
+/// escaping the nested generator is rethrown at the `co_yield` in the
+/// delegating one.
+template <class T, class Return>
+[[nodiscard]] elements_of<T, Return> from(generator<T, Return> nested) noexcept {
     return {std::move(nested)};
 }
 
 namespace detail {
 template <class T>
 inline constexpr bool is_generator = false;
-template <class T>
-inline constexpr bool is_generator<generator<T>> = true;
+template <class T, class R>
+inline constexpr bool is_generator<generator<T, R>> = true;
 } // namespace detail
 
 /// Delegates to any input range whose elements convert to the generator's
@@ -52,41 +61,62 @@ template <std::ranges::input_range Range>
 
 namespace detail {
 
+template <class T>
+class generator_frame;
+
 template <class Range>
 struct range_elements {
     Range range;
 };
 
+/// What a pulled stage chain uses to take its elements straight from a
+/// `generator<T, R>` source (see `input_mode::from_generator`).
+struct generator_access {
+    template <class T, class R>
+    static auto* root(generator<T, R>& gen) noexcept {
+        return static_cast<generator_frame<T>*>(gen.root_);
+    }
+    // The next element, or null at the end (which it rethrows an exception of).
+    template <class T>
+    static auto* advance(generator_frame<T>* root) {
+        return root->advance();
+    }
+    // An iterator at the first element not handed out yet: a started
+    // generator goes on after its current element, as `co_yield from(g)`
+    // does (a second `begin()` alone would give the current one again).
+    template <class T, class R>
+    static auto begin_after_current(generator<T, R>& gen) {
+        gen.taken_ = true;
+        return gen.begin();
+    }
+};
+
+/// The part of a generator's promise that depends only on its element type:
+/// how elements are handed out and how delegation is wired.
+///
+/// Every frame of a delegation stack points at the outermost one, the
+/// *root*, which holds the innermost active frame, the *leaf*
+/// (`delegation_stack`); the consumer resumes the leaf directly. Every
+/// suspension sets the suspending frame's own `value_`: to the element at a
+/// `co_yield`, to null when the leaf changes (entering or leaving a nested
+/// generator) or the frame finishes.
+/// So after one resume, a non-null `value_` in the frame just resumed is the
+/// whole story (the fast path: one indirect call and one load from a known
+/// address, as in a minimal generator); null sends the consumer to `settle`.
 template <class T>
-class generator_promise : public recycled_frame {
+class generator_frame : public delegation_stack<generator_frame<T>> {
 public:
     using value_type = std::remove_cvref_t<T>;
     using reference = std::conditional_t<std::is_reference_v<T>, T, T&>;
     using pointer = std::add_pointer_t<reference>;
 
-    generator<T> get_return_object() noexcept;
-
     std::suspend_always initial_suspend() const noexcept { return {}; }
 
-    auto final_suspend() noexcept {
-        struct final_awaiter {
-            bool await_ready() const noexcept { return false; }
-            void await_suspend(std::coroutine_handle<generator_promise> self) noexcept {
-                generator_promise& p = self.promise();
-                if (p.parent_) {
-                    // The consumer's resume loop continues with the delegating
-                    // generator, which rethrows our exception, if any, and
-                    // destroys this frame.
-                    p.root_->leaf_ = p.parent_;
-                }
-            }
-            void await_resume() const noexcept {}
-        };
-        return final_awaiter{};
-    }
+    // At the end, the delegating frame (if any) goes on: see `leave`.
+    typename generator_frame::final_awaiter final_suspend() const noexcept { return {}; }
 
     std::suspend_always yield_value(std::remove_reference_t<reference>& value) noexcept {
-        root_->value_ = std::addressof(value);
+        value_ = std::addressof(value);
         return {};
     }
 
@@ -95,74 +125,62 @@ public:
     std::suspend_always yield_value(std::remove_reference_t<reference>&& value) noexcept
         requires(!std::is_reference_v<T> || std::is_rvalue_reference_v<T>)
     {
-        root_->value_ = std::addressof(value);
+        value_ = std::addressof(value);
         return {};
     }
 
     // Anything else that makes an element (a const lvalue to copy, an
     // explicit conversion): stored in the awaiter, which lives across the
     // suspension.
+    struct converted {
+        value_type value;
+        bool await_ready() const noexcept { return false; }
+        template <class Promise>
+        void await_suspend(std::coroutine_handle<Promise> self) noexcept {
+            self.promise().value_ = std::addressof(value);
+        }
+        void await_resume() const noexcept {}
+    };
     template <class U>
         requires(std::is_constructible_v<value_type, U &&> &&
                  !std::is_convertible_v<U &&, std::remove_reference_t<reference>&> &&
                  !std::is_convertible_v<U &&, std::remove_reference_t<reference> &&>)
-    auto yield_value(U&& value) noexcept(std::is_nothrow_constructible_v<value_type, U&&>) {
-        struct converted {
-            value_type value;
-            bool await_ready() const noexcept { return false; }
-            void await_suspend(std::coroutine_handle<generator_promise> self) noexcept {
-                self.promise().root_->value_ = std::addressof(value);
-            }
-            void await_resume() const noexcept {}
-        };
+    converted yield_value(U&& value) noexcept(std::is_nothrow_constructible_v<value_type, U&&>) {
         return converted{value_type(std::forward<U>(value))};
     }
 
-    auto yield_value(elements_of<T>&& nested) noexcept {
+    template <class R>
+    auto yield_value(elements_of<T, R>&& nested) noexcept {
         struct nested_awaiter {
-            std::coroutine_handle<generator_promise> child;
+            generator_frame* parent;
+            typename generator<T, R>::frame_type* child; // owned; null for a moved-from generator
 
-            bool await_ready() const noexcept { return !child; }
-            void await_suspend(std::coroutine_handle<generator_promise> self) noexcept {
-                generator_promise& parent = self.promise();
-                generator_promise& c = child.promise();
-                c.root_ = parent.root_;
-                c.parent_ = self;
-                // The consumer's resume loop starts the child next.
-                parent.root_->leaf_ = child;
-            }
-            void await_resume() {
-                if (!child) {
-                    return;
-                }
-                // The child finished: free it here, not in a destructor, so
-                // that destroying a deep stack early stays iterative (see
-                // generator::~generator).
-                std::exception_ptr error = std::move(child.promise().error_);
-                child.destroy();
-                child = {};
-                if (error) {
-                    std::rethrow_exception(std::move(error));
-                }
-            }
+            // A finished generator has nothing more to yield (Python's
+            // `yield from` on an exhausted generator): no suspension.
+            bool await_ready() const noexcept { return child == nullptr || child->self_.done(); }
+            void await_suspend(std::coroutine_handle<>) const noexcept { parent->enter(*child); }
+            R await_resume() { return generator_frame::template finish_child<R>(child, "coropipe::from"); }
         };
-        return nested_awaiter{nested.gen.release()};
+        return nested_awaiter{this, std::move(nested.gen).release()};
     }
 
     template <class Range>
     auto yield_value(range_elements<Range>&& nested) {
-        return yield_value(elements_of<T>{walk_range(std::move(nested.range))});
+        return yield_value(elements_of<T, void>{walk_range(std::move(nested.range))});
     }
-
-    void unhandled_exception() noexcept { error_ = std::current_exception(); }
-
-    void return_void() const noexcept {}
 
     // no co_await inside a generator: it has no executor to resume it.
     template <class U>
     std::suspend_never await_transform(U&&) = delete;
 
 private:
+    template <class, class>
+    friend class coropipe::generator;
+    template <class, class, class>
+    friend class generator_promise;
+    friend class delegation_stack<generator_frame>;
+    friend struct generator_access;
+
     template <class Range>
     static generator<T> walk_range(Range range) {
         for (auto&& element : range) {
@@ -170,41 +188,135 @@ private:
         }
     }
 
-    friend class generator<T>;
-
-    pointer value_ = nullptr;                                // on the root: the current element
-    generator_promise* root_ = this;                         // outermost generator
-    std::coroutine_handle<generator_promise> parent_;        // who delegated to us
-    std::coroutine_handle<generator_promise> leaf_ = handle(); // on the root: innermost active
-    std::exception_ptr error_;
-
-    std::coroutine_handle<generator_promise> handle() noexcept {
-        return std::coroutine_handle<generator_promise>::from_promise(*this);
+    // At a `co_yield from(child)` in this frame.
+    void enter(generator_frame& child) noexcept {
+        generator_frame* new_leaf = this->adopt(child);
+        child.leaf_handle_ = child.self_;
+        this->root()->leaf_handle_ = new_leaf->self_;
+        value_ = nullptr; // not an element: the consumer's loop resumes the new leaf
     }
+
+    // At the final suspend: the consumer's loop goes on with the delegating
+    // frame, if any.
+    void leave() noexcept {
+        value_ = nullptr;
+        if (generator_frame* parent = this->pop()) {
+            this->root()->leaf_handle_ = parent->self_;
+        }
+    }
+
+    // On the root: runs to the next element and returns it, or null at the end.
+    pointer advance() {
+        generator_frame* leaf = this->leaf();
+        leaf_handle_.resume();
+        pointer value = leaf->value_;
+        if (value == nullptr) [[unlikely]] {
+            value = settle();
+        }
+        return value;
+    }
+
+    // On the root, when the last resume changed the leaf or finished.
+    // HACK(gcc-12): a trampoline rather than symmetric transfer between
+    // nested frames: GCC does not emit the tail call for symmetric transfer
+    // under -fsanitize=address (nor reliably at -O0; GCC PR 100897), and
+    // 100,000 nested frames would then overflow the stack. Entering or
+    // leaving a nested generator suspends back here and the loop resumes the
+    // new leaf: the stack stays flat and each element still costs O(1).
+    [[gnu::noinline, gnu::cold]] pointer settle() {
+        while (!this->self_.done()) {
+            generator_frame* leaf = this->leaf();
+            leaf_handle_.resume();
+            if (leaf->value_ != nullptr) {
+                return leaf->value_;
+            }
+        }
+        if (this->error_) [[unlikely]] {
+            std::rethrow_exception(std::exchange(this->error_, {}));
+        }
+        return nullptr;
+    }
+
+    // Before the first resume, and only then, a live root has no element and
+    // delegates to nothing.
+    bool started() const noexcept { return value_ != nullptr || this->delegating() || this->self_.done(); }
+
+    // On the root: the current element, or null before the start or at the end.
+    pointer current() const noexcept { return this->leaf()->value_; }
+
+    [[gnu::noinline]] void destroy() noexcept { this->destroy_stack(); }
+
+    pointer value_ = nullptr;              // the element at this frame's co_yield
+    std::coroutine_handle<> leaf_handle_;  // on the root: the leaf, to resume
+};
+
+/// A generator's promise: its frame, its `co_return` and its frame memory.
+template <class T, class R>
+class generator_returning : public generator_frame<T>, public return_slot<R> {};
+
+template <class T, class R, class Alloc>
+class generator_promise : public generator_returning<T, R>, public frame_memory<Alloc> {
+public:
+    generator<T, R> get_return_object() noexcept {
+        this->self_ = std::coroutine_handle<generator_promise>::from_promise(*this);
+        this->leaf_handle_ = this->self_;
+        return generator<T, R>{this};
+    }
+};
+
+/// A move-only coropipe range shared by copies, so that range-v3 (0.12, whose
+/// views must be copyable) can take a temporary: one pass, like the range.
+template <class Range>
+class shared_range : public ranges::view_base {
+public:
+    shared_range() = default;
+    explicit shared_range(Range&& range) : range_(std::make_shared<Range>(std::move(range))) {}
+    auto begin() const { return range_->begin(); }
+    auto end() const { return range_->end(); }
+
+private:
+    std::shared_ptr<Range> range_;
 };
 
 } // namespace detail
 
-/// A lazy pull coroutine: `co_yield` produces the elements of an input range.
+/// A lazy pull coroutine: `co_yield` produces the elements of an input range,
+/// and `co_return v;` (when `Return` is not void) its result.
 ///
 /// - The body starts at the first `begin()` (or `next()`), not at the call.
+///   A later `begin()` does not advance: it returns an iterator at the
+///   current element (Python's `iter(g) is g`).
 /// - Elements are yielded by reference: `*it` refers to the object named in
 ///   `co_yield`, valid until the next increment. Nothing is copied.
 /// - An exception escaping the body surfaces, with its original type, from
 ///   the `begin()`, `++` or `next()` that resumed it.
-/// - `co_yield coropipe::from(other)` delegates to a nested generator.
+/// - `co_yield coropipe::from(other)` delegates to a nested generator and
+///   evaluates to its return value.
 /// - Destroying the generator at any point destroys its frame and those of
 ///   the generators it delegates to, running every destructor in scope;
 ///   this is iterative, whatever the nesting depth.
+/// - `(std::allocator_arg_t, Alloc, ...)` as the first parameters (after
+///   the object, for a member function) takes the frame from `Alloc`;
+///   otherwise it comes from coropipe's per-thread frame cache.
 ///
 /// A view for `std::ranges` and range-v3: `gen | std::views::take(3)` and
-/// `gen | ranges::views::transform(f)` work. Move-only; one pass.
-template <class T>
+/// `gen | ranges::views::transform(f)` work, for a named generator and a
+/// temporary. Move-only; one pass. Not thread-safe: resume it from one
+/// thread at a time.
+template <class T, class Return>
 class [[nodiscard]] generator : public std::ranges::view_base {
 public:
-    using promise_type = detail::generator_promise<T>;
-    using value_type = typename promise_type::value_type;
-    using reference = typename promise_type::reference;
+    using promise_type = detail::generator_promise<T, Return, void>;
+    template <class Alloc>
+    using promise_for = detail::generator_promise<T, Return, Alloc>; // (std::allocator_arg_t, Alloc, ...)
+    using value_type = typename detail::generator_frame<T>::value_type;
+    using reference = typename detail::generator_frame<T>::reference;
+
+private:
+    using frame_type = detail::generator_returning<T, Return>;
+    using pointer = typename detail::generator_frame<T>::pointer;
+
+public:
 
     class iterator {
     public:
@@ -216,109 +328,115 @@ public:
 
         iterator() noexcept = default;
 
-        reference operator*() const noexcept { return static_cast<reference>(*root_.promise().value_); }
-        auto* operator->() const noexcept { return root_.promise().value_; }
+        reference operator*() const noexcept { return static_cast<reference>(*value_); }
+        auto* operator->() const noexcept { return value_; }
 
         iterator& operator++() {
-            resume(root_);
+            // The leaf, as in a minimal generator: one load to resume it, one
+            // from a known address for the element.
+            leaf_handle_.resume();
+            value_ = leaf_->value_;
+            if (value_ == nullptr) [[unlikely]] {
+                settle();
+            }
             return *this;
         }
         void operator++(int) { ++*this; }
 
-        friend bool operator==(const iterator& it, std::default_sentinel_t) noexcept {
-            return !it.root_ || it.root_.done();
-        }
+        friend bool operator==(const iterator& it, std::default_sentinel_t) noexcept { return it.value_ == nullptr; }
 
     private:
+        using frame = detail::generator_frame<T>;
         friend class generator;
-        explicit iterator(std::coroutine_handle<promise_type> root) noexcept : root_(root) {}
-        std::coroutine_handle<promise_type> root_;
+        iterator(frame* root, pointer value) noexcept
+            : root_(root), leaf_(root->leaf()), leaf_handle_(root->leaf_handle_), value_(value) {}
+
+        // The leaf changed, or the generator finished.
+        void settle() {
+            value_ = root_->settle(); // null if it throws: the generator has finished
+            leaf_ = root_->leaf();
+            leaf_handle_ = root_->leaf_handle_;
+        }
+
+        frame* root_ = nullptr;
+        frame* leaf_ = nullptr;                // root_'s leaf, cached
+        std::coroutine_handle<> leaf_handle_; // and its handle
+        pointer value_ = nullptr;             // the current element: null at the end
     };
 
     generator() noexcept = default;
-    generator(generator&& other) noexcept : root_(std::exchange(other.root_, {})) {}
+    generator(generator&& other) noexcept
+        : root_(std::exchange(other.root_, nullptr)), taken_(std::exchange(other.taken_, false)) {}
     generator& operator=(generator other) noexcept {
         std::swap(root_, other.root_);
+        std::swap(taken_, other.taken_);
         return *this;
     }
-    ~generator() { destroy(); }
-
-    /// Starts the body and runs it to its first `co_yield`. Call once.
-    iterator begin() {
-        if (root_ && !root_.done()) {
-            resume(root_);
+    ~generator() {
+        if (root_ != nullptr) {
+            root_->destroy();
         }
-        return iterator{root_};
+    }
+
+    /// The first call starts the body and runs it to its first `co_yield`.
+    /// A later call does not advance: it returns an iterator at the current
+    /// element, unless `next()` has handed that one out, in which case it
+    /// goes on to the next (Python's `for x in g` after `next(g)`).
+    iterator begin() {
+        if (done()) {
+            return {};
+        }
+        if (!root_->started() || std::exchange(taken_, false)) {
+            return iterator{root_, root_->advance()};
+        }
+        return iterator{root_, root_->current()};
     }
     std::default_sentinel_t end() const noexcept { return {}; }
 
-    /// Python's `next()`: the next element, or empty when the generator has
-    /// finished. Do not mix with iterating the same generator.
+    /// Python's `next()`: the next element (a copy, or moved out if it
+    /// cannot be copied), or empty when the generator has finished. After
+    /// `begin()`, the element after the iterator's.
     std::optional<value_type> next() {
-        if (!root_ || root_.done()) {
+        if (done()) {
             return std::nullopt;
         }
-        resume(root_);
-        if (root_.done()) {
+        auto* value = root_->advance();
+        taken_ = true;
+        if (value == nullptr) {
             return std::nullopt;
         }
         if constexpr (std::is_copy_constructible_v<value_type>) {
-            return std::optional<value_type>(std::in_place, *root_.promise().value_);
+            return std::optional<value_type>(std::in_place, *value);
         } else {
-            return std::optional<value_type>(std::in_place, std::move(*root_.promise().value_));
+            return std::optional<value_type>(std::in_place, std::move(*value));
         }
     }
 
     /// True once the body has returned or thrown.
-    bool done() const noexcept { return !root_ || root_.done(); }
+    bool done() const noexcept { return root_ == nullptr || root_->self_.done(); }
 
-    /// Gives up ownership of the frame (for `from`).
-    std::coroutine_handle<promise_type> release() noexcept { return std::exchange(root_, {}); }
+    /// What the body returned with `co_return v;` (Python's
+    /// `StopIteration.value`), valid while the generator lives. Throws
+    /// `coropipe::error` if it has not returned a value.
+    template <class R = Return>
+        requires(!std::is_void_v<R>)
+    R& result() {
+        return detail::result_of<R>(root_, "coropipe::generator::result");
+    }
 
 private:
-    friend promise_type;
-    explicit generator(std::coroutine_handle<promise_type> root) noexcept : root_(root) {}
+    template <class, class, class>
+    friend class detail::generator_promise;
+    friend class detail::generator_frame<T>;
+    friend struct detail::generator_access;
 
-    // A trampoline rather than symmetric transfer between nested frames:
-    // HACK(gcc-12): GCC does not emit the tail call for symmetric transfer under
-    // -fsanitize=address (nor reliably at -O0; GCC PR 100897), and 100,000 nested frames
-    // would then overflow the stack. Entering or leaving a nested generator
-    // suspends back here and the loop resumes the new leaf: the stack stays
-    // flat and each element still costs O(1) whatever the depth.
-    static void resume(std::coroutine_handle<promise_type> root) {
-        promise_type& p = root.promise();
-        p.value_ = nullptr;
-        do {
-            p.leaf_.resume();
-        } while (p.value_ == nullptr && !root.done());
-        if (p.error_) [[unlikely]] {
-            std::rethrow_exception(std::exchange(p.error_, {}));
-        }
-    }
+    explicit generator(frame_type* root) noexcept : root_(root) {}
 
-    void destroy() noexcept {
-        if (!root_) {
-            return;
-        }
-        // Leaf first, then each delegating frame: no recursion, so a
-        // generator nested 100,000 deep is destroyed with a flat stack.
-        auto h = root_.promise().leaf_;
-        while (h != root_) {
-            auto parent = h.promise().parent_;
-            h.destroy();
-            h = parent;
-        }
-        root_.destroy();
-        root_ = {};
-    }
+    frame_type* release() && noexcept { return std::exchange(root_, nullptr); }
 
-    std::coroutine_handle<promise_type> root_;
+    frame_type* root_ = nullptr;
+    bool taken_ = false; // next() has handed out the current element
 };
-
-template <class T>
-generator<T> detail::generator_promise<T>::get_return_object() noexcept {
-    return generator<T>{handle()};
-}
 
 template <std::ranges::input_range Range>
     requires(!detail::is_generator<std::remove_cvref_t<Range>>)
@@ -326,7 +444,15 @@ template <std::ranges::input_range Range>
     return detail::range_elements<std::views::all_t<Range>>{std::views::all(std::forward<Range>(range))};
 }
 
+/// `generator | ranges::views::...` for a temporary generator: range-v3 0.12
+/// takes only copyable views, so the generator is shared by the view's
+/// copies (one pass, as always). A named generator is referenced as usual.
+template <class T, class R, class ViewFn>
+auto operator|(generator<T, R>&& gen, const ranges::views::view_closure<ViewFn>& view) {
+    return detail::shared_range<generator<T, R>>(std::move(gen)) | view;
+}
+
 } // namespace coropipe
 
-template <class T>
-inline constexpr bool ranges::enable_view<coropipe::generator<T>> = true;
+template <class T, class R>
+inline constexpr bool ranges::enable_view<coropipe::generator<T, R>> = true;

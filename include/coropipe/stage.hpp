@@ -2,6 +2,7 @@
 
 #include <coropipe/detail/chain.hpp>
 #include <coropipe/detail/frame_allocator.hpp>
+#include <coropipe/generator.hpp>
 
 #include <concepts>
 #include <coroutine>
@@ -33,6 +34,39 @@ namespace detail {
 template <class In, class Out>
 class stage_promise;
 
+// Hands a co_yield's value on; returns whether to go on without suspending.
+// Pulled: into our slot, where downstream (or the consumer) reads it once we
+// suspend. Pushed: into downstream's, and downstream runs now, from here,
+// until it wants more; then we go on. The value is handed on in yield_value
+// itself, so a pushed co_yield does not suspend at all.
+inline bool emit(stage_links& l, void* value) noexcept {
+    if (l.pulled()) [[likely]] {
+        l.slot = value;
+        return false;
+    }
+    return l.push_on(value);
+}
+
+/// The awaiter of `co_yield value` once `emit` has handed it on: one byte
+/// in the frame, not the two pointers an awaiter carrying the value would be.
+struct emitted {
+    bool go_on;
+    bool await_ready() const noexcept { return go_on; }
+    void await_suspend(std::coroutine_handle<>) const noexcept {}
+    void await_resume() const noexcept {}
+};
+
+/// `co_yield` of something converted to `Out`: kept in the awaiter, which
+/// lives in the frame across the suspension.
+template <class Out>
+struct converted_yield {
+    Out value;
+    stage_links* l;
+    bool await_ready() noexcept { return emit(*l, std::addressof(value)); }
+    void await_suspend(std::coroutine_handle<>) const noexcept {}
+    void await_resume() const noexcept {}
+};
+
 template <class In, class Out>
 struct stage_yield {};
 
@@ -40,79 +74,81 @@ template <class In, class Out>
     requires(!std::is_void_v<Out>)
 struct stage_yield<In, Out> {
     /// Hands `value` downstream and suspends until downstream wants more.
-    auto yield_value(Out& value) noexcept { return emitted{emit(std::addressof(value))}; }
+    emitted yield_value(Out& value) noexcept { return {emit(links(), std::addressof(value))}; }
     // A temporary lives to the end of the full expression, past the
     // downstream's use of it, so handing it on by address is safe.
-    auto yield_value(Out&& value) noexcept { return emitted{emit(std::addressof(value))}; }
+    emitted yield_value(Out&& value) noexcept { return {emit(links(), std::addressof(value))}; }
     template <class U>
         requires(std::is_constructible_v<Out, U &&> && !std::is_convertible_v<U &&, Out&> &&
                  !std::is_convertible_v<U &&, Out &&>)
-    auto yield_value(U&& value) {
-        struct converted {
-            Out value;
-            stage_yield* self;
-            bool await_ready() noexcept { return self->emit(std::addressof(value)); }
-            void await_suspend(std::coroutine_handle<>) const noexcept {}
-            void await_resume() const noexcept {}
-        };
-        return converted{Out(std::forward<U>(value)), this};
+    converted_yield<Out> yield_value(U&& value) {
+        return {Out(std::forward<U>(value)), &links()};
     }
 
 private:
-    // The value is handed on in yield_value itself, so the awaiter kept in
-    // the frame is one byte: each co_yield in a stage costs that, not the
-    // two pointers an awaiter carrying the value would.
-    struct emitted {
-        bool go_on;
-        bool await_ready() const noexcept { return go_on; }
-        void await_suspend(std::coroutine_handle<>) const noexcept {}
-        void await_resume() const noexcept {}
-    };
-    // Hands `value` on; returns whether to go on without suspending. (Defined
-    // in the class: clang 14 rejects an out-of-class definition of a member
-    // of this constrained partial specialization.)
-    bool emit(Out* value) noexcept {
-        auto& l = static_cast<stage_links&>(static_cast<stage_promise<In, Out>&>(*this));
-        if (l.down == nullptr) {
-            // The tail of a pulled pipeline: suspend, back to the consumer.
-            l.core->out = value;
-            return false;
-        }
-        if (l.core->pulling) {
-            // Suspend, back into the downstream that waits for this value.
-            l.down->in_value = value;
-            return false;
-        }
-        if (l.down->self.done()) {
-            // Pushed into a stage that has finished: suspend, so that control
-            // goes back to the driver, which sees the chain has ended.
-            return false;
-        }
-        // Pushed: run downstream now; it returns here when it wants more.
-        l.down->in_value = value;
-        l.down->self.resume();
-        return true;
+    // (Defined in the class: clang 14 rejects an out-of-class definition of
+    // a member of this constrained partial specialization.)
+    stage_links& links() noexcept {
+        return static_cast<stage_links&>(static_cast<stage_promise<In, Out>&>(*this));
     }
 };
 
 /// End-of-stream (and any exception, in core->error) goes downstream:
-/// pulled, the waiting downstream sees it when we return into it; pushed, we
-/// run it now.
+/// pulled, the downstream that resumed us reads null; pushed, we run
+/// downstream now.
 struct stage_final_awaiter {
     bool await_ready() const noexcept { return false; }
     template <class Promise> // a stage_promise, or a type derived from one
     void await_suspend(std::coroutine_handle<Promise> self) const noexcept {
         stage_links& l = self.promise();
-        if (l.down != nullptr) {
-            l.down->in_end = true;
-            if (!l.core->pulling && !l.down->self.done()) {
-                l.down->self.resume();
+        if (l.pulled()) {
+            l.slot = nullptr;
+            return;
+        }
+        if (stage_links* down = l.down) {
+            down->set_input(input_mode::ended);
+            if (!down->self.done()) {
+                down->self.resume();
             }
-        } else {
-            l.core->out = nullptr;
         }
     }
     void await_resume() const noexcept {}
+};
+
+/// What `co_await coropipe::input` does, for input type `In`. Pulled from a
+/// stage (the common case, inline): resume it and read its slot, as a
+/// minimal generator chain does. The head pulls from the source: straight
+/// from a `generator<In>`, through `source_base` otherwise. Pushed, the
+/// input is in our slot, or we suspend until upstream (or the driver) puts
+/// it there.
+template <class In>
+struct input_awaiter {
+    stage_links& l;
+    bool await_ready() const noexcept {
+        // Suspends only when pushed and nothing has been handed in yet.
+        return l.pull_from != nullptr || l.slot != nullptr || l.input() != input_mode::pushed;
+    }
+    void await_suspend(std::coroutine_handle<>) const noexcept {}
+    In* await_resume() const {
+        void* value;
+        if (void* up_frame = l.pull_from) [[likely]] { // input_mode::from_stage
+            std::coroutine_handle<>::from_address(up_frame).resume();
+            value = l.up->slot;
+        } else if (!l.pulled()) {
+            value = std::exchange(l.slot, nullptr); // pushed: the input, or null at the end
+        } else if (l.input() == input_mode::from_generator) {
+            // An exception from the source surfaces right here, in the head.
+            value = generator_access::advance(static_cast<generator_frame<In>*>(l.core()->generator));
+        } else if (l.input() == input_mode::from_source) {
+            value = l.core()->source->pull(l);
+        } else {
+            value = nullptr; // ended
+        }
+        if (value == nullptr) [[unlikely]] {
+            return static_cast<In*>(l.input_ended());
+        }
+        return static_cast<In*>(value);
+    }
 };
 
 template <class In, class Out>
@@ -127,49 +163,14 @@ public:
     // to the frame.
     stage_final_awaiter final_suspend() const noexcept { return {}; }
 
-    auto await_transform(input_t) noexcept {
-        struct input_awaiter {
-            stage_links& l;
-            bool await_ready() {
-                if (l.in_value != nullptr || l.in_end) {
-                    return true;
-                }
-                if (!l.core->pulling) {
-                    // Pushed: suspend, back into the upstream's co_yield (or
-                    // the driver), which resumes us with the next value.
-                    return false;
-                }
-                if (l.up != nullptr) {
-                    // Pulled: run upstream until it yields into in_value or
-                    // ends (in_end).
-                    l.up->self.resume();
-                } else {
-                    // Pulled, first stage: take the next element from the
-                    // source. An exception from it surfaces right here.
-                    l.core->source->pull(l);
-                }
-                return true;
-            }
-            void await_suspend(std::coroutine_handle<>) const noexcept {}
-            In* await_resume() const {
-                if (l.in_value != nullptr) {
-                    return static_cast<In*>(std::exchange(l.in_value, nullptr));
-                }
-                if (l.core->error) {
-                    std::rethrow_exception(std::exchange(l.core->error, {}));
-                }
-                return nullptr;
-            }
-        };
-        return input_awaiter{*this};
-    }
+    input_awaiter<In> await_transform(input_t) noexcept { return {*this}; }
 
     // no other co_await in a stage: it is resumed only by its chain. Await
     // I/O in the driver (see coropipe/asio) and push the results in.
     template <class U>
     std::suspend_never await_transform(U&&) = delete;
 
-    void unhandled_exception() noexcept { core->error = std::current_exception(); }
+    void unhandled_exception() noexcept { core()->error = std::current_exception(); }
     void return_void() const noexcept {}
 };
 
@@ -242,13 +243,14 @@ public:
     /// True once the last stage has finished (or the stage is empty).
     bool done() const noexcept { return chain_.done(); }
 
-    /// The frames of this chain, for composition (see pipe.hpp).
-    detail::chain& chain() & noexcept { return chain_; }
-    detail::chain&& chain() && noexcept { return std::move(chain_); }
-
-    explicit stage(detail::chain c) noexcept : chain_(std::move(c)) {}
+    /// True for a default-constructed or moved-from stage: it has no frame.
+    bool empty() const noexcept { return chain_.empty(); }
 
 private:
+    friend struct detail::chain_access; // `|` composes chains (pipe.hpp)
+    friend promise_type;
+    explicit stage(detail::chain c) noexcept : chain_(std::move(c)) {}
+
     detail::chain chain_;
 };
 

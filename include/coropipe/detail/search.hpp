@@ -3,6 +3,7 @@
 #include <coropipe/detail/line_filter.hpp>
 #include <coropipe/pipe.hpp>
 #include <coropipe/stage.hpp>
+#include <coropipe/stages/invert.hpp>
 
 #include <concepts>
 #include <cstddef>
@@ -13,19 +14,6 @@
 #include <utility>
 
 namespace coropipe {
-
-/// Option for `grep` and `prefix`: pass the lines that do NOT match
-/// (`grep -v`).
-struct invert_t {
-    explicit constexpr invert_t() = default;
-};
-inline constexpr invert_t invert{};
-
-/// Option for `grep`: ignore ASCII case (`grep -i`). See `grep_options`.
-struct ignore_case_t {
-    explicit constexpr ignore_case_t() = default;
-};
-inline constexpr ignore_case_t ignore_case{};
 
 namespace detail {
 
@@ -97,21 +85,6 @@ public:
 private:
     line_filter_spec spec_;
 };
-
-// pipe.hpp's `|` with a closure or a coroutine asks for exactly a stage:
-// these let a line_filter_stage be one there.
-template <class Make>
-auto operator|(line_filter_stage&& s, stage_closure<Make> closure) {
-    return static_cast<stage<std::string_view>&&>(s) | std::move(closure);
-}
-template <class Make>
-auto operator|(stage_closure<Make> closure, line_filter_stage&& s) {
-    return std::move(closure) | static_cast<stage<std::string_view>&&>(s);
-}
-template <class T>
-auto operator|(line_filter_stage&& s, coroutine<void, T>&& target) {
-    return static_cast<stage<std::string_view>&&>(s) | std::move(target);
-}
 
 /// The overload set of `grep` and `prefix`, over a matcher built from the
 /// pattern. Every form is `filter_lines(matcher, inverted)`, piped.

@@ -3,12 +3,20 @@
 #include <coropipe/detail/fold_case.hpp>
 #include <coropipe/detail/regex.hpp>
 #include <coropipe/detail/search.hpp>
+#include <coropipe/stages/invert.hpp>
 
 #include <memory>
 #include <string_view>
 #include <utility>
 
 namespace coropipe {
+
+/// Option for `grep`: ignore ASCII case (`grep -i`): `grep(pattern,
+/// coropipe::ignore_case)`. See `grep_options`.
+struct ignore_case_t {
+    explicit constexpr ignore_case_t() = default;
+};
+inline constexpr ignore_case_t ignore_case{};
 
 /// How `grep(pattern, options)` matches, `grep`'s command-line flags:
 /// `grep(p, {.invert = true, .ignore_case = true, .regex = true})` is

@@ -62,16 +62,16 @@ public:
     /// the generic `range | stage`; more filters piped in are fused too.
     /// Lazy, like `lines`; read errors surface at `begin`/`++`. If the
     /// source has already been iterated, the filter is applied line by line
-    /// to what is left (the generic path).
-    friend line_source operator|(line_source&& source, detail::line_filter_stage&& filter_stage) {
-        if (source.state_ == nullptr || source.state_->started) {
-            auto state = source.state_ != nullptr ? source.state_ : std::make_shared<detail::line_source_state>();
+    /// to what is left (the generic path). (The `|` of pipe.hpp calls this.)
+    line_source then(detail::line_filter_stage&& filter_stage) && {
+        if (state_ == nullptr || state_->started) {
+            auto state = state_ != nullptr ? state_ : std::make_shared<detail::line_source_state>();
             state->started = true;
-            return line_source(detail::yield_all(static_cast<generator<std::string_view>&&>(source) |
+            return line_source(detail::yield_all(static_cast<generator<std::string_view>&&>(*this) |
                                                  static_cast<stage<std::string_view>&&>(filter_stage)),
                                std::move(state));
         }
-        auto state = std::make_shared<detail::line_source_state>(*source.state_);
+        auto state = std::make_shared<detail::line_source_state>(*state_);
         state->filters.push_back(filter_stage.spec());
         return line_source(std::move(state));
     }
