@@ -199,18 +199,29 @@ TEST_CASE("Out of descriptors, the listener survives failed accepts, says it is 
     server s(io, o);
     tcp::socket client(io);
     client.open(tcp::v4()); // its descriptor, before there are none left
-    std::string ended;
+    // UBSan's vptr check (asan preset) validates an object it has not seen
+    // through a pipe: it needs two descriptors. Run the loop once before
+    // there are none, so that the types it checks are known by then.
+    bool warmed = false;
+    net::post(io, [&] { warmed = true; });
+    run_until(io, [&] { return warmed; });
+    CHECK(warmed);
     {
         descriptor_limit limit;
         limit.fill();
         client.connect(s.endpoint()); // completes in the kernel's backlog: no descriptor needed
         run_until(io, [&] { return s.listener->degraded() && s.metrics.errors.load() >= 3; });
-        CHECK(s.served == 0);
+        // No CHECK while the descriptors are filled: UBSan's vptr check of
+        // Catch's expression objects needs one (it reads /proc/self/maps)
+        // and reports a false "invalid vptr" without.
+        const auto served_while_full = s.served;
         const std::vector<std::string> errors = s.log.at(log_level::error);
-        REQUIRE(!errors.empty());
-        CHECK(errors.size() < s.metrics.errors.load()); // rate-limited
-        CHECK(errors[0].find("accept failed") != std::string::npos);
+        const auto failed_accepts = s.metrics.errors.load();
         limit.release();
+        CHECK(served_while_full == 0);
+        REQUIRE(!errors.empty());
+        CHECK(errors.size() < failed_accepts); // rate-limited
+        CHECK(errors[0].find("accept failed") != std::string::npos);
         run_until(io, [&] { return s.served == 1; });
     }
     CHECK_FALSE(s.listener->degraded());
