@@ -239,7 +239,7 @@ struct queued_sink::impl {
         }
         const char* const bytes = queue.front().bytes.data();
         return std::min<std::uint64_t>(held_lines,
-                                       static_cast<std::uint64_t>(coropipe::detail::count_newlines(std::string_view(bytes, front_done))));
+                                       coropipe::detail::count_newlines(std::string_view(bytes, front_done)));
     }
 
     // (locked)

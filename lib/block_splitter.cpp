@@ -26,7 +26,7 @@ bool block_splitter::emit(std::string_view block, callback on_block) {
     if (block.empty()) {
         return true;
     }
-    lines_ += static_cast<std::uint64_t>(coropipe::detail::count_newlines(block));
+    lines_ += coropipe::detail::count_newlines(block);
     if (block.back() != '\n') {
         ++lines_; // the last line of the input
     }

@@ -30,6 +30,18 @@ constexpr std::array<unsigned char, 256> byte_frequency = [] {
 constexpr std::size_t bytes_per_false_candidate = 16;
 constexpr std::size_t free_false_candidates = 4;
 
+// True once candidates are dense: more false ones than the scanned bytes allow.
+bool too_dense(std::size_t false_candidates, std::size_t scanned) noexcept {
+    return false_candidates > free_false_candidates && false_candidates * bytes_per_false_candidate > scanned;
+}
+
+// The linear-time search of what is left, from `from` on: for dense candidates.
+std::size_t find_from(std::string_view haystack, std::size_t from, std::string_view needle) noexcept {
+    const void* found = ::memmem(haystack.data() + from, haystack.size() - from, needle.data(), needle.size());
+    return found == nullptr ? std::string_view::npos
+                            : static_cast<std::size_t>(static_cast<const char*>(found) - haystack.data());
+}
+
 } // namespace
 
 substring_searcher::substring_searcher(std::string_view needle) : needle_(needle) {
@@ -79,12 +91,8 @@ std::size_t substring_searcher::find(std::string_view haystack) const noexcept {
                 mask &= mask - 1;
                 ++false_candidates;
             }
-            if (false_candidates > free_false_candidates &&
-                false_candidates * bytes_per_false_candidate > start + 16) {
-                const char* rest = first + start + 16;
-                const void* found =
-                    ::memmem(rest, static_cast<std::size_t>(first + haystack.size() - rest), needle_.data(), n);
-                return found == nullptr ? npos : static_cast<std::size_t>(static_cast<const char*>(found) - first);
+            if (too_dense(false_candidates, start + 16)) {
+                return find_from(haystack, start + 16, needle_);
             }
         }
         scan = first + start + rare_; // the last starts, below
@@ -103,13 +111,8 @@ std::size_t substring_searcher::find(std::string_view haystack) const noexcept {
         }
         scan = static_cast<const char*>(hit) + 1;
         ++false_candidates;
-        if (false_candidates > free_false_candidates &&
-            false_candidates * bytes_per_false_candidate > static_cast<std::size_t>(scan - first)) {
-            // Candidates are dense: hand the rest to the linear-time search.
-            const char* rest = start + 1;
-            const void* found =
-                ::memmem(rest, static_cast<std::size_t>(first + haystack.size() - rest), needle_.data(), n);
-            return found == nullptr ? npos : static_cast<std::size_t>(static_cast<const char*>(found) - first);
+        if (too_dense(false_candidates, static_cast<std::size_t>(scan - first))) {
+            return find_from(haystack, static_cast<std::size_t>(start + 1 - first), needle_);
         }
     }
     return npos;

@@ -235,7 +235,7 @@ struct text_run::state {
     /// Every line of `block`, as it is.
     void append_all(std::string_view block) {
         out.append(block);
-        lines_out += static_cast<std::uint64_t>(coropipe::detail::count_newlines(block));
+        lines_out += coropipe::detail::count_newlines(block);
         if (block.back() != '\n') {
             out.push_back('\n');
             ++lines_out;
