@@ -46,6 +46,12 @@ concept generator_of = requires(std::remove_cvref_t<G>& g) {
     { generator_access::root(g) } -> std::same_as<generator_frame<In>*>;
 };
 
+/// `V` is a view over a `generator<In, R>` (its `base()` is one).
+template <class V, class In>
+concept generator_view_of = requires(std::remove_cvref_t<V>& v) {
+    { v.base() } -> generator_of<In>;
+};
+
 /// Feeds the head stage from an input range (owned if it was an rvalue).
 template <class View, class In>
 class range_source final : public source_base {
@@ -90,7 +96,7 @@ public:
 private:
     // The source, if it is a `generator<In, R>` (moved in or referenced).
     auto& source_generator() noexcept
-        requires(generator_of<View, In> || generator_of<decltype(std::declval<View&>().base()), In>)
+        requires(generator_of<View, In> || generator_view_of<View, In>)
     {
         if constexpr (generator_of<View, In>) {
             return view_;
