@@ -96,6 +96,12 @@ struct sink_config {
     unsigned file_mode = 0640;                ///< file: permissions of a file the sink creates (`mode = "0640"`)
     std::filesystem::path spool;              ///< empty: none; else what cannot be written waits there, on disk
     std::size_t spool_max_bytes = 0;          ///< the spool's size limit
+    // tcp: `[sink.NAME.tls]`; TLS when any of these is given
+    std::filesystem::path tls_ca;   ///< the CAs the peer's certificate must chain to; empty: the system's
+    std::filesystem::path tls_cert; ///< a client certificate, if the peer asks for one
+    std::filesystem::path tls_key;  ///< its key
+    std::string tls_server_name;    ///< the name the peer's certificate must carry (and SNI); empty: the address's host
+    bool tls() const { return !tls_ca.empty() || !tls_cert.empty() || !tls_server_name.empty(); }
     bool operator==(const sink_config&) const = default;
 };
 

@@ -53,6 +53,16 @@ void count_tls_refusal(const std::string& source, const std::string& reason);
 /// The `coropiped_tls_refused_total{name,reason}` counter, Prometheus text.
 std::string tls_metrics_text();
 
+/// A tcp sink's peer over TLS (`[sink.NAME.tls]`): connected on the first
+/// write and again after a failure, as `make_tcp_target`; the peer's
+/// certificate must chain to `tls.ca` (else the system's CAs) and carry
+/// `tls.server_name` (else the address's host), or the handshake fails: the
+/// write fails (the queued sink holds the lines and retries) and the reason
+/// is logged, at most once per 10 s. Throws `std::runtime_error` for files
+/// it cannot use.
+std::unique_ptr<coropipe::asio::sink_target> make_tls_target(const boost::asio::any_io_executor& executor,
+                                                             const sink_config& c);
+
 /// What a TLS source's new connections use; swapped whole on reload.
 struct tls_settings {
     std::shared_ptr<boost::asio::ssl::context> context;

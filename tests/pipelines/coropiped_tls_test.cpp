@@ -22,6 +22,10 @@
 #include <functional>
 #include <iterator>
 #include <sstream>
+#include <atomic>
+#include <mutex>
+#include <thread>
+#include <poll.h>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -508,4 +512,144 @@ TEST_CASE("rsyslog forwarding over TLS with a client certificate (omfwd, StreamD
         ++expected;
     }
     CHECK(expected == 2001);
+}
+
+namespace {
+
+/// A TLS server in the test, on a loopback port, whose certificate the
+/// test switches (`serve_as`): it accepts connections one at a time, and
+/// keeps what a client that completed its handshake sends.
+class tls_server {
+public:
+    explicit tls_server(const pki& p) : p_(p) {
+        fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        REQUIRE(fd_ >= 0);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+        REQUIRE(::listen(fd_, 16) == 0);
+        socklen_t len = sizeof a;
+        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+        port = ntohs(a.sin_port);
+    }
+    ~tls_server() {
+        stop_ = true;
+        if (thread_.joinable()) {
+            thread_.join();
+        }
+        ::close(fd_);
+    }
+
+    /// From the next connection on, shows the certificate `name`.
+    void serve_as(const std::string& name) {
+        {
+            std::lock_guard lock(mutex_);
+            cert_ = name;
+        }
+        if (!thread_.joinable()) {
+            thread_ = std::thread([this] { run(); });
+        }
+    }
+
+    std::string received() {
+        std::lock_guard lock(mutex_);
+        return received_;
+    }
+
+    std::uint16_t port = 0;
+
+private:
+    void run() {
+        while (!stop_) {
+            pollfd pfd{fd_, POLLIN, 0};
+            if (::poll(&pfd, 1, 50) <= 0) {
+                continue;
+            }
+            const int conn = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+            if (conn < 0) {
+                continue;
+            }
+            std::string name;
+            {
+                std::lock_guard lock(mutex_);
+                name = cert_;
+            }
+            SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
+            SSL_CTX_use_certificate_file(ctx, p_.crt(name).c_str(), SSL_FILETYPE_PEM);
+            SSL_CTX_use_PrivateKey_file(ctx, p_.key(name).c_str(), SSL_FILETYPE_PEM);
+            SSL* ssl = SSL_new(ctx);
+            SSL_set_fd(ssl, conn);
+            const timeval one_s{1, 0};
+            ::setsockopt(conn, SOL_SOCKET, SO_RCVTIMEO, &one_s, sizeof one_s);
+            if (SSL_accept(ssl) == 1) {
+                char buffer[16384];
+                while (!stop_) {
+                    const int n = SSL_read(ssl, buffer, sizeof buffer);
+                    if (n > 0) {
+                        std::lock_guard lock(mutex_);
+                        received_.append(buffer, static_cast<std::size_t>(n));
+                    } else if (SSL_get_error(ssl, n) != SSL_ERROR_WANT_READ && errno != EAGAIN) {
+                        break;
+                    }
+                }
+            }
+            ERR_clear_error();
+            SSL_free(ssl);
+            SSL_CTX_free(ctx);
+            ::close(conn);
+        }
+    }
+
+    const pki& p_;
+    int fd_ = -1;
+    std::atomic<bool> stop_{false};
+    std::thread thread_;
+    std::mutex mutex_;
+    std::string cert_;
+    std::string received_;
+};
+
+} // namespace
+
+TEST_CASE("A TLS sink refuses a peer of another CA or another name, says so on /health, holds the lines, and "
+          "delivers them all once the right peer is there",
+          "[pipelines][coropiped][tls][sink]") {
+    temp_dir dir;
+    const pki p(dir);
+    tls_server server(p);
+    const std::string config =
+        "[daemon]\nmetrics_listen = \"127.0.0.1:0\"\n"
+        "\n[source.app]\ntype = \"tcp\"\nlisten = \"127.0.0.1:0\"\n"
+        "\n[pipeline.keep]\nfrom = [\"app\"]\nrun = \"grep keep\"\nto = [\"peer\"]\n"
+        "\n[sink.peer]\ntype = \"tcp\"\naddress = \"127.0.0.1:" + std::to_string(server.port) + "\"\n"
+        "backoff_min = \"20ms\"\nbackoff_max = \"100ms\"\n"
+        "\n[sink.peer.tls]\nca = \"" + p.crt("ca") + "\"\nserver_name = \"localhost\"\n";
+    running_daemon d(dir.write("d.toml", config));
+    const std::uint16_t metrics = d.metrics_port();
+
+    server.serve_as("stranger"); // signed by another CA
+    const std::string sent = lines("held", 5000);
+    {
+        const int fd = connect_loopback(d.port());
+        REQUIRE(send_all(fd, sent));
+        ::close(fd);
+    }
+    d.child.wait_for_err("sink peer: TLS to tls 127.0.0.1:" + std::to_string(server.port) +
+                         " refused: unable to get local issuer certificate");
+    CHECK(eventually([&] {
+        const std::string h = http_get(metrics, "/health");
+        return h.starts_with("HTTP/1.1 503") && h.find("sink peer: cannot write") != std::string::npos;
+    }));
+
+    server.serve_as("intruder"); // the right CA, the wrong name
+    d.child.wait_for_err("refused: hostname mismatch (expected localhost)");
+    CHECK(server.received().empty());
+
+    server.serve_as("server"); // localhost, from the CA
+    CHECK(eventually([&] { return server.received().size() >= sent.size(); }));
+    CHECK(server.received() == sent); // every line once, in order
+    CHECK(eventually([&] { return http_get(metrics, "/health").starts_with("HTTP/1.1 200"); }));
+    d.child.signal(SIGTERM);
+    CHECK(d.child.wait_exit() == 0);
 }

@@ -415,6 +415,38 @@ constexpr key sink_keys[] = {
      .from = "spool_max_bytes",
      .only_with = "spool",
      .doc = "the spool's size limit"},
+    // [sink.NAME.tls]: TLS to the peer of a tcp sink
+    {.table = table_kind::sink,
+     .name = "tls.ca",
+     .types = to_tcp,
+     .value = of_kind(value_kind::path),
+     .target = member<&sink_config::tls_ca>,
+     .doc = "`[sink.NAME.tls]`: the sink speaks TLS when any `tls.` key is given; the peer's certificate must "
+            "chain to these CAs (a PEM file or a hashed directory) and carry `tls.server_name`, or the sink does "
+            "not write (lines are held, `/health` says why)",
+     .none = "the system's CAs"},
+    {.table = table_kind::sink,
+     .name = "tls.cert",
+     .types = to_tcp,
+     .value = of_kind(value_kind::path),
+     .target = member<&sink_config::tls_cert>,
+     .only_with = "tls.key",
+     .doc = "a client certificate (PEM) for a peer that asks for one",
+     .none = "none"},
+    {.table = table_kind::sink,
+     .name = "tls.key",
+     .types = to_tcp,
+     .value = of_kind(value_kind::path),
+     .target = member<&sink_config::tls_key>,
+     .only_with = "tls.cert",
+     .doc = "the key of `tls.cert`"},
+    {.table = table_kind::sink,
+     .name = "tls.server_name",
+     .types = to_tcp,
+     .value = of_kind(value_kind::string),
+     .target = member<&sink_config::tls_server_name>,
+     .doc = "the name the peer's certificate must carry (DNS SAN or CN), also sent as SNI",
+     .none = "the host of `address`"},
 };
 
 static_assert(well_formed(daemon_keys));
