@@ -12,12 +12,16 @@
 #include <openssl/x509v3.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <cctype>
 #include <filesystem>
 #include <map>
 #include <mutex>
 #include <stdexcept>
 #include <utility>
+
+#include <unistd.h>
 
 namespace coropiped {
 
@@ -43,12 +47,25 @@ void refuse_setting(const std::string& what, const boost::system::error_code& ec
 
 } // namespace
 
+void check_readable(const std::filesystem::path& file, const std::string& key) {
+    if (!file.empty() && ::access(file.c_str(), R_OK) != 0) {
+        throw std::runtime_error("cannot read " + key + " " + file.string() + ": " + std::strerror(errno));
+    }
+}
+
+namespace {
+
+} // namespace
+
 std::shared_ptr<ssl::context> make_server_context(const source_config& c) {
     auto ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
     ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
                      ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
     const int min = c.tls_min_version == source_config::tls_version::v1_3 ? TLS1_3_VERSION : TLS1_2_VERSION;
     SSL_CTX_set_min_proto_version(ctx->native_handle(), min);
+    check_readable(c.tls_cert, "tls.cert");
+    check_readable(c.tls_key, "tls.key");
+    check_readable(c.tls_ca, "tls.ca");
     boost::system::error_code ec;
     ERR_clear_error();
     if (ctx->use_certificate_chain_file(c.tls_cert.string(), ec); ec) {

@@ -28,6 +28,10 @@ namespace coropiped {
 /// `std::runtime_error` saying which file or setting OpenSSL refused and why.
 std::shared_ptr<boost::asio::ssl::context> make_server_context(const source_config& c);
 
+/// Throws `std::runtime_error` (`cannot read KEY FILE: why`) unless `file`
+/// is empty or readable.
+void check_readable(const std::filesystem::path& file, const std::string& key);
+
 /// `name` matches `pattern` (case-insensitive; `*.example.com` matches
 /// exactly one more label, as rsyslog's PermittedPeer).
 bool peer_name_matches(std::string_view pattern, std::string_view name);

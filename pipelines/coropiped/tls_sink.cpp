@@ -124,6 +124,13 @@ private:
 
 std::unique_ptr<coropipe::asio::sink_target> make_tls_target(const net::any_io_executor& executor,
                                                              const sink_config& c) {
+    try {
+        check_readable(c.tls_ca, "tls.ca");
+        check_readable(c.tls_cert, "tls.cert");
+        check_readable(c.tls_key, "tls.key");
+    } catch (const std::runtime_error& e) {
+        throw std::runtime_error("sink " + c.name + ": " + e.what());
+    }
     auto ctx = std::make_shared<ssl::context>(ssl::context::tls_client);
     SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION);
     boost::system::error_code ec;

@@ -653,3 +653,33 @@ TEST_CASE("A TLS sink refuses a peer of another CA or another name, says so on /
     d.child.signal(SIGTERM);
     CHECK(d.child.wait_exit() == 0);
 }
+
+TEST_CASE("A TLS source or sink whose certificate file is missing or is no certificate stops the daemon at start, "
+          "naming the file",
+          "[pipelines][coropiped][tls]") {
+    temp_dir dir;
+    const pki p(dir);
+    const std::string out = dir.path("out.log");
+    std::string missing = tls_config(p, out);
+    missing.replace(missing.find(p.crt("server")), p.crt("server").size(), dir.path("nope.crt"));
+    coropipe::test::process_result r = run_process({daemon_binary, dir.write("missing.toml", missing)});
+    CHECK(r.status == 1);
+    CHECK_THAT(r.err, Catch::Contains("source app: cannot set up TLS: cannot read tls.cert " + dir.path("nope.crt") +
+                                      ": No such file or directory"));
+
+    std::string swapped = tls_config(p, out);
+    swapped.replace(swapped.find(p.key("server")), p.key("server").size(), p.key("app1")); // another's key
+    r = run_process({daemon_binary, dir.write("swapped.toml", swapped)});
+    CHECK(r.status == 1);
+    CHECK_THAT(r.err, Catch::Contains("source app: cannot set up TLS: cannot use tls.key " + p.key("app1") +
+                                      ": key values mismatch"));
+
+    const std::string sink = "[source.in]\ntype = \"tcp\"\nlisten = \"127.0.0.1:0\"\n"
+                             "[pipeline.p]\nfrom = [\"in\"]\nrun = \"grep x\"\nto = [\"peer\"]\n"
+                             "[sink.peer]\ntype = \"tcp\"\naddress = \"127.0.0.1:9\"\n"
+                             "[sink.peer.tls]\nca = \"" + dir.path("nope-ca.crt") + "\"\n";
+    r = run_process({daemon_binary, dir.write("sink.toml", sink)});
+    CHECK(r.status == 1);
+    CHECK_THAT(r.err, Catch::Contains("sink peer: cannot read tls.ca " + dir.path("nope-ca.crt") +
+                                      ": No such file or directory"));
+}
