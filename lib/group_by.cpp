@@ -4,6 +4,7 @@
 #include <coropipe/field_ref.hpp>
 #include <coropipe/field_scratch.hpp>
 #include <coropipe/quantile_sketch.hpp>
+#include <coropipe/timestamp.hpp>
 
 #include "group_key.hpp"
 
@@ -159,6 +160,7 @@ struct group_table::impl {
     virtual void offer(std::string_view line) = 0;
     virtual std::vector<group_result> results() const = 0;
     virtual std::size_t groups() const noexcept = 0;
+    virtual void clear() noexcept = 0;
 
     group_by_spec spec;
     group_by_options options;
@@ -169,6 +171,7 @@ struct group_table::impl {
     std::uint64_t skipped = 0;
     std::uint64_t overflowed = 0;
     bool skipped_reported = false;
+    bool limit_warned = false;
 };
 
 namespace {
@@ -212,7 +215,8 @@ struct table final : group_table::impl {
             if (map.size() >= options.group_limit) {
                 if (!other) {
                     other.emplace(spec);
-                    if (options.on_warning) {
+                    if (options.on_warning && !limit_warned) {
+                        limit_warned = true;
                         options.on_warning(std::string(spec.name) + ": more than " +
                                            std::to_string(options.group_limit) +
                                            " groups; lines of further groups are counted in the group (other)");
@@ -248,6 +252,11 @@ struct table final : group_table::impl {
     }
 
     std::size_t groups() const noexcept override { return map.size() + (other ? 1 : 0); }
+
+    void clear() noexcept override {
+        map.clear();
+        other.reset();
+    }
 };
 
 template <class State>
@@ -297,12 +306,17 @@ std::vector<group_result> group_table::results() const {
     return impl_->results();
 }
 
-void group_table::write(std::string& out) const {
+void group_table::write(std::string& out, std::string_view window) const {
     const std::vector<group_result> rows = results();
     const group_by_spec& spec = impl_->spec;
     for (const group_result& row : rows) {
         if (impl_->options.json) {
             out += '{';
+            if (!window.empty()) {
+                out += "\"window\":";
+                append_json_string(out, window);
+                out += ',';
+            }
             for (std::size_t i = 0; i < row.keys.size(); ++i) {
                 append_json_string(out, spec.keys[i]);
                 out += ':';
@@ -321,6 +335,10 @@ void group_table::write(std::string& out) const {
             }
             out += "}\n";
         } else {
+            if (!window.empty()) {
+                out += window;
+                out += '\t';
+            }
             for (const std::string& key : row.keys) {
                 append_tsv_key(out, key);
                 out += '\t';
@@ -342,6 +360,14 @@ void group_table::report_skipped() {
                          " without " + what + s.spec.field + " not counted");
 }
 
+void group_table::clear() {
+    impl_->clear();
+}
+
+const group_by_options& group_table::options() const noexcept {
+    return impl_->options;
+}
+
 std::size_t group_table::groups() const noexcept {
     return impl_->groups();
 }
@@ -356,26 +382,117 @@ std::uint64_t group_table::overflowed() const noexcept {
 
 namespace {
 
-stage<std::string_view> group_lines(std::unique_ptr<group_table> table) {
-    while (std::string_view* line = co_await input) {
-        table->offer(*line);
+// A line's time for `every`: its time FIELD, or an RFC 3339 timestamp at
+// its start, or @time; else the system clock.
+struct line_clock {
+    std::optional<field_ref> field;
+    field_ref syslog_time = field_ref::parse("@time");
+    field_scratch scratch;
+
+    std::int64_t time_of(std::string_view line) {
+        std::optional<std::int64_t> t;
+        if (field) {
+            if (std::optional<field_value> v = field->find(line, scratch)) {
+                t = parse_rfc3339(v->text);
+            }
+        } else {
+            t = parse_rfc3339(line);
+            if (!t) {
+                if (std::optional<field_value> v = syslog_time.find(line, scratch)) {
+                    t = parse_rfc3339(v->text);
+                }
+            }
+        }
+        if (t) {
+            return *t;
+        }
+        return std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+            .count();
     }
-    table->report_skipped();
+};
+
+std::int64_t window_of(std::int64_t ms, std::int64_t every) noexcept {
+    const std::int64_t q = ms / every;
+    return (ms % every != 0 && ms < 0) ? q - 1 : q;
+}
+
+struct windowed {
+    explicit windowed(group_table t) : table(std::move(t)) {}
+    group_table table;
+    line_clock clock;
+    std::int64_t every = 0; // 0: one window, the whole input, written without its start
+    std::optional<std::int64_t> current;
+    std::uint64_t late = 0;
     std::string out;
-    table->write(out);
-    table.reset();
-    std::string_view rest = out;
-    while (!rest.empty()) {
-        const std::size_t end = rest.find('\n');
-        co_yield rest.substr(0, end);
-        rest.remove_prefix(end + 1);
+    std::string held;
+    std::string name;
+
+    void write_current() {
+        out.clear();
+        table.write(out, every > 0 ? format_rfc3339(*current * every) : std::string());
+        table.clear();
+    }
+};
+
+// Every line into the current window's groups; a window's lines when a
+// line of a later one comes, and at the end.
+stage<std::string_view> window_lines(std::unique_ptr<windowed> w) {
+    for (bool ended = false; !ended;) {
+        std::string_view* line = co_await input;
+        if (line == nullptr) {
+            ended = true;
+            w->table.report_skipped();
+            if (w->late > 0 && w->table.options().on_warning) {
+                w->table.options().on_warning(w->name + ": " + std::to_string(w->late) + " late line" +
+                                              (w->late == 1 ? "" : "s") +
+                                              " (of windows already written) not counted");
+            }
+            if (!w->current) {
+                break;
+            }
+            w->write_current();
+        } else {
+            const std::int64_t index = w->every > 0 ? window_of(w->clock.time_of(*line), w->every) : 0;
+            if (w->current && index < *w->current) {
+                ++w->late;
+                continue;
+            }
+            if (!w->current || index == *w->current) {
+                w->current = index;
+                w->table.offer(*line);
+                continue;
+            }
+            w->write_current();
+            w->held.assign(*line); // offered after the yields: the view may not last
+            w->current = index;
+        }
+        std::string_view rest = w->out;
+        while (!rest.empty()) {
+            const std::size_t end = rest.find('\n');
+            co_yield rest.substr(0, end);
+            rest.remove_prefix(end + 1);
+        }
+        if (!ended) {
+            w->table.offer(w->held);
+        }
     }
 }
 
 } // namespace
 
 stage<std::string_view> group_by(group_by_spec spec, group_by_options options) {
-    return group_lines(std::make_unique<group_table>(std::move(spec), std::move(options)));
+    std::optional<field_ref> time_field;
+    if (!options.time_field.empty()) {
+        time_field.emplace(field_ref::parse(options.time_field));
+    }
+    const std::int64_t every = options.every ? std::max<std::int64_t>(1, options.every->count()) : 0;
+    std::string name = spec.name.empty() ? std::string(default_name(spec.what)) : spec.name;
+    auto w = std::make_unique<windowed>(group_table(std::move(spec), std::move(options)));
+    w->clock.field = std::move(time_field);
+    w->every = every;
+    w->name = std::move(name);
+    return window_lines(std::move(w));
 }
 
 } // namespace coropipe

@@ -380,6 +380,8 @@ stage_spec validate(const stage_grammar& g, const word& name, const std::vector<
     stage_spec spec;
     // `by KEY...` after the operand (if any) of a stage that takes it.
     std::span<const word> words(all_words);
+    std::vector<word> kept;      // the words but the by clause
+    std::vector<word> by_clause; // (unused but for its lifetime)
     if (g.takes_by) {
         const std::size_t operands = g.operand == operand_kind::none ? 0 : 1;
         for (std::size_t k = 0; k < all_words.size(); ++k) {
@@ -393,8 +395,19 @@ stage_spec validate(const stage_grammar& g, const word& name, const std::vector<
                     fail(g.name, "missing " + std::string(g.operand_name) + " before 'by'", w.position,
                          "usage: " + std::string(g.usage));
                 }
-                read_group_keys(g, w, words.subspan(k + 1), spec);
-                words = words.first(k);
+                // The keys run to the end, or to a keyword (`by $2 every 1m`).
+                std::size_t stop = k + 1;
+                while (stop < words.size() &&
+                       !(words[stop].plain &&
+                         std::find(g.keywords.begin(), g.keywords.end(), words[stop].text) != g.keywords.end())) {
+                    ++stop;
+                }
+                read_group_keys(g, w, words.subspan(k + 1, stop - k - 1), spec);
+                by_clause.assign(words.begin() + static_cast<std::ptrdiff_t>(k),
+                                 words.begin() + static_cast<std::ptrdiff_t>(stop));
+                kept.assign(words.begin(), words.begin() + static_cast<std::ptrdiff_t>(k));
+                kept.insert(kept.end(), words.begin() + static_cast<std::ptrdiff_t>(stop), words.end());
+                words = kept;
                 break;
             }
         }

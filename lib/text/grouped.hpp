@@ -5,7 +5,11 @@
 
 #include "registry.hpp"
 
+#include <coropipe/duration.hpp>
 #include <coropipe/stages/group_by.hpp>
+
+#include <chrono>
+#include <optional>
 
 #include <cstdio>
 #include <string>
@@ -15,6 +19,35 @@ namespace coropipe::text {
 
 inline constexpr std::string_view by_note =
     "by KEY[, KEY...]: one result per group of lines with the same KEYs (FIELDs; a line without one has it empty),";
+inline constexpr std::string_view every_note =
+    "every DURATION (10s, 1m, 1h): per tumbling window of the lines' time (--time FIELD, RFC 3339 at the line start, @time)";
+
+/// `every DURATION` of an aggregate (a tumbling window), if given.
+inline std::optional<std::chrono::milliseconds> every_of(const stage_spec& spec) {
+    const stage_spec::clause* every = spec.find_clause("every");
+    if (every == nullptr) {
+        return std::nullopt;
+    }
+    std::optional<std::chrono::milliseconds> d = parse_duration(every->value);
+    if (!d || d->count() == 0) {
+        fail_at(spec, "'" + every->value + "' is not a duration", every->position, "write 10s, 1m, 1h or 1d");
+    }
+    return d;
+}
+
+/// The aggregates' parser check: the window's DURATION.
+inline void check_aggregate(const stage_spec& spec) {
+    (void)every_of(spec);
+}
+
+/// Whether the aggregate `spec` groups (by keys, or in windows) rather
+/// than being the running min/max/sum/count/avg.
+inline bool groups(const stage_spec& spec) noexcept {
+    return !spec.group_by.empty() || spec.find_clause("every") != nullptr;
+}
+
+/// `every` of the aggregates.
+inline constexpr std::string_view aggregate_keywords[] = {"every"};
 
 /// The stage `spec` grouped by its `by` keys (none: one group), with the
 /// plan's group options.
@@ -31,12 +64,14 @@ inline text_stage grouped_stage(const stage_spec& spec, group_aggregate what, do
     if (options.on_warning) {
         o.on_warning = options.on_warning;
     }
+    o.every = every_of(spec);
     return group_by(std::move(g), std::move(o));
 }
 
 /// The usage notes of p50, p90, p95 and p99.
 inline constexpr std::string_view quantile_notes[] = {
     by_note,
+    every_note,
     "  written at the end as KEY1<TAB>KEY2...<TAB>VALUE, by VALUE descending, then KEYs ascending",
     "the value is within 1% of the exact percentile (a DDSketch), the min and max exact; at most 32 KiB a group",
     "a line without FIELD, or whose FIELD is not a number, is not counted (a warning says how many)",
@@ -66,7 +101,9 @@ constexpr stage_definition quantile_stage(std::string_view name, std::string_vie
         .operand_name = "FIELD",
         .operand_required = true,
         .takes_by = true,
+        .keywords = aggregate_keywords,
         .notes = quantile_notes,
+        .check = check_aggregate,
         .build = quantile_build<Percent>,
         .build_with = quantile_build_with<Percent>,
     };

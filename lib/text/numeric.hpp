@@ -26,6 +26,7 @@ inline constexpr std::string_view field_notes[] = {
     "  (the syslog header); a line without the FIELD, or whose FIELD is not a number, is skipped",
     "numbers are exact: min/max print the value as written, sum/avg exact decimals, never 2e+05",
     by_note,
+    every_note,
     "  written once at the end as KEY1<TAB>KEY2...<TAB>VALUE, by VALUE descending, then KEYs ascending",
 };
 
@@ -58,7 +59,7 @@ inline text_stage numeric_stage(const stage_spec& spec, detail::numeric_fold::ki
 /// The whole-buffer form: `detail::field_fold` over the same fold.
 inline std::optional<detail::field_fold_spec> numeric_fold_form(const stage_spec& spec,
                                                                 detail::field_fold_spec::kind what) {
-    if (!spec.group_by.empty()) {
+    if (groups(spec)) {
         return std::nullopt; // grouped: line by line (group_by)
     }
     detail::field_fold_spec fold;

@@ -10,7 +10,7 @@ text_stage build(const stage_spec& spec) {
 }
 
 text_stage build_with(const stage_spec& spec, const plan_options& options) {
-    return spec.group_by.empty() ? build(spec) : grouped_stage(spec, group_aggregate::count, 0, options);
+    return !groups(spec) ? build(spec) : grouped_stage(spec, group_aggregate::count, 0, options);
 }
 
 std::optional<detail::field_fold_spec> as_fold(const stage_spec& spec) {
@@ -21,11 +21,13 @@ std::optional<detail::field_fold_spec> as_fold(const stage_spec& spec) {
 
 extern const stage_definition count_stage{
     .name = "count",
-    .usage = "count [--final] [by KEY[, KEY...]]",
-    .description = "the number of lines so far, after each line; with by: per group, at the end",
+    .usage = "count [--final] [by KEY[, KEY...]] [every DURATION]",
+    .description = "the number of lines so far, after each line; with by/every: per group, at the end",
     .options = final_options,
     .takes_by = true,
+    .keywords = aggregate_keywords,
     .notes = field_notes,
+    .check = check_aggregate,
     .build = build,
     .build_with = build_with,
     .as_fold = as_fold,

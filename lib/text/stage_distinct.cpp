@@ -7,6 +7,7 @@ namespace {
 
 constexpr std::string_view notes[] = {
     by_note,
+    every_note,
     "  written at the end as KEY1<TAB>KEY2...<TAB>VALUE, by VALUE descending, then KEYs ascending",
     "exact up to 100,000 distinct values a group, then a HyperLogLog estimate within 2% (16 KiB a group)",
     "a line without FIELD is not counted (a warning says how many)",
@@ -25,13 +26,15 @@ text_stage build(const stage_spec& spec) {
 
 extern const stage_definition distinct_stage{
     .name = "distinct",
-    .usage = "distinct FIELD [by KEY[, KEY...]]",
+    .usage = "distinct FIELD [by KEY[, KEY...]] [every DURATION]",
     .description = "the number of distinct values of FIELD, per group, at the end",
     .operand = operand_kind::field,
     .operand_name = "FIELD",
     .operand_required = true,
     .takes_by = true,
+    .keywords = aggregate_keywords,
     .notes = notes,
+    .check = check_aggregate,
     .build = build,
     .build_with = build_with,
 };

@@ -131,6 +131,7 @@ int run(const options& o) {
         plan_options plan{.fast_paths = !o.no_fast_paths};
         plan.groups.group_limit = o.group_limit;
         plan.groups.json = o.json;
+        plan.groups.time_field = o.time_field;
         plan.on_warning = [](std::string_view message) {
             std::fprintf(stderr, "coropipe: %.*s\n", static_cast<int>(message.size()), message.data());
         };

@@ -1,6 +1,8 @@
 #include "options.hpp"
 
+#include <coropipe/field_ref.hpp>
 #include <coropipe/pipeline_text.hpp>
+#include <coropipe/syntax_error.hpp>
 
 #include <charconv>
 #include <cstddef>
@@ -49,6 +51,16 @@ options parse_options(const std::vector<std::string>& args) {
                 o.no_fast_paths = true;
             } else if (arg == "--json") {
                 o.json = true;
+            } else if (arg == "--time" || arg.starts_with("--time=")) {
+                if (arg == "--time" && n + 1 == args.size()) {
+                    throw usage_error{"coropipe: --time needs a FIELD (where a line's RFC 3339 time is)"};
+                }
+                o.time_field = arg == "--time" ? args[++n] : arg.substr(7);
+                try {
+                    (void)field_ref::parse(o.time_field);
+                } catch (const syntax_error& e) {
+                    throw usage_error{"coropipe: --time: " + e.reason() + " in '" + o.time_field + "'"};
+                }
             } else if (arg == "--groups" || arg.starts_with("--groups=")) {
                 std::string value;
                 if (arg == "--groups") {
@@ -120,6 +132,8 @@ std::string usage() {
            "  --no-fast-paths  run every stage line by line (same output; for testing)\n"
            "  --json           aggregates grouped with by (and p50..p99, distinct) write one JSON\n"
            "                   object per group instead of KEY<TAB>...<TAB>VALUE lines\n"
+           "  --time FIELD     with 'every DURATION': a line's time is the RFC 3339 timestamp in FIELD\n"
+           "                   (default: one at the start of the line, else @time; else the clock)\n"
            "  --groups N       the most groups an aggregate keeps (default 1000000); the lines of\n"
            "                   further groups are counted in one group (other), with a warning\n"
            "  -h, --help       this help\n"

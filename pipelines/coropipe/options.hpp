@@ -18,6 +18,7 @@ struct options {
     bool no_fast_paths = false; ///< --no-fast-paths: every stage line by line (same output)
     bool json = false;          ///< --json: grouped aggregates write JSON objects
     std::size_t group_limit = 1'000'000; ///< --groups N
+    std::string time_field;     ///< --time FIELD
     std::string text;           ///< the pipeline text, or the stage name for `help STAGE`
     std::vector<std::string> files;
 };

@@ -147,7 +147,7 @@ TEST_CASE("bad by clauses and group options are errors with a caret", "[program]
     const process_result missing = coropipe_stdin({"count by"}, "");
     CHECK(missing.status == 2);
     CHECK(missing.err == "coropipe: count: missing KEY after 'by' at column 9; usage: count [--final] [by KEY[, "
-                         "KEY...]]\ncount by\n        ^\n");
+                         "KEY...]] [every DURATION]\ncount by\n        ^\n");
     const process_result no_field = coropipe_stdin({"sum by $2"}, "");
     CHECK(no_field.status == 2);
     CHECK(no_field.err.starts_with("coropipe: sum: missing FIELD before 'by' at column 5"));
@@ -167,4 +167,42 @@ TEST_CASE("coropipe --help lists the new aggregates and help p99 states the erro
     CHECK(help.out.find("count [--final] [by KEY[, KEY...]]") != std::string::npos);
     const process_result p99 = run_coropipe({"help", "p99"});
     CHECK(p99.out.find("within 1%") != std::string::npos);
+}
+
+TEST_CASE("count by $2 every 1m over the corpus writes each minute's groups, the window first, and sums to the "
+          "line count",
+          "[program][group][window]") {
+    const process_result r = run_coropipe({"count by $2 every 1m", corpus_path()});
+    REQUIRE(r.status == 0);
+    CHECK(r.err.empty()); // the corpus is in time order: nothing late
+    std::uint64_t total = 0;
+    std::string previous_window;
+    std::istringstream rows(r.out);
+    std::string line;
+    while (std::getline(rows, line)) {
+        REQUIRE(line.size() > 22);
+        const std::string window = line.substr(0, 20);
+        CHECK(window.ends_with(":00Z"));
+        CHECK(window >= previous_window);
+        previous_window = window;
+        total += std::stoull(line.substr(line.rfind('\t') + 1));
+    }
+    CHECK(total == 50000);
+}
+
+TEST_CASE("with --time FIELD, windows follow that field; lines of a closed window are reported as late",
+          "[program][group][window]") {
+    temp_dir dir;
+    const std::string file = dir.write("t.log", "ts=2026-11-23T10:00:05Z ms=5\n"
+                                                "ts=2026-11-23T10:00:09Z ms=7\n"
+                                                "ts=2026-11-23T10:00:10Z ms=1\n"
+                                                "ts=2026-11-23T10:00:01Z ms=100\n"
+                                                "ts=2026-11-23T10:00:31Z ms=2\n");
+    const process_result r = run_coropipe({"--time", "ts", "max ms every 10s", file});
+    REQUIRE(r.status == 0);
+    CHECK(r.out == "2026-11-23T10:00:00Z\t7\n2026-11-23T10:00:10Z\t1\n2026-11-23T10:00:30Z\t2\n");
+    CHECK(r.err == "coropipe: max: 1 late line (of windows already written) not counted\n");
+    const process_result bad = coropipe_stdin({"--time", "a b", "count every 1m"}, "");
+    CHECK(bad.status == 2);
+    CHECK(bad.err.starts_with("coropipe: --time: "));
 }

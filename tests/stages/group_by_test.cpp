@@ -3,11 +3,13 @@
 #include <coropipe/distinct_counter.hpp>
 #include <coropipe/quantile_sketch.hpp>
 #include <coropipe/syntax_error.hpp>
+#include <coropipe/timestamp.hpp>
 
 #include <catch2/catch.hpp>
 #include <collect.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstddef>
 #include <random>
@@ -170,4 +172,52 @@ TEST_CASE("the group_by stage yields the groups' lines once its input has ended"
 TEST_CASE("a malformed FIELD or KEY throws syntax_error when the stage is made", "[stage][group_by]") {
     CHECK_THROWS_AS(group_by({.what = group_aggregate::sum, .field = "$0"}), coropipe::syntax_error);
     CHECK_THROWS_AS(group_by({.what = group_aggregate::count, .keys = {".a."}}), coropipe::syntax_error);
+}
+
+TEST_CASE("with every, each window's groups are written when a later window's line arrives, late lines counted",
+          "[stage][group_by][window]") {
+    std::vector<std::string> warnings;
+    group_by_options options;
+    options.every = std::chrono::minutes(1);
+    options.on_warning = [&](std::string_view w) { warnings.emplace_back(w); };
+    std::vector<std::string_view> input = {
+        "2026-11-23T10:00:01Z web-1",    "2026-11-23T10:00:59.999Z web-2", "2026-11-23T10:00:30Z web-1",
+        "2026-11-23T10:02:00Z web-1",    "2026-11-23T10:01:59Z web-9",     "2026-11-23T11:02:30+01:00 web-2",
+        "2026-11-23T10:05:00-00:30 web-3"};
+    CHECK(collect(input | group_by({.what = group_aggregate::count, .keys = {"$2"}}, options)) ==
+          strings({"2026-11-23T10:00:00Z\tweb-1\t2", "2026-11-23T10:00:00Z\tweb-2\t1",
+                   "2026-11-23T10:02:00Z\tweb-1\t1", "2026-11-23T10:02:00Z\tweb-2\t1",
+                   "2026-11-23T10:35:00Z\tweb-3\t1"}));
+    CHECK(warnings == std::vector<std::string>{"count: 1 late line (of windows already written) not counted"});
+}
+
+TEST_CASE("with every and a time field, the window comes from that field; JSON names it window",
+          "[stage][group_by][window]") {
+    group_by_options options;
+    options.every = std::chrono::hours(1);
+    options.time_field = ".ts";
+    options.json = true;
+    std::vector<std::string_view> input = {R"({"ts":"2026-01-01T00:59:59Z","ms":5})",
+                                           R"({"ts":"2026-01-01T00:00:00Z","ms":7})",
+                                           R"({"ts":"2026-01-01T01:00:00Z","ms":1})"};
+    CHECK(collect(input | group_by({.what = group_aggregate::sum, .field = ".ms", .name = "sum"}, options)) ==
+          strings({R"({"window":"2026-01-01T00:00:00Z","sum":12})", R"({"window":"2026-01-01T01:00:00Z","sum":1})"}));
+}
+
+TEST_CASE("RFC 3339 timestamps parse to epoch milliseconds and format back to the second", "[timestamp]") {
+    std::size_t length = 0;
+    CHECK(coropipe::parse_rfc3339("1970-01-01T00:00:00Z") == 0);
+    CHECK(coropipe::parse_rfc3339("2026-11-23T10:00:00.123456Z rest", &length) == 1'795'428'000'123);
+    CHECK(length == 27);
+    CHECK(coropipe::parse_rfc3339("2026-11-23 11:00:00+01:00") == 1'795'428'000'000);
+    CHECK(coropipe::parse_rfc3339("1969-12-31T23:59:59.5Z") == -500);
+    CHECK(coropipe::parse_rfc3339("2024-02-29T00:00:00z"));
+    for (std::string_view bad : {"", "2026-11-23", "2026-11-23T10:00:00", "2026-13-01T00:00:00Z",
+                                 "2025-02-29T00:00:00Z", "2026-11-23T24:00:00Z", "2026-11-23T10:60:00Z",
+                                 "2026-11-23T10:00:00.Z", "2026-11-23T10:00:00+1:00", "2026-11-23T10:00:00+24:00",
+                                 "2026-11-23X10:00:00Z", "Nov 23 10:00:00"}) {
+        CHECK_FALSE(coropipe::parse_rfc3339(bad));
+    }
+    CHECK(coropipe::format_rfc3339(1'795'428'000'999) == "2026-11-23T10:00:00Z");
+    CHECK(coropipe::format_rfc3339(-500) == "1969-12-31T23:59:59Z");
 }

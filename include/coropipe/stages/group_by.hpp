@@ -4,10 +4,12 @@
 #include <coropipe/pipe.hpp>
 #include <coropipe/stage.hpp>
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,6 +47,12 @@ struct group_by_options {
     /// the end when lines were not counted (no FIELD, or not a number).
     /// Null: not told.
     std::function<void(std::string_view)> on_warning{};
+    /// Tumbling windows of this length (`every 1m`): see `group_by`.
+    std::optional<std::chrono::milliseconds> every{};
+    /// With `every`: the FIELD that holds a line's time (an RFC 3339
+    /// timestamp). Empty: an RFC 3339 timestamp at the start of the line,
+    /// else `@time` (a syslog header's, if it is RFC 3339).
+    std::string time_field{};
 };
 
 /// One group's result, as `group_table::results()` gives it.
@@ -93,10 +101,15 @@ public:
     /// (a tab or newline in a key written `\t`, `\n`) or, with `json`, one
     /// JSON object per group, members named after the key FIELDs and the
     /// spec's name; a value that is no JSON number (`inf`) is `null`.
-    void write(std::string& out) const;
+    /// `window`: with `every`, the window's start, written first on each line.
+    void write(std::string& out, std::string_view window = {}) const;
     /// Tells `on_warning` about the lines not counted, if any (once).
     void report_skipped();
+    /// Drops every group (a window has been written); the counts of lines
+    /// skipped stay, and the group-limit warning is not given again.
+    void clear();
 
+    const group_by_options& options() const noexcept;
     std::size_t groups() const noexcept;
     std::uint64_t skipped() const noexcept; ///< lines without a (numeric) FIELD
     std::uint64_t overflowed() const noexcept; ///< lines counted in `(other)`
@@ -113,6 +126,15 @@ private:
 /// ```
 /// lines(log) | group_by({.what = group_aggregate::count, .keys = {"$2"}}) | print(out);
 /// ```
+///
+/// With `options.every`, tumbling windows: a line's time is read (see
+/// `time_field`; a line without one takes its arrival time, the system
+/// clock), and its window is the one of length `every` that holds it,
+/// aligned on the epoch. When a line of a later window arrives, the groups
+/// of the current one are yielded, each line starting with the window's
+/// start (RFC 3339, UTC) and a tab (JSON: a first member `"window"`), and
+/// the next window starts empty. A line of an earlier window (written
+/// already) is late: not counted, and `on_warning` says at the end how many.
 ///
 /// The FIELDs are parsed when `group_by` is called (a malformed one throws
 /// `syntax_error` there). Lazy: the coroutine starts when first pulled; it
