@@ -1251,6 +1251,8 @@ ere_translation translate_ere(std::string_view pattern, bool ignore_case) {
     ere_translation t;
     if (matches_empty_anywhere(root)) {
         t.what = ere_translation::shape::always;
+        print(t.engine_pattern, root); // for what replaces matches (redact)
+        t.can_match_empty = true;
         return t;
     }
     if (root.what == kind::dead) {

@@ -255,6 +255,26 @@ std::optional<std::size_t> parse_size(std::string_view digits, bool& too_large) 
     return value;
 }
 
+void check_field(std::string_view stage, const word& w) {
+    bool too_large = false;
+    if (w.text.starts_with('$')) {
+        std::optional<std::size_t> n = parse_size(std::string_view(w.text).substr(1), too_large);
+        if (!n || *n == 0) {
+            fail(stage, "bad column " + quoted(w.text), w.position, "columns are $1, $2, ...");
+        }
+    } else if (w.text.empty()) {
+        fail(stage, "empty FIELD", w.position, field_hint);
+    } else if (!w.text.starts_with('.') && !w.text.starts_with('@') &&
+               std::any_of(w.text.begin(), w.text.end(), [](char c) { return is_blank(c) || c == '='; })) {
+        fail(stage, "bad field name " + quoted(w.text), w.position, field_hint);
+    }
+    try {
+        (void)field_ref::parse(w.text);
+    } catch (const syntax_error& e) {
+        fail(stage, e.reason(), w.source_of(e.position()), e.hint().empty() ? field_hint : e.hint());
+    }
+}
+
 void check_operand(const stage_grammar& g, const word& w) {
     bool too_large = false;
     switch (g.operand) {
@@ -279,22 +299,7 @@ void check_operand(const stage_grammar& g, const word& w) {
         }
         return;
     case operand_kind::field:
-        if (w.text.starts_with('$')) {
-            std::optional<std::size_t> n = parse_size(std::string_view(w.text).substr(1), too_large);
-            if (!n || *n == 0) {
-                fail(g.name, "bad column " + quoted(w.text), w.position, "columns are $1, $2, ...");
-            }
-        } else if (w.text.empty()) {
-            fail(g.name, "empty FIELD", w.position, field_hint);
-        } else if (!w.text.starts_with('.') && !w.text.starts_with('@') &&
-                   std::any_of(w.text.begin(), w.text.end(), [](char c) { return is_blank(c) || c == '='; })) {
-            fail(g.name, "bad field name " + quoted(w.text), w.position, field_hint);
-        }
-        try {
-            (void)field_ref::parse(w.text);
-        } catch (const syntax_error& e) {
-            fail(g.name, e.reason(), w.source_of(e.position()), e.hint().empty() ? field_hint : e.hint());
-        }
+        check_field(g.name, w);
         return;
     case operand_kind::expression:
         return; // checked by the stage (its `check`)
@@ -343,8 +348,98 @@ std::string option_hint(const stage_grammar& g, std::string_view spelling) {
 // The spec of stage `g` from its name and the words after it. Options come
 // first (POSIX: the first operand or `--` ends them); "missing ..." points
 // just past the stage's last word.
-stage_spec validate(const stage_grammar& g, const word& name, const std::vector<word>& words) {
+// The keys of a `by` clause: the words after `by`, split at commas
+// (`by $2, host`, `by $2,host`, `by $2 , host`), each a FIELD.
+void read_group_keys(const stage_grammar& g, const word& by, std::span<const word> words, stage_spec& spec) {
+    for (const word& w : words) {
+        std::size_t begin = 0;
+        while (begin <= w.text.size()) {
+            std::size_t comma = w.text.find(',', begin);
+            comma = comma == std::string::npos ? w.text.size() : comma;
+            if (comma > begin) {
+                word key;
+                key.text = w.text.substr(begin, comma - begin);
+                key.position = w.source_of(begin);
+                key.end = w.source_of(comma);
+                key.plain = w.plain;
+                key.origins.emplace_back(0, key.position);
+                check_field(g.name, key);
+                spec.group_by.push_back(key.text);
+                spec.group_by_positions.push_back(key.position);
+            }
+            begin = comma + 1;
+        }
+    }
+    if (spec.group_by.empty()) {
+        fail(g.name, "missing KEY after 'by'", words.empty() ? by.end : words.back().end,
+             "usage: " + std::string(g.usage));
+    }
+}
+
+stage_spec validate(const stage_grammar& g, const word& name, const std::vector<word>& all_words) {
     stage_spec spec;
+    // `by KEY...` after the operand (if any) of a stage that takes it.
+    std::span<const word> words(all_words);
+    std::vector<word> kept;      // the words but the by clause
+    std::vector<word> by_clause; // (unused but for its lifetime)
+    if (g.takes_by) {
+        const std::size_t operands = g.operand == operand_kind::none ? 0 : 1;
+        for (std::size_t k = 0; k < all_words.size(); ++k) {
+            const word& w = all_words[k];
+            if (w.text.starts_with('-') && w.text.size() > 1) {
+                continue; // an option
+            }
+            if (w.plain && w.text == "by") {
+                if (operands == 1 && g.operand_required && (k == 0 || all_words[k - 1].text.starts_with('-')) &&
+                    k + 1 < all_words.size()) {
+                    fail(g.name, "missing " + std::string(g.operand_name) + " before 'by'", w.position,
+                         "usage: " + std::string(g.usage));
+                }
+                // The keys run to the end, or to a keyword (`by $2 every 1m`).
+                std::size_t stop = k + 1;
+                while (stop < words.size() &&
+                       !(words[stop].plain &&
+                         std::find(g.keywords.begin(), g.keywords.end(), words[stop].text) != g.keywords.end())) {
+                    ++stop;
+                }
+                read_group_keys(g, w, words.subspan(k + 1, stop - k - 1), spec);
+                by_clause.assign(words.begin() + static_cast<std::ptrdiff_t>(k),
+                                 words.begin() + static_cast<std::ptrdiff_t>(stop));
+                kept.assign(words.begin(), words.begin() + static_cast<std::ptrdiff_t>(k));
+                kept.insert(kept.end(), words.begin() + static_cast<std::ptrdiff_t>(stop), words.end());
+                words = kept;
+                break;
+            }
+        }
+    }
+    // `KEYWORD VALUE` clauses, wherever they stand after the options.
+    std::vector<word> rest;
+    if (!g.keywords.empty()) {
+        for (std::size_t k = 0; k < words.size(); ++k) {
+            const word& w = words[k];
+            std::string lower = w.text;
+            std::transform(lower.begin(), lower.end(), lower.begin(),
+                           [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; });
+            // `with` or `WITH`, unquoted
+            const bool keyword = w.plain &&
+                                 (lower == w.text || std::all_of(w.text.begin(), w.text.end(),
+                                                                 [](char c) { return c >= 'A' && c <= 'Z'; })) &&
+                                 std::find(g.keywords.begin(), g.keywords.end(), lower) != g.keywords.end();
+            if (!keyword) {
+                rest.push_back(w);
+                continue;
+            }
+            if (k + 1 == words.size()) {
+                fail(g.name, "missing value after '" + w.text + "'", w.end, "usage: " + std::string(g.usage));
+            }
+            if (spec.find_clause(lower) != nullptr) {
+                fail(g.name, "'" + lower + "' given twice", w.position, "usage: " + std::string(g.usage));
+            }
+            spec.clauses.push_back({lower, words[k + 1].text, words[k + 1].position});
+            ++k;
+        }
+        words = rest;
+    }
     spec.name = std::string(g.name);
     spec.position = name.position;
 

@@ -93,6 +93,11 @@ if(COROPIPE_FUZZ)
     SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/json_path_fuzz.cpp
     LIBS coropipe simdjson::simdjson)
 
+  # The window stage's timestamp parsing (every DURATION): RFC 3339 at the
+  # start of random bytes, formatted back.
+  coropipe_add_fuzz_target(fuzz_timestamp TEST timestamp CORPUS timestamp
+    SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/timestamp_fuzz.cpp ${PROJECT_SOURCE_DIR}/lib/timestamp.cpp)
+
   # The planner differential: random pipeline texts over random bytes, the
   # fast paths on and off, the same output and the same error.
   coropipe_add_fuzz_target(fuzz_planner TEST "planner differential" CORPUS planner

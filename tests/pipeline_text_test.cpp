@@ -303,6 +303,20 @@ TEST_CASE("every error names the stage, the problem and the column", "[pipeline_
          "coropipe: max: bad field name 'a b' at column 5; FIELD is a key (key=value), $N (column N), .json.path or @host, @app, ...",
          4},
         {"tee ''", "coropipe: tee: empty FILE at column 5", 4},
+        // by clauses and keywords
+        {"count by", "coropipe: count: missing KEY after 'by' at column 9; usage: count [--final] [by KEY[, KEY...]] [every DURATION]", 8},
+        {"count by ,", "coropipe: count: missing KEY after 'by' at column 11; usage: count [--final] [by KEY[, KEY...]] [every DURATION]", 10},
+        {"sum by $2", "coropipe: sum: missing FIELD before 'by' at column 5; usage: sum [--final] FIELD [by KEY[, KEY...]] [every DURATION]", 4},
+        {"p99 ms by host,$0", "coropipe: p99: bad column '$0' at column 16; columns are $1, $2, ...", 15},
+        {"distinct ip by a=b", "coropipe: distinct: bad field name 'a=b' at column 16; FIELD is a key (key=value), $N (column N), .json.path or @host, @app, ...", 15},
+        {"p50", "coropipe: p50: missing FIELD at column 4", 3},
+        {"redact x with", "coropipe: redact: missing value after 'with' at column 14; usage: redact REGEX [with TEXT]", 13},
+        {"redact x with a with b", "coropipe: redact: 'with' given twice at column 17; usage: redact REGEX [with TEXT]", 16},
+        {"redact 'a(b'", "coropipe: redact: invalid regex: unmatched '(' at column 10", 9},
+        {"sample 0", "coropipe: sample: N must be 1 or more at column 8", 7},
+        {"throttle 5", "coropipe: throttle: missing 'per DURATION' at column 10; usage: throttle N per DURATION", 9},
+        {"throttle 5 per 1.5s", "coropipe: throttle: '1.5s' is not a duration at column 16; write 500ms, 10s, 1m, 1h or 1d", 15},
+        {"dedup 10", "coropipe: dedup: '10' is not a duration at column 7; write 500ms, 10s, 1m, 1h or 1d", 6},
         // options
         {"grep -x foo", "coropipe: grep: unknown option '-x' at column 6; grep takes -v -i -F -E; usage: grep [-v] [-i] [-F|-E] PATTERN", 5},
         {"grep -vx foo", "coropipe: grep: unknown option '-x' at column 8; grep takes -v -i -F -E; usage: grep [-v] [-i] [-F|-E] PATTERN", 7},
@@ -310,7 +324,7 @@ TEST_CASE("every error names the stage, the problem and the column", "[pipeline_
         {"grep --color foo", "coropipe: grep: unknown option '--color' at column 6; grep takes -v -i -F -E; usage: grep [-v] [-i] [-F|-E] PATTERN", 5},
         {"grep --final foo", "coropipe: grep: unknown option '--final' at column 6; grep takes -v -i -F -E; usage: grep [-v] [-i] [-F|-E] PATTERN", 5},
         {"prefix -i x", "coropipe: prefix: unknown option '-i' at column 8; prefix takes -v; usage: prefix [-v] STR", 7},
-        {"min -v x", "coropipe: min: unknown option '-v' at column 5; min takes --final; usage: min [--final] FIELD", 4},
+        {"min -v x", "coropipe: min: unknown option '-v' at column 5; min takes --final; usage: min [--final] FIELD [by KEY[, KEY...]] [every DURATION]", 4},
         {"min --fnal x", "coropipe: min: unknown option '--fnal' at column 5; did you mean '--final'?", 4},
         {"min -final x", "coropipe: min: unknown option '-final' at column 5; did you mean '--final'?", 4},
         {"head -n 5", "coropipe: head: unknown option '-n' at column 6; the count is an operand: 'head N', as 'head 10'", 5},
@@ -325,13 +339,13 @@ TEST_CASE("every error names the stage, the problem and the column", "[pipeline_
         {"grep x y", "coropipe: grep: unexpected argument 'y' at column 8; usage: grep [-v] [-i] [-F|-E] PATTERN", 7},
         {"grep x -v", "coropipe: grep: unexpected argument '-v' at column 8; usage: grep [-v] [-i] [-F|-E] PATTERN", 7},
         {"uniq x", "coropipe: uniq: unexpected argument 'x' at column 6; usage: uniq", 5},
-        {"count latency_ms", "coropipe: count: unexpected argument 'latency_ms' at column 7; usage: count [--final]",
+        {"count latency_ms", "coropipe: count: unexpected argument 'latency_ms' at column 7; usage: count [--final] [by KEY[, KEY...]] [every DURATION]",
          6},
-        {"count -- x", "coropipe: count: unexpected argument 'x' at column 10; usage: count [--final]", 9},
+        {"count -- x", "coropipe: count: unexpected argument 'x' at column 10; usage: count [--final] [by KEY[, KEY...]] [every DURATION]", 9},
         {"head 1 2", "coropipe: head: unexpected argument '2' at column 8; usage: head N", 7},
         {"tee a b", "coropipe: tee: unexpected argument 'b' at column 7; usage: tee FILE", 6},
         {"print a b", "coropipe: print: unexpected argument 'b' at column 9; usage: print [FORMAT]", 8},
-        {"min --final a b", "coropipe: min: unexpected argument 'b' at column 15; usage: min [--final] FIELD", 14},
+        {"min --final a b", "coropipe: min: unexpected argument 'b' at column 15; usage: min [--final] FIELD [by KEY[, KEY...]] [every DURATION]", 14},
         // empty stages and text: the column where a stage name was expected
         {"grep x | | print", "coropipe: empty stage at column 10", 9},
         {"grep x || print", "coropipe: empty stage at column 9", 8},
@@ -477,6 +491,15 @@ TEST_CASE("all_stages_help lists every stage, and each listed usage parses", "[p
         {"facility", "facility user"},
         {"host", "host h"},
         {"app", "app a"},
+        {"p50", "p50 $1"},
+        {"p90", "p90 $1"},
+        {"p95", "p95 $1"},
+        {"p99", "p99 $1 by $2"},
+        {"distinct", "distinct $1"},
+        {"redact", "redact x"},
+        {"sample", "sample 2"},
+        {"throttle", "throttle 1 per 1s"},
+        {"dedup", "dedup"},
     }));
     CAPTURE(name);
     CHECK(only_stage(minimal).name == name);
@@ -490,7 +513,7 @@ TEST_CASE("all_stages_help lists every stage, and each listed usage parses", "[p
     for (char c : all) {
         lines += c == '\n' ? 1 : 0;
     }
-    CHECK(lines == 2 * 16);
+    CHECK(lines == 2 * 25);
 }
 
 // ---- robustness ----------------------------------------------------------------------

@@ -384,11 +384,15 @@ std::string random_stage(std::mt19937& rng, const std::string& name, const std::
     if (name == "prefix") {
         return std::string("prefix") + (chance(rng, 30) ? " -v " : " ") + quoted(pick(rng, substrings));
     }
+    const std::string by = chance(rng, 20) ? " by " + pick(rng, fields) + (chance(rng, 30) ? ", $1" : "") : "";
     if (name == "min" || name == "max" || name == "sum" || name == "avg") {
-        return name + (chance(rng, 40) ? " --final " : " ") + pick(rng, fields);
+        return name + (chance(rng, 40) ? " --final " : " ") + pick(rng, fields) + by;
     }
     if (name == "count") {
-        return chance(rng, 40) ? "count --final" : "count";
+        return (chance(rng, 40) ? "count --final" : "count") + by;
+    }
+    if (name == "p50" || name == "p90" || name == "p95" || name == "p99" || name == "distinct") {
+        return name + " " + pick(rng, fields) + by;
     }
     if (name == "head") {
         return "head " + std::to_string(std::uniform_int_distribution<int>(0, 40)(rng));
@@ -413,6 +417,18 @@ std::string random_stage(std::mt19937& rng, const std::string& name, const std::
     }
     if (name == "app") {
         return "app " + pick(rng, {"sshd"s, "app"s});
+    }
+    if (name == "redact") {
+        return "redact " + quoted(pick(rng, regexes)) + (chance(rng, 50) ? " with " + quoted(pick(rng, substrings)) : "");
+    }
+    if (name == "sample") {
+        return "sample " + std::to_string(std::uniform_int_distribution<int>(1, 4)(rng)) + by;
+    }
+    if (name == "throttle") {
+        return "throttle " + std::to_string(std::uniform_int_distribution<int>(0, 9)(rng)) + " per 1h" + by;
+    }
+    if (name == "dedup") {
+        return chance(rng, 50) ? "dedup" : "dedup 1h";
     }
     if (name == "where") {
         return "where " + pick(rng, where_exprs); // EXPR is the rest of the stage, as written

@@ -52,6 +52,29 @@ struct stage_spec {
     /// Where the bytes of each operand come from in the text, run by run
     /// (`{offset in the operand, position in the text}`), for `source_of`.
     std::vector<std::vector<std::pair<std::size_t, std::size_t>>> operand_origins{};
+    /// The keys of a `by KEY[, KEY...]` clause (the aggregate stages: `count
+    /// by $2, host`), each a checked FIELD; empty without one.
+    std::vector<std::string> group_by{};
+    std::vector<std::size_t> group_by_positions{}; ///< byte offset of each key
+    /// A keyword and the word after it (`with TEXT` of redact, `per
+    /// DURATION` of throttle): the keyword in lower case.
+    struct clause {
+        std::string keyword;
+        std::string value;
+        std::size_t position = 0; ///< byte offset of the value's word
+        bool operator==(const clause&) const = default;
+    };
+    std::vector<clause> clauses{};
+
+    /// The clause `keyword`, or null.
+    const clause* find_clause(std::string_view keyword) const noexcept {
+        for (const clause& c : clauses) {
+            if (c.keyword == keyword) {
+                return &c;
+            }
+        }
+        return nullptr;
+    }
 
     bool has(char flag) const noexcept { return flags.find(flag) != std::string::npos; }
 
@@ -63,7 +86,8 @@ struct stage_spec {
     /// Equal names, flags, operands and positions (origins follow from those).
     bool operator==(const stage_spec& o) const noexcept {
         return name == o.name && flags == o.flags && final_only == o.final_only && operands == o.operands &&
-               position == o.position && operand_positions == o.operand_positions;
+               position == o.position && operand_positions == o.operand_positions && group_by == o.group_by &&
+               group_by_positions == o.group_by_positions && clauses == o.clauses;
     }
 };
 

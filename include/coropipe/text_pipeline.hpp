@@ -2,6 +2,7 @@
 
 #include <coropipe/pipeline_text.hpp>
 #include <coropipe/stage.hpp>
+#include <coropipe/stages/group_by.hpp>
 
 #include <cstddef>
 #include <cstdint>
@@ -26,6 +27,14 @@ struct plan_options {
     /// `avg`/`count` over a key is folded over whole buffers). False runs
     /// every stage line by line: the same output, for differential tests.
     bool fast_paths = true;
+    /// The grouped aggregates' group limit, output form (TSV or JSON) and
+    /// warnings (`count by $2`, `p99 ms`, `distinct ip`: see
+    /// coropipe/stages/group_by.hpp).
+    group_by_options groups{};
+    /// Told what a stage reports besides its output (one line, no '\n'):
+    /// lines an aggregate did not count, the group limit passed, lines
+    /// `throttle` dropped. Used instead of `groups.on_warning`. Null: not told.
+    std::function<void(std::string_view)> on_warning{};
 };
 
 class text_run;

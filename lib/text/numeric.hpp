@@ -4,6 +4,7 @@
 // whole-buffer fold form — both over one `detail::numeric_fold`, so that
 // the two forms write the same bytes.
 
+#include "grouped.hpp"
 #include "registry.hpp"
 
 #include <coropipe/detail/numeric_fold.hpp>
@@ -24,6 +25,9 @@ inline constexpr std::string_view field_notes[] = {
     "  .a.b, .a[0], .\"odd key\" (a path in a JSON line) or @host @app @pid @severity @facility @time @msg",
     "  (the syslog header); a line without the FIELD, or whose FIELD is not a number, is skipped",
     "numbers are exact: min/max print the value as written, sum/avg exact decimals, never 2e+05",
+    by_note,
+    every_note,
+    "  written once at the end as KEY1<TAB>KEY2...<TAB>VALUE, by VALUE descending, then KEYs ascending",
 };
 
 /// The per-line form: each line's FIELD offered to the fold; the value is
@@ -55,6 +59,9 @@ inline text_stage numeric_stage(const stage_spec& spec, detail::numeric_fold::ki
 /// The whole-buffer form: `detail::field_fold` over the same fold.
 inline std::optional<detail::field_fold_spec> numeric_fold_form(const stage_spec& spec,
                                                                 detail::field_fold_spec::kind what) {
+    if (groups(spec)) {
+        return std::nullopt; // grouped: line by line (group_by)
+    }
     detail::field_fold_spec fold;
     fold.what = what;
     fold.final_only = spec.final_only;

@@ -24,12 +24,21 @@ extern const stage_definition facility_stage;
 extern const stage_definition host_stage;
 extern const stage_definition app_stage;
 extern const stage_definition where_stage;
+extern const stage_definition p50_stage;
+extern const stage_definition p90_stage;
+extern const stage_definition p95_stage;
+extern const stage_definition p99_stage;
+extern const stage_definition distinct_stage;
+extern const stage_definition redact_stage;
+extern const stage_definition sample_stage;
+extern const stage_definition throttle_stage;
+extern const stage_definition dedup_stage;
 
 namespace {
 constexpr const stage_definition* registry[] = {
     &grep_stage,     &prefix_stage, &where_stage, &min_stage,  &max_stage,   &sum_stage,
-    &count_stage,    &avg_stage,    &head_stage,  &uniq_stage, &tee_stage,   &print_stage,
-    &severity_stage, &facility_stage, &host_stage, &app_stage,
+    &count_stage,    &avg_stage,    &p50_stage,   &p90_stage,  &p95_stage,   &p99_stage,  &distinct_stage,    &head_stage,  &uniq_stage, &tee_stage,   &print_stage,
+    &severity_stage, &facility_stage, &host_stage, &app_stage, &redact_stage, &sample_stage, &throttle_stage, &dedup_stage,
 };
 } // namespace
 

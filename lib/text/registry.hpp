@@ -74,6 +74,12 @@ struct stage_definition {
     std::string_view operand_name{}; ///< PATTERN, FIELD, N, ...
     bool operand_required = false;
     bool last_only = false; ///< may only be the last stage (print)
+    /// Takes a `by KEY[, KEY...]` clause after its operand (the aggregates):
+    /// the parser fills `stage_spec::group_by`.
+    bool takes_by = false;
+    /// Keywords that each take the word after them, anywhere after the
+    /// options (`with` of redact, `per` of throttle): `stage_spec::clauses`.
+    std::span<const std::string_view> keywords{};
     std::span<const std::string_view> notes{}; ///< more help lines (what FIELD is, ...)
 
     /// More checks of a spec the parser has read (an EXPR's syntax), run by
@@ -85,6 +91,10 @@ struct stage_definition {
     /// `pipeline_text_error` (`fail_at`) for what only building finds (a
     /// regex RE2 refuses, a file that cannot be opened).
     text_stage (*build)(const stage_spec&) = nullptr;
+    /// The per-line stage with the plan's options (the aggregates: the group
+    /// limit, JSON output, warnings). When set, the planner calls it
+    /// instead of `build`.
+    text_stage (*build_with)(const stage_spec&, const plan_options&) = nullptr;
     filter_form as_filter = nullptr; ///< null: no whole-buffer filter form
     fold_form as_fold = nullptr;     ///< null: no whole-buffer fold form
 };

@@ -9,6 +9,10 @@ text_stage build(const stage_spec& spec) {
     return numeric_stage(spec, detail::numeric_fold::kind::avg);
 }
 
+text_stage build_with(const stage_spec& spec, const plan_options& options) {
+    return !groups(spec) ? build(spec) : grouped_stage(spec, group_aggregate::avg, 0, options);
+}
+
 std::optional<detail::field_fold_spec> as_fold(const stage_spec& spec) {
     return numeric_fold_form(spec, detail::field_fold_spec::kind::avg);
 }
@@ -17,14 +21,18 @@ std::optional<detail::field_fold_spec> as_fold(const stage_spec& spec) {
 
 extern const stage_definition avg_stage{
     .name = "avg",
-    .usage = "avg [--final] FIELD",
-    .description = "the mean of FIELD so far, after each line that has one",
+    .usage = "avg [--final] FIELD [by KEY[, KEY...]] [every DURATION]",
+    .description = "the mean of FIELD so far, after each line that has one; with by/every: per group, at the end",
     .options = final_options,
     .operand = operand_kind::field,
     .operand_name = "FIELD",
     .operand_required = true,
+    .takes_by = true,
+    .keywords = aggregate_keywords,
     .notes = field_notes,
+    .check = check_aggregate,
     .build = build,
+    .build_with = build_with,
     .as_fold = as_fold,
 };
 

@@ -21,6 +21,7 @@ namespace coropipe {
 
 struct text_pipeline::plan {
     std::string text;
+    plan_options options;
     std::vector<stage_spec> specs;
     // specs[0, filtered): one whole-buffer filter (searched), and the exact
     // tests of the stages whose search is only a prefilter (`where`).
@@ -40,6 +41,11 @@ const text::stage_definition& definition_of(const stage_spec& spec) {
     return *text::find_stage(spec.name); // the parser found it
 }
 
+text_stage build_stage(const stage_spec& spec, const plan_options& options) {
+    const text::stage_definition& d = definition_of(spec);
+    return d.build_with ? d.build_with(spec, options) : d.build(spec);
+}
+
 bool is_plain_print(const stage_spec& spec) {
     return spec.name == "print" && spec.operands.empty();
 }
@@ -49,6 +55,7 @@ bool is_plain_print(const stage_spec& spec) {
 text_pipeline::text_pipeline(std::string_view text, plan_options options) {
     auto p = std::make_shared<plan>();
     p->text = std::string(text);
+    p->options = options;
     p->specs = parse_pipeline(text);
     const std::vector<stage_spec>& specs = p->specs;
 
@@ -87,7 +94,7 @@ text_pipeline::text_pipeline(std::string_view text, plan_options options) {
     // refuses, a tee FILE that cannot be opened) is an error of the text.
     for (std::size_t k = 0; k < specs.size(); ++k) {
         if (k >= p->filtered) { // (the filters were built by as_filter)
-            (void)definition_of(specs[k]).build(specs[k]);
+            (void)build_stage(specs[k], options);
         }
     }
     plan_ = std::move(p);
@@ -280,7 +287,7 @@ text_run text_pipeline::start() const {
     if (p.per_line_begin < p.per_line_end) {
         std::optional<text_stage> stages;
         for (std::size_t k = p.per_line_begin; k < p.per_line_end; ++k) {
-            text_stage next = definition_of(p.specs[k]).build(p.specs[k]);
+            text_stage next = build_stage(p.specs[k], p.options);
             stages = stages ? std::move(*stages) | std::move(next) : std::move(next);
         }
         s.chain_to_output(std::move(stages));

@@ -128,7 +128,14 @@ std::string unquoted_hint(const options& o) {
 int run(const options& o) {
     std::optional<text_pipeline> pipeline;
     try {
-        pipeline.emplace(o.text, plan_options{.fast_paths = !o.no_fast_paths});
+        plan_options plan{.fast_paths = !o.no_fast_paths};
+        plan.groups.group_limit = o.group_limit;
+        plan.groups.json = o.json;
+        plan.groups.time_field = o.time_field;
+        plan.on_warning = [](std::string_view message) {
+            std::fprintf(stderr, "coropipe: %.*s\n", static_cast<int>(message.size()), message.data());
+        };
+        pipeline.emplace(o.text, std::move(plan));
     } catch (const pipeline_text_error& e) {
         std::fprintf(stderr, "%s\n%s", e.what(), format_error(o.text, e).c_str());
         const std::string quoted = unquoted_hint(o);

@@ -1,8 +1,12 @@
 #include "options.hpp"
 
+#include <coropipe/field_ref.hpp>
 #include <coropipe/pipeline_text.hpp>
+#include <coropipe/syntax_error.hpp>
 
+#include <charconv>
 #include <cstddef>
+#include <system_error>
 
 namespace coropipe::cli {
 
@@ -26,7 +30,8 @@ options parse_options(const std::vector<std::string>& args) {
     bool version = false;
     std::vector<std::string> operands;
     bool only_operands = false;
-    for (const std::string& arg : args) {
+    for (std::size_t n = 0; n < args.size(); ++n) {
+        const std::string& arg = args[n];
         if (only_operands || arg == "-" || !arg.starts_with('-')) {
             operands.push_back(arg);
         } else if (arg == "--") {
@@ -44,6 +49,32 @@ options parse_options(const std::vector<std::string>& args) {
                 o.explain = true;
             } else if (arg == "--no-fast-paths") {
                 o.no_fast_paths = true;
+            } else if (arg == "--json") {
+                o.json = true;
+            } else if (arg == "--time" || arg.starts_with("--time=")) {
+                if (arg == "--time" && n + 1 == args.size()) {
+                    throw usage_error{"coropipe: --time needs a FIELD (where a line's RFC 3339 time is)"};
+                }
+                o.time_field = arg == "--time" ? args[++n] : arg.substr(7);
+                try {
+                    (void)field_ref::parse(o.time_field);
+                } catch (const syntax_error& e) {
+                    throw usage_error{"coropipe: --time: " + e.reason() + " in '" + o.time_field + "'"};
+                }
+            } else if (arg == "--groups" || arg.starts_with("--groups=")) {
+                std::string value;
+                if (arg == "--groups") {
+                    if (n + 1 == args.size()) {
+                        throw usage_error{"coropipe: --groups needs a number (the most groups an aggregate keeps)"};
+                    }
+                    value = args[++n];
+                } else {
+                    value = arg.substr(9);
+                }
+                const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), o.group_limit);
+                if (ec != std::errc() || end != value.data() + value.size() || o.group_limit == 0) {
+                    throw usage_error{"coropipe: --groups: '" + value + "' is not a number of groups (1 or more)"};
+                }
             } else {
                 unknown(arg);
             }
@@ -99,6 +130,12 @@ std::string usage() {
            "  --line-buffered  write each output line at once (the default on a terminal)\n"
            "  --explain        print how the pipeline runs (whole-buffer or per line) and exit\n"
            "  --no-fast-paths  run every stage line by line (same output; for testing)\n"
+           "  --json           aggregates grouped with by (and p50..p99, distinct) write one JSON\n"
+           "                   object per group instead of KEY<TAB>...<TAB>VALUE lines\n"
+           "  --time FIELD     with 'every DURATION': a line's time is the RFC 3339 timestamp in FIELD\n"
+           "                   (default: one at the start of the line, else @time; else the clock)\n"
+           "  --groups N       the most groups an aggregate keeps (default 1000000); the lines of\n"
+           "                   further groups are counted in one group (other), with a warning\n"
            "  -h, --help       this help\n"
            "  --version        print the version\n"
            "  --               end of options\n"

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,9 @@ struct options {
     bool follow = false;        ///< -f, --follow: keep reading FILE as it grows (at most one FILE)
     bool explain = false;       ///< --explain: print the plan instead of running it
     bool no_fast_paths = false; ///< --no-fast-paths: every stage line by line (same output)
+    bool json = false;          ///< --json: grouped aggregates write JSON objects
+    std::size_t group_limit = 1'000'000; ///< --groups N
+    std::string time_field;     ///< --time FIELD
     std::string text;           ///< the pipeline text, or the stage name for `help STAGE`
     std::vector<std::string> files;
 };

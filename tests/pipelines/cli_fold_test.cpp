@@ -5,6 +5,7 @@
 // everything, which the fold does not take) on edge-case input.
 
 #include "child_process.hpp"
+#include "corpus.hpp"
 #include "temp_dir.hpp"
 
 #include <catch2/catch.hpp>
@@ -18,6 +19,7 @@
 
 #include <unistd.h>
 
+using coropipe::test::corpus_path;
 using coropipe::test::process_result;
 using coropipe::test::run_options;
 using coropipe::test::run_process;
@@ -33,17 +35,6 @@ process_result run_coropipe(std::vector<std::string> args, const run_options& op
     }
     args.insert(args.begin(), binary);
     return run_process(args, options);
-}
-
-/// The benchmark's corpus (coropipe-genlog --seed 11), 50,000 lines, made once.
-const std::string& corpus_path() {
-    static temp_dir dir;
-    static const std::string path = [] {
-        const process_result r = run_process({COROPIPE_GENLOG, "--seed", "11", "50000"});
-        REQUIRE(r.status == 0);
-        return dir.write("corpus.log", r.out);
-    }();
-    return path;
 }
 
 bool have_mawk() { return run_process({"sh", "-c", "command -v mawk"}).status == 0; }

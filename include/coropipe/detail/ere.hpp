@@ -21,7 +21,7 @@ struct ere_translation {
     std::string text;
 
     /// The same expression in the syntax RE2 and Hyperscan share (set for
-    /// every shape but never and always): case already folded into it
+    /// every shape but never, and for always unless the pattern is empty): case already folded into it
     /// (`[eE]`), bytes outside [0-9A-Za-z] written `\xHH`, groups
     /// non-capturing, and no part of it can match a '\n', so a match in a
     /// buffer of lines lies inside one line. Searched unanchored; `^`/`$`

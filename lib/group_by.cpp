@@ -1,0 +1,498 @@
+#include <coropipe/stages/group_by.hpp>
+
+#include <coropipe/distinct_counter.hpp>
+#include <coropipe/field_ref.hpp>
+#include <coropipe/field_scratch.hpp>
+#include <coropipe/quantile_sketch.hpp>
+#include <coropipe/timestamp.hpp>
+
+#include "group_key.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <optional>
+#include <unordered_map>
+#include <utility>
+
+namespace coropipe {
+
+namespace {
+
+constexpr std::string_view other_key = "(other)";
+
+std::string_view default_name(group_aggregate what) noexcept {
+    switch (what) {
+    case group_aggregate::count: return "count";
+    case group_aggregate::sum: return "sum";
+    case group_aggregate::avg: return "avg";
+    case group_aggregate::min: return "min";
+    case group_aggregate::max: return "max";
+    case group_aggregate::quantile: return "quantile";
+    case group_aggregate::distinct: return "distinct";
+    }
+    return "count";
+}
+
+// ---- per-group states: offer(value text, parsed number), value(), text() ----
+
+struct count_state {
+    explicit count_state(const group_by_spec&) noexcept {}
+    std::uint64_t n = 0;
+    void offer(std::string_view, const number&) noexcept { ++n; }
+    number value() const noexcept { return number::from_uint(n); }
+    std::string text() const { return std::to_string(n); }
+};
+
+struct sum_state {
+    explicit sum_state(const group_by_spec& s) noexcept : average(s.what == group_aggregate::avg) {}
+    number sum;
+    std::uint64_t n = 0;
+    bool average = false;
+    void offer(std::string_view, const number& v) noexcept {
+        sum += v;
+        ++n;
+    }
+    number value() const noexcept { return average ? sum.divided_by(n) : sum; }
+    std::string text() const { return value().to_string(); }
+};
+
+struct best_state {
+    explicit best_state(const group_by_spec& s) noexcept : largest(s.what == group_aggregate::max) {}
+    number best;
+    std::string best_text;
+    bool has = false;
+    bool largest = false;
+    void offer(std::string_view text, const number& v) {
+        if (!has || (largest ? v > best : v < best)) {
+            best = v;
+            best_text.assign(text);
+            has = true;
+        }
+    }
+    number value() const noexcept { return best; }
+    std::string text() const { return best_text; }
+};
+
+struct quantile_state {
+    explicit quantile_state(const group_by_spec& s) noexcept : q(s.q) {}
+    quantile_sketch sketch;
+    std::string min_text;
+    std::string max_text;
+    double q = 0.5;
+    void offer(std::string_view text, const number& v) {
+        const double d = v.to_double();
+        if (sketch.count() == 0 || d < sketch.min()) {
+            min_text.assign(text);
+        }
+        if (sketch.count() == 0 || d > sketch.max()) {
+            max_text.assign(text);
+        }
+        sketch.add(d);
+    }
+    number value() const noexcept { return number::from_double(sketch.quantile(q)); }
+    std::string text() const {
+        const double estimate = sketch.quantile(q);
+        if (estimate == sketch.min()) {
+            return min_text;
+        }
+        if (estimate == sketch.max()) {
+            return max_text;
+        }
+        char buffer[64];
+        std::snprintf(buffer, sizeof buffer, "%.6g", estimate);
+        double rounded = estimate;
+        std::from_chars(buffer, buffer + std::char_traits<char>::length(buffer), rounded);
+        return number::from_double(rounded).to_string();
+    }
+};
+
+struct distinct_state {
+    explicit distinct_state(const group_by_spec&) {}
+    distinct_counter counter;
+    void offer(std::string_view text, const number&) { counter.add(text); }
+    number value() const noexcept { return number::from_uint(counter.count()); }
+    std::string text() const { return std::to_string(counter.count()); }
+};
+
+struct key_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+};
+
+void append_json_string(std::string& out, std::string_view s) {
+    out += '"';
+    for (char c : s) {
+        const auto u = static_cast<unsigned char>(c);
+        if (c == '"' || c == '\\') {
+            out += '\\';
+            out += c;
+        } else if (u < 0x20) {
+            constexpr char hex[] = "0123456789abcdef";
+            out += "\\u00";
+            out += hex[u >> 4];
+            out += hex[u & 0xF];
+        } else {
+            out += c;
+        }
+    }
+    out += '"';
+}
+
+void append_tsv_key(std::string& out, std::string_view s) {
+    for (char c : s) {
+        if (c == '\t') {
+            out += "\\t";
+        } else if (c == '\n') {
+            out += "\\n";
+        } else {
+            out += c;
+        }
+    }
+}
+
+} // namespace
+
+// The table of one aggregate kind.
+struct group_table::impl {
+    virtual ~impl() = default;
+    virtual void offer(std::string_view line) = 0;
+    virtual std::vector<group_result> results() const = 0;
+    virtual std::size_t groups() const noexcept = 0;
+    virtual void clear() noexcept = 0;
+
+    group_by_spec spec;
+    group_by_options options;
+    std::optional<field_ref> field;
+    std::optional<detail::group_key> keys;
+    field_scratch scratch;
+    std::string value_text; // the current line's FIELD, copied
+    std::uint64_t skipped = 0;
+    std::uint64_t overflowed = 0;
+    bool skipped_reported = false;
+    bool limit_warned = false;
+};
+
+namespace {
+
+template <class State>
+struct table final : group_table::impl {
+    std::unordered_map<std::string, State, key_hash, std::equal_to<>> map;
+    std::optional<State> other;
+
+    // The line's FIELD as text and number; false if it does not count.
+    bool read_value(std::string_view line, number& value) {
+        if (!field) {
+            return true; // count
+        }
+        std::optional<field_value> v = field->find(line, scratch);
+        if (!v) {
+            return false;
+        }
+        if (spec.what == group_aggregate::distinct) {
+            value_text.assign(v->text);
+            return true;
+        }
+        std::optional<number> n = number::parse(v->text);
+        if (!n) {
+            return false;
+        }
+        value = *n;
+        value_text.assign(v->text);
+        return true;
+    }
+
+    void offer(std::string_view line) override {
+        number value;
+        if (!read_value(line, value)) {
+            ++skipped;
+            return;
+        }
+        const std::string_view composite = keys->of(line, scratch, field.has_value());
+        auto it = map.find(composite);
+        if (it == map.end()) {
+            if (map.size() >= options.group_limit) {
+                if (!other) {
+                    other.emplace(spec);
+                    if (options.on_warning && !limit_warned) {
+                        limit_warned = true;
+                        options.on_warning(std::string(spec.name) + ": more than " +
+                                           std::to_string(options.group_limit) +
+                                           " groups; lines of further groups are counted in the group (other)");
+                    }
+                }
+                ++overflowed;
+                other->offer(value_text, value);
+                return;
+            }
+            it = map.try_emplace(std::string(composite), spec).first;
+        }
+        it->second.offer(value_text, value);
+    }
+
+    std::vector<group_result> results() const override {
+        std::vector<group_result> rows;
+        rows.reserve(map.size() + (other ? 1 : 0));
+        for (const auto& [key, state] : map) {
+            rows.push_back({keys->split(key), state.value(), state.text()});
+        }
+        if (other) {
+            rows.push_back({std::vector<std::string>(keys->size(), std::string(other_key)), other->value(),
+                            other->text()});
+        }
+        std::sort(rows.begin(), rows.end(), [](const group_result& a, const group_result& b) {
+            const std::partial_ordering order = a.value <=> b.value;
+            if (order != std::partial_ordering::equivalent && order != std::partial_ordering::unordered) {
+                return order == std::partial_ordering::greater;
+            }
+            return a.keys < b.keys;
+        });
+        return rows;
+    }
+
+    std::size_t groups() const noexcept override { return map.size() + (other ? 1 : 0); }
+
+    void clear() noexcept override {
+        map.clear();
+        other.reset();
+    }
+};
+
+template <class State>
+std::unique_ptr<group_table::impl> make_table() {
+    return std::make_unique<table<State>>();
+}
+
+std::unique_ptr<group_table::impl> make_impl(const group_by_spec& spec) {
+    switch (spec.what) {
+    case group_aggregate::count: return make_table<count_state>();
+    case group_aggregate::sum:
+    case group_aggregate::avg: return make_table<sum_state>();
+    case group_aggregate::min:
+    case group_aggregate::max: return make_table<best_state>();
+    case group_aggregate::quantile: return make_table<quantile_state>();
+    case group_aggregate::distinct: return make_table<distinct_state>();
+    }
+    return make_table<count_state>();
+}
+
+} // namespace
+
+group_table::group_table(group_by_spec spec, group_by_options options) : impl_(make_impl(spec)) {
+    if (spec.name.empty()) {
+        spec.name = std::string(default_name(spec.what));
+    }
+    if (spec.what != group_aggregate::count) {
+        impl_->field.emplace(field_ref::parse(spec.field));
+    }
+    impl_->keys.emplace(spec.keys);
+    if (options.group_limit == 0) {
+        options.group_limit = 1;
+    }
+    impl_->spec = std::move(spec);
+    impl_->options = std::move(options);
+}
+
+group_table::group_table(group_table&&) noexcept = default;
+group_table& group_table::operator=(group_table&&) noexcept = default;
+group_table::~group_table() = default;
+
+void group_table::offer(std::string_view line) {
+    impl_->offer(line);
+}
+
+std::vector<group_result> group_table::results() const {
+    return impl_->results();
+}
+
+void group_table::write(std::string& out, std::string_view window) const {
+    const std::vector<group_result> rows = results();
+    const group_by_spec& spec = impl_->spec;
+    for (const group_result& row : rows) {
+        if (impl_->options.json) {
+            out += '{';
+            if (!window.empty()) {
+                out += "\"window\":";
+                append_json_string(out, window);
+                out += ',';
+            }
+            for (std::size_t i = 0; i < row.keys.size(); ++i) {
+                append_json_string(out, spec.keys[i]);
+                out += ':';
+                append_json_string(out, row.keys[i]);
+                out += ',';
+            }
+            append_json_string(out, spec.name);
+            out += ':';
+            const double d = row.value.to_double();
+            if (!std::isfinite(d)) {
+                out += "null";
+            } else if (spec.what == group_aggregate::min || spec.what == group_aggregate::max) {
+                out += row.value.to_string(); // `007`, `1e3` as written are no JSON numbers
+            } else {
+                out += row.text;
+            }
+            out += "}\n";
+        } else {
+            if (!window.empty()) {
+                out += window;
+                out += '\t';
+            }
+            for (const std::string& key : row.keys) {
+                append_tsv_key(out, key);
+                out += '\t';
+            }
+            out += row.text;
+            out += '\n';
+        }
+    }
+}
+
+void group_table::report_skipped() {
+    impl& s = *impl_;
+    if (s.skipped == 0 || s.skipped_reported || !s.options.on_warning) {
+        return;
+    }
+    s.skipped_reported = true;
+    const char* what = s.spec.what == group_aggregate::distinct ? "" : "a number in ";
+    s.options.on_warning(s.spec.name + ": " + std::to_string(s.skipped) + " line" + (s.skipped == 1 ? "" : "s") +
+                         " without " + what + s.spec.field + " not counted");
+}
+
+void group_table::clear() {
+    impl_->clear();
+}
+
+const group_by_options& group_table::options() const noexcept {
+    return impl_->options;
+}
+
+std::size_t group_table::groups() const noexcept {
+    return impl_->groups();
+}
+
+std::uint64_t group_table::skipped() const noexcept {
+    return impl_->skipped;
+}
+
+std::uint64_t group_table::overflowed() const noexcept {
+    return impl_->overflowed;
+}
+
+namespace {
+
+// A line's time for `every`: its time FIELD, or an RFC 3339 timestamp at
+// its start, or @time; else the system clock.
+struct line_clock {
+    std::optional<field_ref> field;
+    field_ref syslog_time = field_ref::parse("@time");
+    field_scratch scratch;
+
+    std::int64_t time_of(std::string_view line) {
+        std::optional<std::int64_t> t;
+        if (field) {
+            if (std::optional<field_value> v = field->find(line, scratch)) {
+                t = parse_rfc3339(v->text);
+            }
+        } else {
+            t = parse_rfc3339(line);
+            if (!t) {
+                if (std::optional<field_value> v = syslog_time.find(line, scratch)) {
+                    t = parse_rfc3339(v->text);
+                }
+            }
+        }
+        if (t) {
+            return *t;
+        }
+        return std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+            .count();
+    }
+};
+
+std::int64_t window_of(std::int64_t ms, std::int64_t every) noexcept {
+    const std::int64_t q = ms / every;
+    return (ms % every != 0 && ms < 0) ? q - 1 : q;
+}
+
+struct windowed {
+    explicit windowed(group_table t) : table(std::move(t)) {}
+    group_table table;
+    line_clock clock;
+    std::int64_t every = 0; // 0: one window, the whole input, written without its start
+    std::optional<std::int64_t> current;
+    std::uint64_t late = 0;
+    std::string out;
+    std::string held;
+    std::string name;
+
+    void write_current() {
+        out.clear();
+        table.write(out, every > 0 ? format_rfc3339(*current * every) : std::string());
+        table.clear();
+    }
+};
+
+// Every line into the current window's groups; a window's lines when a
+// line of a later one comes, and at the end.
+stage<std::string_view> window_lines(std::unique_ptr<windowed> w) {
+    for (bool ended = false; !ended;) {
+        std::string_view* line = co_await input;
+        if (line == nullptr) {
+            ended = true;
+            w->table.report_skipped();
+            if (w->late > 0 && w->table.options().on_warning) {
+                w->table.options().on_warning(w->name + ": " + std::to_string(w->late) + " late line" +
+                                              (w->late == 1 ? "" : "s") +
+                                              " (of windows already written) not counted");
+            }
+            if (!w->current) {
+                break;
+            }
+            w->write_current();
+        } else {
+            const std::int64_t index = w->every > 0 ? window_of(w->clock.time_of(*line), w->every) : 0;
+            if (w->current && index < *w->current) {
+                ++w->late;
+                continue;
+            }
+            if (!w->current || index == *w->current) {
+                w->current = index;
+                w->table.offer(*line);
+                continue;
+            }
+            w->write_current();
+            w->held.assign(*line); // offered after the yields: the view may not last
+            w->current = index;
+        }
+        std::string_view rest = w->out;
+        while (!rest.empty()) {
+            const std::size_t end = rest.find('\n');
+            co_yield rest.substr(0, end);
+            rest.remove_prefix(end + 1);
+        }
+        if (!ended) {
+            w->table.offer(w->held);
+        }
+    }
+}
+
+} // namespace
+
+stage<std::string_view> group_by(group_by_spec spec, group_by_options options) {
+    std::optional<field_ref> time_field;
+    if (!options.time_field.empty()) {
+        time_field.emplace(field_ref::parse(options.time_field));
+    }
+    const std::int64_t every = options.every ? std::max<std::int64_t>(1, options.every->count()) : 0;
+    std::string name = spec.name.empty() ? std::string(default_name(spec.what)) : spec.name;
+    auto w = std::make_unique<windowed>(group_table(std::move(spec), std::move(options)));
+    w->clock.field = std::move(time_field);
+    w->every = every;
+    w->name = std::move(name);
+    return window_lines(std::move(w));
+}
+
+} // namespace coropipe
