@@ -86,7 +86,8 @@ daemon::prepared daemon::prepare(const daemon_config& next) {
             continue; // taken over at commit
         }
         auto table = std::make_shared<route_table>();
-        source_env env{&io_, table, &metrics_.get("source", c.name), &runs_, &positions_};
+        source_env env{&io_, table, &metrics_.get("source", c.name), &runs_, &positions_,
+                       c.type == source_config::kind::redis_stream ? &metrics_.broker(c.name) : nullptr};
         p.sources.emplace(c.name, source_entry{c, open_source(c, std::move(env)), table}); // binds: may throw
     }
     return p;

@@ -1,5 +1,7 @@
 #include "metrics.hpp"
 
+#include <tuple>
+
 namespace coropiped {
 
 counters& metrics_registry::get(const std::string& kind, const std::string& name) {
@@ -13,6 +15,17 @@ counters& metrics_registry::get(const std::string& kind, const std::string& name
     entries_.back().kind = kind;
     entries_.back().name = name;
     return entries_.back().c;
+}
+
+broker_counters& metrics_registry::broker(const std::string& name) {
+    std::lock_guard lock(mutex_);
+    for (auto& [n, c] : brokers_) {
+        if (n == name) {
+            return c;
+        }
+    }
+    brokers_.emplace_back(std::piecewise_construct, std::forward_as_tuple(name), std::forward_as_tuple());
+    return brokers_.back().second;
 }
 
 namespace {
@@ -73,6 +86,39 @@ std::string metrics_registry::prometheus() const {
         for (const entry& e : entries_) {
             out += std::string(m.name) + "{kind=\"" + escape_label(e.kind) + "\",name=\"" + escape_label(e.name) +
                    "\"} " + std::to_string(m.read(e.c)) + "\n";
+        }
+    }
+    struct broker_metric {
+        const char* name;
+        const char* type;
+        const char* help;
+        std::int64_t (*read)(const broker_counters&);
+    };
+    static const broker_metric broker_all[] = {
+        {"coropiped_entries_read_total", "counter", "Broker sources: entries delivered to this consumer.",
+         [](const broker_counters& c) { return static_cast<std::int64_t>(c.entries_read.load()); }},
+        {"coropiped_entries_acked_total", "counter",
+         "Broker sources: entries acknowledged once every sink had settled their lines.",
+         [](const broker_counters& c) { return static_cast<std::int64_t>(c.entries_acked.load()); }},
+        {"coropiped_entries_pending", "gauge", "Broker sources: entries read and not yet acknowledged.",
+         [](const broker_counters& c) { return c.entries_pending.load(); }},
+        {"coropiped_entries_claimed_total", "counter",
+         "Broker sources: entries claimed from consumers that left them pending (XAUTOCLAIM).",
+         [](const broker_counters& c) { return static_cast<std::int64_t>(c.entries_claimed.load()); }},
+        {"coropiped_entries_redelivered_total", "counter",
+         "Broker sources: entries delivered again (own pending entries after a restart, claimed ones).",
+         [](const broker_counters& c) { return static_cast<std::int64_t>(c.entries_redelivered.load()); }},
+        {"coropiped_entries_bad_total", "counter", "Broker sources: entries skipped (no line or lines field).",
+         [](const broker_counters& c) { return static_cast<std::int64_t>(c.entries_bad.load()); }},
+        {"coropiped_broker_connected", "gauge", "Broker sources: 1 while the broker answers.",
+         [](const broker_counters& c) { return c.connected.load(); }},
+    };
+    for (const broker_metric& m : broker_all) {
+        out += std::string("# HELP ") + m.name + " " + m.help + "\n";
+        out += std::string("# TYPE ") + m.name + " " + m.type + "\n";
+        for (const auto& [name, c] : brokers_) {
+            out += std::string(m.name) + "{kind=\"source\",name=\"" + escape_label(name) + "\"} " +
+                   std::to_string(m.read(c)) + "\n";
         }
     }
     out += "# HELP coropiped_reloads_total Configuration reloads that took effect.\n"
