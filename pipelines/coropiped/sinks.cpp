@@ -2,6 +2,8 @@
 
 #include "log.hpp"
 
+#include <coropipe/asio/redis_stream_target.hpp>
+
 #include <boost/asio/strand.hpp>
 
 #include <stdexcept>
@@ -34,6 +36,19 @@ std::shared_ptr<queued_sink> open_sink(net::io_context& io, const sink_config& c
         break;
     case sink_config::kind::tcp:
         target = make_tcp_target(strand, c.address.host, std::to_string(c.address.port));
+        break;
+    case sink_config::kind::redis_stream:
+        try {
+            redis_stream_target_options r;
+            r.redis.address = c.broker_address;
+            r.stream = c.stream;
+            r.batch_lines = c.batch_lines;
+            r.maxlen = c.maxlen;
+            r.redis.queue_timeout = std::chrono::seconds(5); // then a failed write: logged, retried, /health says so
+            target = make_redis_stream_target(strand, std::move(r));
+        } catch (const std::exception& e) {
+            throw std::runtime_error("sink " + c.name + ": " + e.what());
+        }
         break;
     }
     queued_sink_options o;
