@@ -2,7 +2,7 @@
 // on a loopback port, in a temp dir): lines sent to a TCP source come out as
 // stream entries; with Redis down, backpressure reaches the TCP sender (the
 // daemon's memory stays bounded) and everything arrives once Redis is back.
-#include "running_child.hpp"
+#include "daemon_process.hpp"
 #include "temp_dir.hpp"
 
 #include "io_wait.hpp"
@@ -21,7 +21,6 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <charconv>
 #include <chrono>
 #include <fstream>
 #include <map>
@@ -33,14 +32,13 @@
 namespace net = boost::asio;
 using namespace coropipe::asio;
 using coropipe::test::redis_server;
-using coropipe::test::running_child;
+using coropipe::test::daemon_process;
+using coropipe::test::poll_until;
 using coropipe::test::temp_dir;
 using coropipe::test::wait_for;
 using namespace std::chrono_literals;
 
 namespace {
-
-const std::string daemon_binary = COROPIPE_BINARY_DIR "/pipelines/coropiped";
 
 /// A config: a TCP source, `grep keep`, a redis-stream sink.
 std::string sink_config(const std::string& address, const std::string& sink_extra) {
@@ -50,30 +48,8 @@ std::string sink_config(const std::string& address, const std::string& sink_extr
            "\n[sink.bus]\ntype = \"redis-stream\"\naddress = \"" + address + "\"\nstream = \"out\"\n" + sink_extra;
 }
 
-struct running_daemon {
-    running_child child;
-    explicit running_daemon(const std::string& config) : child({daemon_binary, config}) {
-        child.wait_for_err("ready:");
-    }
-    std::uint16_t port() {
-        const std::string marker = "source app: listening on tcp 127.0.0.1:";
-        const auto at = child.err.find(marker);
-        REQUIRE(at != std::string::npos);
-        std::uint16_t p = 0;
-        std::from_chars(child.err.data() + at + marker.size(), child.err.data() + child.err.size(), p);
-        return p;
-    }
-    /// The daemon's resident memory, in KiB.
-    std::size_t rss_kib() const {
-        std::ifstream in("/proc/" + std::to_string(child.pid()) + "/status");
-        for (std::string line; std::getline(in, line);) {
-            if (line.starts_with("VmRSS:")) {
-                return std::stoull(line.substr(6));
-            }
-        }
-        return 0;
-    }
-};
+/// The TCP source's port, from the daemon's log.
+std::uint16_t tcp_port(const daemon_process& d) { return d.port_after("source app: listening on tcp 127.0.0.1:"); }
 
 /// A blocking loopback TCP sender.
 struct sender {
@@ -165,17 +141,6 @@ struct stream_reader {
     }
 };
 
-void poll_until(const std::function<bool()>& done, const std::string& what, const std::function<std::string()>& why,
-                std::chrono::seconds limit = 120s) {
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    while (!done()) {
-        if (std::chrono::steady_clock::now() > deadline) {
-            FAIL("gave up waiting for " << what << ": " << why());
-        }
-        std::this_thread::sleep_for(20ms); // (a poll interval: the condition is checked, with a deadline)
-    }
-}
-
 } // namespace
 
 TEST_CASE("lines through a redis-stream sink arrive in the stream, in order, batch_lines to an entry",
@@ -184,11 +149,11 @@ TEST_CASE("lines through a redis-stream sink arrive in the stream, in order, bat
                                                    std::pair<std::size_t, bool>{1, true});
     temp_dir dir;
     redis_server server;
-    running_daemon d(dir.write("d.toml", sink_config(server.address(), "batch_lines = " + std::to_string(batch) + "\n")));
+    daemon_process d(dir.write("d.toml", sink_config(server.address(), "batch_lines = " + std::to_string(batch) + "\n")));
     std::vector<std::string> kept;
     const std::string input = make_input(20'000, kept);
     {
-        sender s(d.port());
+        sender s(tcp_port(d));
         REQUIRE(s.send_all(input));
     }
     stream_reader reader(server.address());
@@ -206,7 +171,7 @@ TEST_CASE("Redis down: backpressure reaches the TCP sender, memory stays bounded
           "[daemon][redis]") {
     temp_dir dir;
     redis_server server;
-    running_daemon d(dir.write("d.toml", sink_config(server.address(), "buffer_bytes = \"256KiB\"\nbackoff_max = \"500ms\"\n")));
+    daemon_process d(dir.write("d.toml", sink_config(server.address(), "buffer_bytes = \"256KiB\"\nbackoff_max = \"500ms\"\n")));
     const std::size_t rss_before = d.rss_kib();
     server.stop(SIGTERM);
     std::vector<std::string> kept;
@@ -214,7 +179,7 @@ TEST_CASE("Redis down: backpressure reaches the TCP sender, memory stays bounded
     std::atomic<std::size_t> sent{0};
     std::atomic<bool> done{false};
     std::thread t([&] {
-        sender s(d.port());
+        sender s(tcp_port(d));
         s.send_all(input, &sent);
         done = true;
     });

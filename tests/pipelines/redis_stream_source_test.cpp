@@ -5,7 +5,7 @@
 // multiset. Faults: a daemon killed with SIGKILL, Redis stopped and started
 // again, bad entries, a key that is not a stream. Every wait polls the
 // outputs and the group's pending list against a deadline that fails loudly.
-#include "running_child.hpp"
+#include "daemon_process.hpp"
 #include "temp_dir.hpp"
 
 #include "io_wait.hpp"
@@ -23,7 +23,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <charconv>
 #include <chrono>
 #include <fstream>
 #include <iterator>
@@ -36,14 +35,13 @@
 namespace net = boost::asio;
 using namespace coropipe::asio;
 using coropipe::test::redis_server;
-using coropipe::test::running_child;
+using coropipe::test::daemon_process;
+using coropipe::test::poll_until;
 using coropipe::test::temp_dir;
 using coropipe::test::wait_for;
 using namespace std::chrono_literals;
 
 namespace {
-
-const std::string daemon_binary = COROPIPE_BINARY_DIR "/pipelines/coropiped";
 
 std::string read_file(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
@@ -129,25 +127,6 @@ std::string redis_config(const std::string& address, const std::string& consumer
            "\n[sink.out]\ntype = \"file\"\npath = \"" + out + "\"\n";
 }
 
-struct running_daemon {
-    running_child child;
-    explicit running_daemon(const std::string& config) : child({daemon_binary, config}) {
-        child.wait_for_err("ready:");
-    }
-};
-
-/// Polls until `done()`, at most `limit`; fails naming `what` and `why()`.
-void poll_until(const std::function<bool()>& done, const std::string& what, const std::function<std::string()>& why,
-                std::chrono::seconds limit = 120s) {
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    while (!done()) {
-        if (std::chrono::steady_clock::now() > deadline) {
-            FAIL("gave up waiting for " << what << ": " << why());
-        }
-        std::this_thread::sleep_for(20ms); // (a poll interval: the condition is checked, with a deadline)
-    }
-}
-
 /// How the outputs compare with `expected`.
 struct comparison {
     std::size_t missing = 0;    // expected lines not in any output
@@ -212,14 +191,7 @@ std::uint64_t metric(std::uint16_t port, const std::string& key) {
     return std::stoull(response.substr(k + key.size() + 1));
 }
 
-std::uint16_t metrics_port(const running_daemon& d) {
-    const std::string marker = "metrics on http://127.0.0.1:";
-    const auto at = d.child.err.find(marker);
-    REQUIRE(at != std::string::npos);
-    std::uint16_t port = 0;
-    std::from_chars(d.child.err.data() + at + marker.size(), d.child.err.data() + d.child.err.size(), port);
-    return port;
-}
+std::uint16_t metrics_port(const daemon_process& d) { return d.port_after("metrics on http://127.0.0.1:"); }
 
 } // namespace
 
@@ -227,15 +199,16 @@ TEST_CASE("three daemons in one group share 300,000 lines: each line once, nothi
           "[daemon][redis]") {
     temp_dir dir;
     redis_fixture redis;
-    const std::vector<std::string> expected = redis.add_lines("logs", 0, 300'000, 20);
     std::vector<std::string> outputs;
-    std::vector<std::unique_ptr<running_daemon>> daemons;
+    std::vector<std::unique_ptr<daemon_process>> daemons;
     for (int i = 0; i < 3; ++i) {
         outputs.push_back(dir.path("out" + std::to_string(i)));
-        daemons.push_back(std::make_unique<running_daemon>(
+        daemons.push_back(std::make_unique<daemon_process>(
             dir.write("d" + std::to_string(i) + ".toml",
                       redis_config(redis.server.address(), "c" + std::to_string(i), outputs.back(), "batch = 50\n"))));
     }
+    // Added once all three read (the first creates the group and the stream).
+    const std::vector<std::string> expected = redis.add_lines("logs", 0, 300'000, 20);
     comparison c;
     poll_until(
         [&] {
@@ -259,18 +232,28 @@ TEST_CASE("three daemons in one group share 300,000 lines: each line once, nothi
 TEST_CASE("a daemon killed with SIGKILL: another claims its pending entries, no line is lost", "[daemon][redis]") {
     temp_dir dir;
     redis_fixture redis;
-    const std::vector<std::string> expected = redis.add_lines("logs", 0, 100'000, 10);
+    const std::vector<std::string> expected = redis.add_lines("logs", 0, 300'000, 10);
     const std::string out_a = dir.path("a"), out_b = dir.path("b");
     // A reads much (max_in_flight 2000 entries) and is killed with entries in flight.
-    auto a = std::make_unique<running_daemon>(
+    auto a = std::make_unique<daemon_process>(
         dir.write("a.toml", redis_config(redis.server.address(), "a", out_a,
                                          "batch = 500\nmax_in_flight = 2000\nclaim_idle_ms = 500\n")));
     poll_until([&] { return read_file(out_a).size() > 0; }, "daemon a to write", [] { return std::string(); });
+    a->child.signal(SIGSTOP); // as it is, with entries read and not yet acknowledged:
+    std::uint64_t held_by_a = 0;
+    {
+        auto [ec, summary] = wait_for(redis.io, async_xpending(*redis.client, "logs", "shippers", net::deferred));
+        REQUIRE(!ec);
+        for (const auto& [consumer, n] : summary.consumers) {
+            held_by_a += consumer == "a" ? n : 0;
+        }
+    }
+    REQUIRE(held_by_a > 0);
     a->child.signal(SIGKILL);
     a->child.wait_exit();
     const comparison before = compare(expected, {out_a});
     CHECK(before.missing > 0); // it did not get through all of it
-    running_daemon b(
+    daemon_process b(
         dir.write("b.toml", redis_config(redis.server.address(), "b", out_b, "batch = 500\nclaim_idle_ms = 500\n")));
     comparison c;
     poll_until(
@@ -291,7 +274,7 @@ TEST_CASE("Redis stopped mid-run and started again: the daemon reconnects, no li
     redis_fixture redis;
     std::vector<std::string> expected = redis.add_lines("logs", 0, 100'000, 10);
     const std::string out = dir.path("out");
-    running_daemon d(dir.write("d.toml", redis_config(redis.server.address(), "c", out, "batch = 100\n")));
+    daemon_process d(dir.write("d.toml", redis_config(redis.server.address(), "c", out, "batch = 100\n")));
     poll_until([&] { return read_file(out).size() > 0; }, "the daemon to write", [] { return std::string(); });
     redis.server.stop(SIGTERM); // saves its append-only file: the stream, the group and its pending list stay
     d.child.wait_for_err("trying again");
@@ -330,7 +313,7 @@ TEST_CASE("bad entries are skipped and counted, binary lines pass as bytes, a ke
         "\n[source.wrong]\ntype = \"redis-stream\"\naddress = \"" + redis.server.address() +
         "\"\nstream = \"text\"\ngroup = \"g\"\n\n[pipeline.w]\nfrom = [\"wrong\"]\nrun = \"grep line\"\nto = "
         "[\"out\"]\n";
-    running_daemon d(dir.write("d.toml", config));
+    daemon_process d(dir.write("d.toml", config));
     comparison c;
     poll_until(
         [&] {
