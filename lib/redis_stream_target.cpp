@@ -10,11 +10,21 @@ namespace coropipe::asio {
 
 namespace {
 
+/// `options` telling `stats` the connection's state.
+redis_options with_state(redis_options options, std::shared_ptr<redis_stream_target_stats> stats) {
+    if (stats) {
+        options.on_state = [stats](const redis_status& s) {
+            stats->connected.store(s.state == redis_state::connected, std::memory_order_relaxed);
+        };
+    }
+    return options;
+}
+
 class redis_stream_target final : public sink_target {
 public:
     redis_stream_target(const net::any_io_executor& executor, redis_stream_target_options options)
         : executor_(executor), address_(options.redis.address), options_(std::move(options)),
-          client_(executor, options_.redis) {
+          client_(executor, with_state(options_.redis, options_.stats)) {
         if (options_.batch_lines == 0) {
             options_.batch_lines = 1;
         }
@@ -47,17 +57,24 @@ public:
         }
         client_.async_execute(
             std::move(request),
-            [h = std::move(handler), ends = std::move(ends)](boost::system::error_code ec,
-                                                             std::vector<redis_reply> replies) mutable {
+            [h = std::move(handler), ends = std::move(ends), stats = options_.stats](
+                boost::system::error_code ec, std::vector<redis_reply> replies) mutable {
                 if (ec) {
                     std::move(h)(ec, 0);
                     return;
                 }
                 for (std::size_t i = 0; i < replies.size() && i < ends.size(); ++i) {
                     if (replies[i].is_error()) {
+                        if (stats) {
+                            stats->entries_written.fetch_add(i, std::memory_order_relaxed);
+                            stats->entries_refused.fetch_add(1, std::memory_order_relaxed);
+                        }
                         std::move(h)(replies[i].error(), i == 0 ? 0 : ends[i - 1]);
                         return;
                     }
+                }
+                if (stats) {
+                    stats->entries_written.fetch_add(ends.size(), std::memory_order_relaxed);
                 }
                 std::move(h)(ec, ends.empty() ? 0 : ends.back());
             });

@@ -25,7 +25,7 @@ bool uses(const std::vector<std::string>& names, const std::string& name) {
 // ---- configuration: prepare (may fail, changes nothing), then commit ------------
 
 sink_handle daemon::open_sink_entry(const sink_config& c) {
-    std::shared_ptr<queued_sink> real = open_sink(io_, c, metrics_.get("sink", c.name));
+    std::shared_ptr<queued_sink> real = open_sink(io_, c, metrics_);
     const std::string key = c.name + "@" + std::to_string(reinterpret_cast<std::uintptr_t>(real.get()));
     {
         std::lock_guard lock(mutex_);

@@ -28,6 +28,17 @@ broker_counters& metrics_registry::broker(const std::string& name) {
     return brokers_.back().second;
 }
 
+std::shared_ptr<coropipe::asio::redis_stream_target_stats> metrics_registry::redis_sink(const std::string& name) {
+    std::lock_guard lock(mutex_);
+    for (auto& [n, stats] : redis_sinks_) {
+        if (n == name) {
+            return stats;
+        }
+    }
+    redis_sinks_.emplace_back(name, std::make_shared<coropipe::asio::redis_stream_target_stats>());
+    return redis_sinks_.back().second;
+}
+
 namespace {
 
 std::string escape_label(const std::string& s) {
@@ -110,8 +121,6 @@ std::string metrics_registry::prometheus() const {
          [](const broker_counters& c) { return static_cast<std::int64_t>(c.entries_redelivered.load()); }},
         {"coropiped_entries_bad_total", "counter", "Broker sources: entries skipped (no line or lines field).",
          [](const broker_counters& c) { return static_cast<std::int64_t>(c.entries_bad.load()); }},
-        {"coropiped_broker_connected", "gauge", "Broker sources: 1 while the broker answers.",
-         [](const broker_counters& c) { return c.connected.load(); }},
     };
     for (const broker_metric& m : broker_all) {
         out += std::string("# HELP ") + m.name + " " + m.help + "\n";
@@ -120,6 +129,28 @@ std::string metrics_registry::prometheus() const {
             out += std::string(m.name) + "{kind=\"source\",name=\"" + escape_label(name) + "\"} " +
                    std::to_string(m.read(c)) + "\n";
         }
+    }
+    out += "# HELP coropiped_entries_written_total Redis stream sinks: entries added (XADD confirmed).\n"
+           "# TYPE coropiped_entries_written_total counter\n";
+    for (const auto& [name, stats] : redis_sinks_) {
+        out += "coropiped_entries_written_total{kind=\"sink\",name=\"" + escape_label(name) + "\"} " +
+               std::to_string(stats->entries_written.load()) + "\n";
+    }
+    out += "# HELP coropiped_entries_refused_total Redis stream sinks: XADDs the server refused (retried).\n"
+           "# TYPE coropiped_entries_refused_total counter\n";
+    for (const auto& [name, stats] : redis_sinks_) {
+        out += "coropiped_entries_refused_total{kind=\"sink\",name=\"" + escape_label(name) + "\"} " +
+               std::to_string(stats->entries_refused.load()) + "\n";
+    }
+    out += "# HELP coropiped_broker_connected Broker sources and sinks: 1 while the broker answers.\n"
+           "# TYPE coropiped_broker_connected gauge\n";
+    for (const auto& [name, c] : brokers_) {
+        out += "coropiped_broker_connected{kind=\"source\",name=\"" + escape_label(name) + "\"} " +
+               std::to_string(c.connected.load()) + "\n";
+    }
+    for (const auto& [name, stats] : redis_sinks_) {
+        out += "coropiped_broker_connected{kind=\"sink\",name=\"" + escape_label(name) + "\"} " +
+               std::string(stats->connected.load() ? "1" : "0") + "\n";
     }
     out += "# HELP coropiped_reloads_total Configuration reloads that took effect.\n"
            "# TYPE coropiped_reloads_total counter\n"

@@ -2,11 +2,13 @@
 // The daemon's counters, by component, and their Prometheus text form.
 
 #include <coropipe/asio/counters.hpp>
+#include <coropipe/asio/redis_stream_target.hpp>
 
 #include <atomic>
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <utility>
@@ -45,6 +47,8 @@ public:
     counters& get(const std::string& kind, const std::string& name);
     /// A broker source's entry counters, by source name.
     broker_counters& broker(const std::string& name);
+    /// A `redis-stream` sink's counters, by sink name.
+    std::shared_ptr<coropipe::asio::redis_stream_target_stats> redis_sink(const std::string& name);
     std::atomic<std::uint64_t> reloads{0};
     std::atomic<std::uint64_t> reload_failures{0};
     std::atomic<std::uint64_t> checkpoints{0};        ///< offsets saved while running
@@ -65,6 +69,7 @@ private:
     mutable std::mutex mutex_;
     std::deque<entry> entries_; // a deque: references stay valid
     std::deque<std::pair<std::string, broker_counters>> brokers_;
+    std::vector<std::pair<std::string, std::shared_ptr<coropipe::asio::redis_stream_target_stats>>> redis_sinks_;
     std::function<health_report()> probe_;
 };
 

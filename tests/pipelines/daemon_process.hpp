@@ -8,11 +8,17 @@
 #include <catch2/catch.hpp>
 
 #include <charconv>
+#include <cstdint>
 #include <chrono>
 #include <fstream>
 #include <functional>
 #include <string>
 #include <thread>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 namespace coropipe::test {
 
@@ -45,6 +51,29 @@ struct daemon_process {
         return 0;
     }
 };
+
+/// The value of `key` in the daemon's /metrics on `port`.
+inline std::uint64_t metric(std::uint16_t port, const std::string& key) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    REQUIRE(fd >= 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    const std::string request = "GET /metrics HTTP/1.1\r\nHost: localhost\r\n\r\n";
+    REQUIRE(::send(fd, request.data(), request.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(request.size()));
+    std::string response;
+    char buffer[4096];
+    for (ssize_t n; (n = ::recv(fd, buffer, sizeof buffer, 0)) > 0;) {
+        response.append(buffer, static_cast<std::size_t>(n));
+    }
+    ::close(fd);
+    const auto k = response.find(key + " ");
+    INFO(response);
+    REQUIRE(k != std::string::npos);
+    return std::stoull(response.substr(k + key.size() + 1));
+}
 
 /// Checks `done()` every 20 ms until it holds; fails after `limit`, naming
 /// `what` and saying `why()`.

@@ -33,6 +33,7 @@ namespace net = boost::asio;
 using namespace coropipe::asio;
 using coropipe::test::redis_server;
 using coropipe::test::daemon_process;
+using coropipe::test::metric;
 using coropipe::test::poll_until;
 using coropipe::test::temp_dir;
 using coropipe::test::wait_for;
@@ -42,7 +43,7 @@ namespace {
 
 /// A config: a TCP source, `grep keep`, a redis-stream sink.
 std::string sink_config(const std::string& address, const std::string& sink_extra) {
-    return "[daemon]\nshutdown_timeout = \"10s\"\n"
+    return "[daemon]\nshutdown_timeout = \"10s\"\nmetrics_listen = \"127.0.0.1:0\"\n"
            "\n[source.app]\ntype = \"tcp\"\nlisten = \"127.0.0.1:0\"\n"
            "\n[pipeline.keep]\nfrom = [\"app\"]\nrun = \"grep keep\"\nto = [\"bus\"]\n"
            "\n[sink.bus]\ntype = \"redis-stream\"\naddress = \"" + address + "\"\nstream = \"out\"\n" + sink_extra;
@@ -162,6 +163,13 @@ TEST_CASE("lines through a redis-stream sink arrive in the stream, in order, bat
     CHECK(reader.lines == kept);
     CHECK((reader.line_fields == reader.entries) == fields_are_line);
     CHECK(reader.entries >= kept.size() / batch);
+    const std::uint16_t port = d.port_after("metrics on http://127.0.0.1:");
+    const std::string written = "coropiped_entries_written_total{kind=\"sink\",name=\"bus\"}";
+    std::uint64_t counted = 0;
+    poll_until([&] { return (counted = metric(port, written)) >= reader.entries; }, "the sink to count its entries",
+               [&] { return std::to_string(counted) + " of " + std::to_string(reader.entries); }, 10s);
+    CHECK(counted == reader.entries); // (the daemon counts an XADD once its reply is read)
+    CHECK(metric(port, "coropiped_broker_connected{kind=\"sink\",name=\"bus\"}") == 1);
     d.child.signal(SIGTERM);
     CHECK(d.child.wait_exit() == 0);
 }

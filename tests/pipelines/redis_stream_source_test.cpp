@@ -36,6 +36,7 @@ namespace net = boost::asio;
 using namespace coropipe::asio;
 using coropipe::test::redis_server;
 using coropipe::test::daemon_process;
+using coropipe::test::metric;
 using coropipe::test::poll_until;
 using coropipe::test::temp_dir;
 using coropipe::test::wait_for;
@@ -168,29 +169,6 @@ comparison compare(const std::vector<std::string>& expected, const std::vector<s
     return c;
 }
 
-/// The value of `key` in the daemon's /metrics on `port`.
-std::uint64_t metric(std::uint16_t port, const std::string& key) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    REQUIRE(fd >= 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-    const std::string request = "GET /metrics HTTP/1.1\r\nHost: localhost\r\n\r\n";
-    REQUIRE(::send(fd, request.data(), request.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(request.size()));
-    std::string response;
-    char buffer[4096];
-    for (ssize_t n; (n = ::recv(fd, buffer, sizeof buffer, 0)) > 0;) {
-        response.append(buffer, static_cast<std::size_t>(n));
-    }
-    ::close(fd);
-    const auto k = response.find(key + " ");
-    INFO(response);
-    REQUIRE(k != std::string::npos);
-    return std::stoull(response.substr(k + key.size() + 1));
-}
-
 std::uint16_t metrics_port(const daemon_process& d) { return d.port_after("metrics on http://127.0.0.1:"); }
 
 } // namespace
@@ -253,8 +231,9 @@ TEST_CASE("a daemon killed with SIGKILL: another claims its pending entries, no 
     a->child.wait_exit();
     const comparison before = compare(expected, {out_a});
     CHECK(before.missing > 0); // it did not get through all of it
-    daemon_process b(
-        dir.write("b.toml", redis_config(redis.server.address(), "b", out_b, "batch = 500\nclaim_idle_ms = 500\n")));
+    daemon_process b(dir.write("b.toml", redis_config(redis.server.address(), "b", out_b,
+                                                      "batch = 500\nclaim_idle_ms = 500\n",
+                                                      "metrics_listen = \"127.0.0.1:0\"\n")));
     comparison c;
     poll_until(
         [&] {
@@ -263,6 +242,9 @@ TEST_CASE("a daemon killed with SIGKILL: another claims its pending entries, no 
         },
         "every line written and acknowledged", [&] { return c.text() + "\n" + b.child.err; });
     CHECK(c.unexpected == 0);
+    const std::uint16_t port = metrics_port(b);
+    CHECK(metric(port, "coropiped_entries_claimed_total{kind=\"source\",name=\"bus\"}") >= held_by_a);
+    CHECK(metric(port, "coropiped_entries_redelivered_total{kind=\"source\",name=\"bus\"}") >= held_by_a);
     // At least once: what a had in flight (at most max_in_flight entries of 10 lines) may come twice.
     CHECK(c.duplicates <= 2000 * 10);
     b.child.signal(SIGTERM);

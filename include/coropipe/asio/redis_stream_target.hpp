@@ -5,11 +5,20 @@
 
 #include <boost/asio/any_io_executor.hpp>
 
+#include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 
 namespace coropipe::asio {
+
+/// What a Redis stream sink target has done, for metrics. Thread-safe.
+struct redis_stream_target_stats {
+    std::atomic<std::uint64_t> entries_written{0}; ///< XADDs confirmed
+    std::atomic<std::uint64_t> entries_refused{0}; ///< XADDs the server answered with an error (retried)
+    std::atomic<bool> connected{false};            ///< the connection is up
+};
 
 /// Settings of a Redis stream sink target.
 struct redis_stream_target_options {
@@ -19,6 +28,8 @@ struct redis_stream_target_options {
     /// MAXLEN ~ n on each XADD: the stream is trimmed to about this many
     /// entries, oldest first, read or not (0: no trimming).
     std::size_t maxlen = 0;
+    /// Counted into when not null (shared: it may outlive the target).
+    std::shared_ptr<redis_stream_target_stats> stats{};
 };
 
 /// A `sink_target` (for `queued_sink`) that appends lines to a Redis stream:
