@@ -52,8 +52,8 @@ struct daemon_process {
     }
 };
 
-/// The value of `key` in the daemon's /metrics on `port`.
-inline std::uint64_t metric(std::uint16_t port, const std::string& key) {
+/// A blocking TCP socket connected to 127.0.0.1:`port`.
+inline int connect_loopback(std::uint16_t port) {
     const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     REQUIRE(fd >= 0);
     sockaddr_in a{};
@@ -61,6 +61,12 @@ inline std::uint64_t metric(std::uint16_t port, const std::string& key) {
     a.sin_port = htons(port);
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    return fd;
+}
+
+/// The value of `key` in the daemon's /metrics on `port`.
+inline std::uint64_t metric(std::uint16_t port, const std::string& key) {
+    const int fd = connect_loopback(port);
     const std::string request = "GET /metrics HTTP/1.1\r\nHost: localhost\r\n\r\n";
     REQUIRE(::send(fd, request.data(), request.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(request.size()));
     std::string response;

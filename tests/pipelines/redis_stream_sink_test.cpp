@@ -15,8 +15,6 @@
 
 #include <catch2/catch.hpp>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -55,15 +53,7 @@ std::uint16_t tcp_port(const daemon_process& d) { return d.port_after("source ap
 /// A blocking loopback TCP sender.
 struct sender {
     int fd = -1;
-    explicit sender(std::uint16_t port) {
-        fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        REQUIRE(fd >= 0);
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_port = htons(port);
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-    }
+    explicit sender(std::uint16_t port) : fd(coropipe::test::connect_loopback(port)) {}
     ~sender() { ::close(fd); }
     bool send_all(std::string_view bytes, std::atomic<std::size_t>* sent = nullptr) {
         while (!bytes.empty()) {
