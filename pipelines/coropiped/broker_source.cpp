@@ -21,6 +21,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <functional>
 #include <unordered_set>
 
 namespace coropiped {
@@ -96,6 +97,15 @@ public:
         waiter_.swap(handler); // (not operator=: Boost 1.81's move assignment recurses without end)
     }
 
+    /// The run has ended: `done` runs once what its sinks accepted is
+    /// acknowledged (or an acknowledgement failed: those entries stay
+    /// pending, to come again).
+    void run_ended(std::function<void()> done) {
+        handed_.clear(); // (only a failed run leaves some: its lines may not all be out)
+        on_drained_ = std::move(done);
+        settle_.cancel();
+    }
+
     void stop() {
         stopped_ = true;
         consumer_->stop_fetching();
@@ -154,6 +164,9 @@ public:
         bool failing = false;
         for (;;) {
             std::vector<std::string> ids = self->settled_ids();
+            if (ids.empty() && self->awaiting_.empty() && self->on_drained_) {
+                std::exchange(self->on_drained_, nullptr)(); // the daemon may stop now
+            }
             if (ids.empty()) {
                 self->settle_.expires_after(self->awaiting_.empty() ? std::chrono::hours(1) : settle_poll);
                 co_await self->settle_.async_wait(net::as_tuple(net::use_awaitable));
@@ -167,6 +180,14 @@ public:
             }
             if (error) {
                 self->env_.metrics->errors.fetch_add(1, std::memory_order_relaxed);
+                if (self->on_drained_) {
+                    log(log_level::warning, "source " + self->name_ + ": acknowledging at the end: " +
+                                                what_of(error) + "; " + std::to_string(self->in_flight_.size()) +
+                                                " entries stay pending and will be read again");
+                    self->awaiting_.clear();
+                    std::exchange(self->on_drained_, nullptr)();
+                    continue;
+                }
                 if (!failing) {
                     log(log_level::warning, "source " + self->name_ + ": acknowledging: " + what_of(error) +
                                                 "; trying again");
@@ -305,6 +326,7 @@ private:
     std::deque<awaiting_ack> awaiting_;
     std::unordered_set<std::string> in_flight_; // read and not yet acknowledged
     wait_handler waiter_;
+    std::function<void()> on_drained_; // set when the run has ended
     net::steady_timer room_;   // the fetch loop waits on it for room (acks) or a retry
     net::steady_timer settle_; // the ack loop waits on it for work
     bool stopped_ = false;
@@ -336,9 +358,12 @@ public:
         net::co_spawn(strand_, broker_feed::ack_loop(feed_), net::detached);
         async_run(strand_, broker_reader{feed_}, std::shared_ptr<const route_table>(env_.table),
                   options_for(config_, env_.metrics),
-                  [name = config_.name, metrics = env_.metrics, runs = env_.runs](std::exception_ptr e, run_stats) {
+                  [name = config_.name, metrics = env_.metrics, runs = env_.runs, feed = feed_,
+                   strand = strand_](std::exception_ptr e, run_stats) {
                       report_end(name, e, metrics);
-                      runs->finished();
+                      // The daemon stops once every run has finished: not before the
+                      // entries whose lines the sinks have settled are acknowledged.
+                      net::post(strand, [feed, runs] { feed->run_ended([runs] { runs->finished(); }); });
                   });
     }
 

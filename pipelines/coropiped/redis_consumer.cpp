@@ -30,10 +30,10 @@ std::string host_name() {
     return buffer;
 }
 
-redis_options options_of(const source_config& c, std::chrono::milliseconds response_timeout) {
+redis_options options_of(const source_config& c, std::chrono::milliseconds queue_timeout) {
     redis_options o;
     o.address = c.broker_address;
-    o.response_timeout = response_timeout;
+    o.queue_timeout = queue_timeout; // 0: a read waits for the server; acknowledgements fail (and are retried)
     return o;
 }
 
@@ -76,8 +76,8 @@ public:
         : stream_(c.stream), group_(c.consumer_group), consumer_(c.consumer.empty() ? host_name() : c.consumer),
           block_(std::chrono::milliseconds(c.block_ms)), claim_idle_(std::chrono::milliseconds(c.claim_idle_ms)),
           claim_every_(std::clamp(claim_idle_ / 4, std::chrono::milliseconds(50), std::chrono::milliseconds(5000))),
-          address_(c.broker_address), reader_(executor, options_of(c, std::chrono::milliseconds(10'000))),
-          control_(executor, options_of(c, std::chrono::milliseconds(10'000))) {}
+          address_(c.broker_address), reader_(executor, options_of(c, std::chrono::milliseconds(0))),
+          control_(executor, options_of(c, std::chrono::milliseconds(5'000))) {}
 
     std::string describe() const override {
         return "redis-stream " + address_ + " " + stream_ + " (group " + group_ + ", consumer " + consumer_ + ")";
