@@ -356,3 +356,32 @@ TEST_CASE("a clean stop acknowledges every entry whose lines were written, and o
     // Each acknowledged entry's 10 lines are in the file; what is pending was not written (read, not yet through).
     CHECK(lines == static_cast<std::size_t>(read - pending) * 10);
 }
+
+TEST_CASE("a 100 MB line in an entry is cut to max_line and counted, and the entries after it arrive",
+          "[daemon][redis]") {
+    temp_dir dir;
+    redis_fixture redis;
+    std::string big = "line big ";
+    big.resize(100 << 20, 'x');
+    auto [ec, id] = wait_for(redis.io, async_xadd(*redis.client, "logs", {{"line", big}}, net::deferred), 60s);
+    REQUIRE(!ec);
+    std::vector<std::string> expected = {big.substr(0, 64 << 10)};
+    big = std::string();
+    const std::vector<std::string> after = redis.add_lines("logs", 0, 100, 1);
+    expected.insert(expected.end(), after.begin(), after.end());
+    const std::string out = dir.path("out");
+    daemon_process d(dir.write("d.toml", redis_config(redis.server.address(), "c", out, "max_line = \"64KiB\"\n",
+                                                      "metrics_listen = \"127.0.0.1:0\"\n")));
+    comparison c;
+    poll_until(
+        [&] {
+            c = compare(expected, {out});
+            return c.missing == 0 && redis.pending("logs", "shippers") == 0;
+        },
+        "every line written and acknowledged", [&] { return c.text() + "\n" + d.child.err; });
+    CHECK(c.unexpected == 0);
+    CHECK(c.duplicates == 0);
+    CHECK(metric(metrics_port(d), "coropiped_lines_truncated_total{kind=\"source\",name=\"bus\"}") == 1);
+    d.child.signal(SIGTERM);
+    CHECK(d.child.wait_exit() == 0);
+}
