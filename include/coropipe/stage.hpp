@@ -129,22 +129,32 @@ struct input_awaiter {
         return l.pull_from != nullptr || l.slot != nullptr || l.input() != input_mode::pushed;
     }
     void await_suspend(std::coroutine_handle<>) const noexcept {}
-    In* await_resume() const {
+    // Inlined into the stage (GCC 12 at -O3 otherwise calls it once per
+    // element): the three common ways in, a hop's worth of code each; the
+    // rest out of line.
+    [[gnu::always_inline]] In* await_resume() const {
         void* value;
         if (void* up_frame = l.pull_from) [[likely]] { // input_mode::from_stage
             std::coroutine_handle<>::from_address(up_frame).resume();
             value = l.up->slot;
-        } else if (!l.pulled()) {
-            value = std::exchange(l.slot, nullptr); // pushed: the input, or null at the end
         } else if (l.input() == input_mode::from_generator) {
             // An exception from the source surfaces right here, in the head.
             value = generator_access::advance(static_cast<generator_frame<In>*>(l.core()->generator));
-        } else if (l.input() == input_mode::from_source) {
-            value = l.core()->source->pull(l);
+        } else if (!l.pulled()) {
+            value = std::exchange(l.slot, nullptr); // pushed: the input, or null at the end
         } else {
-            value = nullptr; // ended
+            return from_source_or_ended();
         }
         if (value == nullptr) [[unlikely]] {
+            return static_cast<In*>(l.input_ended());
+        }
+        return static_cast<In*>(value);
+    }
+
+private:
+    [[gnu::noinline]] In* from_source_or_ended() const {
+        void* value = l.input() == input_mode::from_source ? l.core()->source->pull(l) : nullptr;
+        if (value == nullptr) {
             return static_cast<In*>(l.input_ended());
         }
         return static_cast<In*>(value);

@@ -66,6 +66,17 @@ struct source_config {
     std::size_t block_ms = 1000;  ///< how long one XREADGROUP waits for new entries
     std::size_t claim_idle_ms = 30'000; ///< other consumers' entries pending this long are claimed
     std::size_t max_in_flight = 20'000; ///< entries read and not yet acknowledged; reading pauses there
+    // tcp: `[source.NAME.tls]`; no `cert`: plaintext
+    enum class verify { automatic, required, optional, none }; // "required" "optional" "none"; automatic: required with a ca
+    enum class tls_version { v1_2, v1_3 };                     // "1.2" "1.3"
+    std::filesystem::path tls_cert;                 ///< the server's certificate (chain), PEM
+    std::filesystem::path tls_key;                  ///< its private key, PEM
+    std::filesystem::path tls_ca;                   ///< the CAs that sign client certificates: a PEM file or a hashed directory
+    verify tls_verify = verify::automatic;          ///< client certificates
+    std::vector<std::string> tls_permitted_peers;   ///< DNS SANs or CN of the clients let in; `*.` wildcards; empty: any verified
+    tls_version tls_min_version = tls_version::v1_2;
+    std::string tls_ciphers;                        ///< OpenSSL cipher list (TLS 1.2); empty: OpenSSL's default
+    std::chrono::milliseconds tls_handshake_timeout{10'000};
     bool operator==(const source_config&) const = default;
 };
 
@@ -99,6 +110,12 @@ struct sink_config {
     std::string stream;                       ///< the stream's key
     std::size_t batch_lines = 64;             ///< lines per entry (1: a field `line`, else `lines`)
     std::size_t maxlen = 0;                   ///< MAXLEN ~ trimming; 0: none
+    // tcp: `[sink.NAME.tls]`; TLS when any of these is given
+    std::filesystem::path tls_ca;   ///< the CAs the peer's certificate must chain to; empty: the system's
+    std::filesystem::path tls_cert; ///< a client certificate, if the peer asks for one
+    std::filesystem::path tls_key;  ///< its key
+    std::string tls_server_name;    ///< the name the peer's certificate must carry (and SNI); empty: the address's host
+    bool tls() const { return !tls_ca.empty() || !tls_cert.empty() || !tls_server_name.empty(); }
     bool operator==(const sink_config&) const = default;
 };
 
@@ -122,6 +139,7 @@ struct daemon_config {
     std::chrono::milliseconds shutdown_timeout{10'000};
     bool metrics_enabled = false;     ///< metrics_listen given
     endpoint metrics_listen;          ///< /metrics and /health
+    std::string metrics_auth;         ///< `user:SHA256HEX` of HTTP basic auth on them; empty: open
     std::filesystem::path state_file; ///< file sources' offsets; empty: not saved
     std::chrono::milliseconds checkpoint_interval{1000}; ///< how often the offsets are saved while running
     std::string user;  ///< started as root: switch to this user once the sockets are bound; empty: stay

@@ -6,6 +6,7 @@
 #include "log.hpp"
 #include "notify.hpp"
 #include "sinks.hpp"
+#include "tls.hpp" // make_tls_settings: a reload checks the certificates
 
 #include <algorithm>
 
@@ -83,6 +84,9 @@ daemon::prepared daemon::prepare(const daemon_config& next) {
     for (const source_config& c : next.sources) {
         const auto old = old_sources.find(c.name);
         if (old != old_sources.end() && same_place(old->second, c)) {
+            if (!c.tls_cert.empty()) {
+                (void)make_tls_settings(c); // a bad certificate refuses the reload; the old one stays
+            }
             continue; // taken over at commit
         }
         auto table = std::make_shared<route_table>();
@@ -122,7 +126,7 @@ void daemon::commit(prepared p, daemon_config next) {
                     now = &c;
                 }
             }
-            if (now != nullptr && !p.sources.contains(it->first) && (it->second.config == *now ||
+            if (now != nullptr && !p.sources.contains(it->first) && ((it->second.config == *now && now->tls_cert.empty()) ||
                                                                      it->second.source->update(*now))) {
                 it->second.config = *now;
                 p.sources.emplace(it->first, std::move(it->second));

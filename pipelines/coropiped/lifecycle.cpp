@@ -227,7 +227,7 @@ int daemon::run() {
         daemon_config c = config_;
         commit(std::move(p), std::move(c));
         if (config_.metrics_enabled) {
-            http_ = std::make_unique<metrics_server>(io_, config_.metrics_listen, metrics_);
+            http_ = std::make_unique<metrics_server>(io_, config_.metrics_listen, metrics_, config_.metrics_auth);
             http_->start();
             log(log_level::info, "metrics on http://" + http_->local_address() + "/metrics");
         }

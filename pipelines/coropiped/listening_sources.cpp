@@ -3,6 +3,7 @@
 
 #include "log.hpp"
 #include "sinks.hpp" // address_text
+#include "tls.hpp"
 
 #include <coropipe/asio/listener.hpp>
 
@@ -12,6 +13,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <type_traits>
 
 #include <grp.h>
 #include <pwd.h>
@@ -32,7 +34,7 @@ template <class Protocol>
 class listening_source final : public running_source {
 public:
     listening_source(const source_config& c, source_env env, typename Protocol::acceptor acceptor)
-        : name_(c.name), env_(std::move(env)), options_(options_for(c, env_.metrics)) {
+        : name_(c.name), env_(std::move(env)), options_(options_for(c, env_.metrics)), tls_(tls_for(c)) {
         listener_options lo;
         lo.name = c.name;
         lo.max_connections = c.max_connections;
@@ -58,8 +60,17 @@ public:
 
     bool update(const source_config& next) override {
         listener_->update(next.max_connections, next.idle_timeout);
+        std::shared_ptr<const tls_settings> tls;
+        try {
+            tls = tls_for(next); // certificates read again: established connections keep theirs
+        } catch (const std::exception& e) {
+            log(log_level::error, "source " + name_ + ": TLS settings not reloaded, the old ones stay: " + e.what());
+            std::lock_guard lock(mutex_);
+            tls = tls_;
+        }
         std::lock_guard lock(mutex_);
         options_ = options_for(next, env_.metrics);
+        tls_ = std::move(tls);
         return true;
     }
 
@@ -72,27 +83,51 @@ private:
     // On the listener's strand; the run goes on the connection's strand.
     void serve(std::shared_ptr<connection<Protocol>> conn, std::function<void()> done) {
         run_options o;
+        std::shared_ptr<const tls_settings> tls;
         {
             std::lock_guard lock(mutex_);
             o = options_;
+            tls = tls_;
         }
         env_.runs->started();
         auto executor = conn->socket.get_executor();
+        auto ended = [name = name_, metrics = env_.metrics, runs = env_.runs, done](std::exception_ptr e, run_stats) {
+            report_end(name, e, metrics);
+            log(log_level::info, "source " + name + ": connection closed");
+            done();
+            runs->finished();
+        };
+        if constexpr (std::is_same_v<Protocol, tcp>) {
+            if (tls) {
+                accept_tls(
+                    std::move(conn), std::move(tls), name_,
+                    [executor, table = env_.table, o = std::move(o), ended](std::shared_ptr<tls_connection> t) mutable {
+                        async_run(executor, tls_source(std::move(t)), std::shared_ptr<const route_table>(table),
+                                  std::move(o), std::move(ended));
+                    },
+                    [runs = env_.runs, done] {
+                        done();
+                        runs->finished();
+                    });
+                return;
+            }
+        }
         async_run(executor, connection_source<Protocol>(std::move(conn)), std::shared_ptr<const route_table>(env_.table),
-                  std::move(o),
-                  [name = name_, metrics = env_.metrics, runs = env_.runs, done = std::move(done)](
-                      std::exception_ptr e, run_stats) {
-                      report_end(name, e, metrics);
-                      log(log_level::info, "source " + name + ": connection closed");
-                      done();
-                      runs->finished();
-                  });
+                  std::move(o), std::move(ended));
+    }
+
+    static std::shared_ptr<const tls_settings> tls_for(const source_config& c) {
+        if constexpr (std::is_same_v<Protocol, tcp>) {
+            return make_tls_settings(c);
+        }
+        return nullptr;
     }
 
     std::string name_;
     source_env env_;
     std::mutex mutex_;
     run_options options_; // for new connections
+    std::shared_ptr<const tls_settings> tls_; // tcp with tls.cert; for new connections
     std::shared_ptr<listener<Protocol>> listener_;
 };
 
@@ -111,7 +146,11 @@ std::unique_ptr<running_source> open_tcp(const source_config& c, source_env env)
     }
     const tcp::endpoint local = acceptor.local_endpoint();
     log(log_level::info, "source " + c.name + ": listening on tcp " + endpoint_text(local.address(), local.port()));
-    return std::make_unique<listening_source<tcp>>(c, std::move(env), std::move(acceptor));
+    try {
+        return std::make_unique<listening_source<tcp>>(c, std::move(env), std::move(acceptor));
+    } catch (const std::runtime_error& e) {
+        cannot(c, "set up TLS", e.what());
+    }
 }
 
 /// `owner`/`group` of a unix socket: a name or a number.

@@ -1,4 +1,5 @@
 #include "metrics.hpp"
+#include "tls.hpp" // tls_metrics_text
 
 #include <tuple>
 
@@ -171,6 +172,7 @@ std::string metrics_registry::prometheus() const {
         out += "coropiped_spooled_lines{kind=\"sink\",name=\"" + escape_label(name) + "\"} " + std::to_string(lines) +
                "\n";
     }
+    out += tls_metrics_text();
     out += "# HELP coropiped_healthy 1 when every sink writes and every listener accepts.\n"
            "# TYPE coropiped_healthy gauge\n"
            "coropiped_healthy " + std::string(h.ok ? "1" : "0") + "\n";

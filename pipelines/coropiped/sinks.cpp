@@ -1,6 +1,7 @@
 #include "sinks.hpp"
 
 #include "log.hpp"
+#include "tls.hpp" // make_tls_target
 
 #include <coropipe/asio/redis_stream_target.hpp>
 
@@ -35,7 +36,8 @@ std::shared_ptr<queued_sink> open_sink(net::io_context& io, const sink_config& c
         target = make_descriptor_target(strand, 1, "stdout");
         break;
     case sink_config::kind::tcp:
-        target = make_tcp_target(strand, c.address.host, std::to_string(c.address.port));
+        target = c.tls() ? make_tls_target(strand, c)
+                         : make_tcp_target(strand, c.address.host, std::to_string(c.address.port));
         break;
     case sink_config::kind::redis_stream:
         try {

@@ -949,3 +949,84 @@ TEST_CASE("docs/coropiped-config.md holds the schema's table of each kind of tab
         CHECK(docs.find(table) != std::string::npos);
     }
 }
+
+// ---- [source.NAME.tls] -------------------------------------------------------
+
+namespace {
+
+const std::string tls_source_head = R"([source.app]
+type = "tcp"
+listen = "127.0.0.1:6514"
+[pipeline.p]
+from = ["app"]
+run = "grep x"
+to = ["out"]
+[sink.out]
+type = "stdout"
+)";
+
+} // namespace
+
+TEST_CASE("A [source.NAME.tls] table sets the TLS keys of a tcp source, with their defaults", "[daemon][config][tls]") {
+    const daemon_config c = parse_config(tls_source_head + R"([source.app.tls]
+cert = "/etc/coropiped/server.crt"
+key = "/etc/coropiped/server.key"
+ca = "/etc/coropiped/ca.crt"
+permitted_peers = ["*.example.com", "logs.example.org"]
+)",
+                                         "/c/c.toml");
+    const source_config& s = c.sources.at(0);
+    CHECK(s.tls_cert == "/etc/coropiped/server.crt");
+    CHECK(s.tls_key == "/etc/coropiped/server.key");
+    CHECK(s.tls_ca == "/etc/coropiped/ca.crt");
+    CHECK(s.tls_permitted_peers == std::vector<std::string>{"*.example.com", "logs.example.org"});
+    CHECK(s.tls_verify == source_config::verify::automatic); // required, as a ca is given
+    CHECK(s.tls_min_version == source_config::tls_version::v1_2);
+    CHECK(s.tls_handshake_timeout == 10s);
+    CHECK(c.places.contains("source.app.tls.cert"));
+
+    const daemon_config plain = parse_config(tls_source_head, "c.toml");
+    CHECK(plain.sources.at(0).tls_cert.empty());
+}
+
+TEST_CASE("TLS keys are checked: pairs, values, unknown keys and sources that are not tcp", "[daemon][config][tls]") {
+    CHECK(error_of(tls_source_head + "[source.app.tls]\ncert = \"/s.crt\"\n") ==
+          "c.toml:11:8: source.app.tls.cert: not used without tls.key");
+    CHECK(error_of(tls_source_head + "[source.app.tls]\ncert = \"/s.crt\"\nkey = \"/s.key\"\nverify_client = \"maybe\"\n") ==
+          "c.toml:13:17: source.app.tls.verify_client: unknown value 'maybe'; expected one of \"required\", "
+          "\"optional\", \"none\"");
+    CHECK(error_of(tls_source_head + "[source.app.tls]\ncert = \"/s.crt\"\nkey = \"/s.key\"\nmin_version = \"1.1\"\n") ==
+          "c.toml:13:15: source.app.tls.min_version: unknown value '1.1' (did you mean '1.2'?); expected one of "
+          "\"1.2\", \"1.3\"");
+    CHECK(error_of(tls_source_head + "[source.app.tls]\ncert = \"/s.crt\"\nkey = \"/s.key\"\nca = \"/ca.crt\"\n"
+                                     "permitted_peers = \"*.example.com\"\n") ==
+          "c.toml:14:19: source.app.tls.permitted_peers: expected an array of strings, e.g. [\"a\", \"b\"], got a "
+          "string");
+    CHECK(error_of(tls_source_head + "[source.app.tls]\ncert = \"/s.crt\"\nkey = \"/s.key\"\ncerts = \"/x\"\n") ==
+          "c.toml:13:1: source.app.tls.certs: unknown key (did you mean 'tls.cert'?)");
+    CHECK(error_of(tls_source_head + "[source.app.tls]\ncert = \"/s.crt\"\nkey = \"/s.key\"\npermitted_peers = [\"a\"]\n") ==
+          "c.toml:13:19: source.app.tls.permitted_peers: not used without tls.ca");
+    CHECK(error_of(R"([source.app]
+type = "udp"
+listen = "127.0.0.1:514"
+[source.app.tls]
+cert = "/s.crt"
+[pipeline.p]
+from = ["app"]
+run = "grep x"
+to = ["out"]
+[sink.out]
+type = "stdout"
+)") == "c.toml:5:1: source.app.tls.cert: not used by a udp source");
+    CHECK(error_of(R"([source.app]
+type = "tcp"
+listen = "127.0.0.1:6514"
+tls = "yes"
+[pipeline.p]
+from = ["app"]
+run = "grep x"
+to = ["out"]
+[sink.out]
+type = "stdout"
+)") == "c.toml:4:1: source.app.tls: expected a table ([source.app.tls])");
+}

@@ -57,7 +57,7 @@ constexpr std::uint32_t kinds_of() {
     } else if constexpr (std::is_same_v<T, std::filesystem::path>) {
         return bit(value_kind::path);
     } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
-        return bit(value_kind::names);
+        return bit(value_kind::names) | bit(value_kind::strings);
     } else if constexpr (std::is_enum_v<T>) {
         return bit(value_kind::choice);
     } else {
@@ -119,6 +119,7 @@ constexpr value_spec one_of(std::span<const choice> choices) {
     return {.kind = value_kind::choice, .choices = choices};
 }
 constexpr value_spec names(table_kind of) { return {.kind = value_kind::names, .names_of = of}; }
+constexpr value_spec strings() { return {.kind = value_kind::strings}; }
 
 // ---- checks of a table of keys, at compile time ---------------------------
 

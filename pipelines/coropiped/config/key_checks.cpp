@@ -83,6 +83,18 @@ void claim_written_file(key_use& use) {
     use.found.add_claim("write " + normal(use.parsed), "path", use.dotted, use.where);
 }
 
+void check_metrics_auth(key_use& use) {
+    const std::string& auth = use.as<daemon_config>().metrics_auth;
+    const std::size_t colon = auth.find(':');
+    const std::string_view hash = colon == std::string::npos ? std::string_view() : std::string_view(auth).substr(colon + 1);
+    if (colon == 0 || colon == std::string::npos || hash.size() != 64 ||
+        hash.find_first_not_of("0123456789abcdefABCDEF") != std::string_view::npos) {
+        use.found.error(use.where, use.dotted,
+                        "expected \"USER:SHA256\": a user name, ':', and the 64 hex digits of the SHA-256 of the "
+                        "password (printf %s 'PASSWORD' | sha256sum)");
+    }
+}
+
 void check_run(key_use& use) {
     pipeline_config& pipeline = use.as<pipeline_config>();
     const std::vector<coropipe::pipeline_text_error> errors = run_text_errors(pipeline.run);

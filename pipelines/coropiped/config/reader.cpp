@@ -44,6 +44,26 @@ bool contains(const std::vector<std::string_view>& names, std::string_view name)
     return std::find(names.begin(), names.end(), name) != names.end();
 }
 
+// `prefix.name` for a key of the schema: `tls.cert` (a key of the sub-table
+// `tls`) is not quoted as a key with a dot would be.
+std::string schema_path(std::string_view prefix, std::string_view name) {
+    const std::size_t dot = name.find('.');
+    return dot == std::string_view::npos ? key_path(prefix, name)
+                                         : key_path(key_path(prefix, name.substr(0, dot)), name.substr(dot + 1));
+}
+
+// The value of a key of the schema in `t`: `tls.cert` is `cert` of the
+// sub-table `tls` (`[source.NAME.tls]`).
+const toml::node* lookup(const toml::table& t, std::string_view name) {
+    const std::size_t dot = name.find('.');
+    if (dot == std::string_view::npos) {
+        return t.get(name);
+    }
+    const toml::node* sub = t.get(name.substr(0, dot));
+    const toml::table* table = sub ? sub->as_table() : nullptr;
+    return table ? table->get(name.substr(dot + 1)) : nullptr;
+}
+
 // Reads the tables of one file into a daemon_config.
 class reader {
 public:
@@ -120,15 +140,15 @@ bool reader::read_table(table_kind kind, const std::string& path, const toml::ta
     }
     if (r.typed) {
         for (const auto& [k, v] : r.given) {
-            if (!k->only_with.empty() && !t.get(k->only_with)) {
-                found_.error(at(t.get(k->name)->source()), key_path(path, k->name),
+            if (!k->only_with.empty() && !lookup(t, k->only_with)) {
+                found_.error(at(lookup(t, k->name)->source()), schema_path(path, k->name),
                              "not used without " + std::string(k->only_with));
             }
         }
         check_order(r);
         for (auto& [k, v] : r.given) {
             if (k->after) {
-                key_use use{found_, config_, *k,    key_path(path, k->name), at(t.get(k->name)->source()),
+                key_use use{found_, config_, *k,    schema_path(path, k->name), at(lookup(t, k->name)->source()),
                             v,      record,  r.type};
                 k->after(use);
             }
@@ -143,12 +163,12 @@ void reader::missing(const table_read& r, const key& k) {
     for (const choice& c : k.value.choices) {
         choices.push_back(c.spelling);
     }
-    found_.error(at(r.t.source()), key_path(r.path, k.name),
+    found_.error(at(r.t.source()), schema_path(r.path, k.name),
                  "missing: " + (k.hint.empty() ? "one of " + quoted_list(choices) : std::string(k.hint)));
 }
 
 bool reader::take(table_read& r, const key& k, const toml::node& node) {
-    const std::string dotted = key_path(r.path, k.name);
+    const std::string dotted = schema_path(r.path, k.name);
     std::optional<value> v = read_value(found_, k.value, node, dotted);
     if (!v) {
         return false;
@@ -164,7 +184,7 @@ void reader::read_type(table_read& r) {
     if (!r.typed) {
         const key& type_key = *find_key(r.kind, "type");
         r.read.push_back("type");
-        if (const toml::node* node = r.t.get("type")) {
+        if (const toml::node* node = lookup(r.t, "type")) {
             if (take(r, type_key, *node)) {
                 r.type = std::get<chosen>(r.given.back().second).value;
                 r.typed = true;
@@ -183,8 +203,8 @@ void reader::read_key(table_read& r, const key& k) {
     }
     if (!r.typed) { // check the value as any type would, store nothing
         r.read.push_back(k.name);
-        if (const toml::node* node = r.t.get(k.name)) {
-            (void)read_value(found_, k.value, *node, key_path(r.path, k.name));
+        if (const toml::node* node = lookup(r.t, k.name)) {
+            (void)read_value(found_, k.value, *node, schema_path(r.path, k.name));
         }
         return;
     }
@@ -197,7 +217,7 @@ void reader::read_key(table_read& r, const key& k) {
         return;
     }
     r.read.push_back(k.name);
-    if (const toml::node* node = r.t.get(k.name)) {
+    if (const toml::node* node = lookup(r.t, k.name)) {
         (void)take(r, k, *node);
     } else if (k.required) {
         missing(r, k);
@@ -218,16 +238,37 @@ void reader::report_unread(const table_read& r) {
             known.push_back(k.name);
         }
     }
+    std::vector<std::string_view> prefixes; // `tls` of `tls.cert`
+    for (std::string_view name : known) {
+        if (const std::size_t dot = name.find('.'); dot != std::string_view::npos && !contains(prefixes, name.substr(0, dot))) {
+            prefixes.push_back(name.substr(0, dot));
+        }
+    }
+    std::vector<std::pair<std::string, const toml::key*>> entries;
     for (auto&& [k, v] : r.t) {
-        const std::string_view name = k.str();
+        if (contains(prefixes, k.str()) && v.is_table()) {
+            for (auto&& [sub_key, sub_value] : *v.as_table()) {
+                entries.emplace_back(std::string(k.str()) + '.' + std::string(sub_key.str()), &sub_key);
+            }
+        } else {
+            entries.emplace_back(std::string(k.str()), &k);
+        }
+    }
+    for (const auto& [full_name, k_ptr] : entries) {
+        const toml::key& k = *k_ptr;
+        const std::string_view name = full_name;
         if (contains(r.read, name)) {
             continue;
         }
+        if (contains(prefixes, name)) {
+            found_.error(at(k.source()), schema_path(r.path, name), "expected a table ([" + r.path + '.' + full_name + "])");
+            continue;
+        }
         if (contains(known, name)) {
-            found_.error(at(k.source()), key_path(r.path, name),
+            found_.error(at(k.source()), schema_path(r.path, name),
                          "not used by a " + std::string(spelling(spec.types, r.type)) + ' ' + std::string(spec.name));
         } else {
-            found_.error(at(k.source()), key_path(r.path, name), "unknown key" + suggestion(name, known));
+            found_.error(at(k.source()), schema_path(r.path, name), "unknown key" + suggestion(name, known));
         }
     }
 }
@@ -258,14 +299,14 @@ void reader::check_order(const table_read& r) {
     for (const order_rule& rule : order_rules()) {
         const key* larger = rule.table == kind ? applying(rule.larger) : nullptr;
         const key* smaller = rule.table == kind ? applying(rule.smaller) : nullptr;
-        const toml::node* written = t.get(rule.larger) ? t.get(rule.larger) : t.get(rule.smaller);
+        const toml::node* written = lookup(t, rule.larger) ? lookup(t, rule.larger) : lookup(t, rule.smaller);
         if (!larger || !smaller || !written) {
             continue;
         }
         const value big = larger->target.load(r.record);
         const value small = smaller->target.load(r.record);
         if (magnitude(big) < magnitude(small)) {
-            found_.error(at(written->source()), key_path(r.path, t.get(rule.larger) ? rule.larger : rule.smaller),
+            found_.error(at(written->source()), schema_path(r.path, lookup(t, rule.larger) ? rule.larger : rule.smaller),
                          std::string(rule.larger) + " (" + shown_value(big) + ") is less than " +
                              std::string(rule.smaller) + " (" + shown_value(small) + ")" + std::string(rule.why));
         }

@@ -46,6 +46,7 @@ enum class value_kind : std::uint8_t {
     choice,   ///< one of `choices`
     mode,     ///< "0640": octal digits, at most 0777
     account,  ///< a user or group name, or number
+    strings,  ///< an array of strings (none empty)
 };
 
 struct value_spec {

@@ -44,6 +44,9 @@ std::string type_column(table_kind kind, const key& k) {
     case value_kind::names:
         out = "names of " + std::string(table(v.names_of).name) + "s, at least one";
         break;
+    case value_kind::strings:
+        out = "array of strings";
+        break;
     case value_kind::choice:
         for (const choice& c : v.choices) {
             out += (out.empty() ? "" : ", ") + in_quotes(c.spelling);
@@ -124,7 +127,7 @@ std::string default_column(table_kind kind, const key& k) {
         shown = in_quotes(format_duration(*d));
     } else if (const auto* s = std::get_if<std::string>(&v); s && !s->empty()) {
         shown = in_quotes(*s);
-    } else if (const auto* c = std::get_if<chosen>(&v)) {
+    } else if (const auto* c = std::get_if<chosen>(&v); c && !spelling(k.value.choices, c->value).empty()) {
         shown = in_quotes(spelling(k.value.choices, c->value));
     }
     if (!shown.empty()) {

@@ -66,6 +66,7 @@ value parse_text(const value_spec& spec, std::string_view text, const findings& 
     case value_kind::string:
     case value_kind::integer:
     case value_kind::names:
+    case value_kind::strings:
         break;
     }
     return std::string(text);
@@ -153,6 +154,23 @@ std::optional<value> read_value(findings& found, const value_spec& spec, const t
         found.error(where, dotted, std::move(message));
         return std::nullopt;
     };
+    if (spec.kind == value_kind::strings) {
+        const toml::array* array = node.as_array();
+        if (!array) {
+            return fail("expected an array of strings, e.g. [\"a\", \"b\"], got " + std::string(type_name(node)));
+        }
+        std::vector<std::string> list;
+        for (const toml::node& item : *array) {
+            if (!item.is_string() || item.as_string()->get().empty()) {
+                found.error(at(item.source()), dotted,
+                            "expected a non-empty string, got " +
+                                (item.is_string() ? std::string("\"\"") : std::string(type_name(item))));
+                return std::nullopt;
+            }
+            list.push_back(item.as_string()->get());
+        }
+        return value(std::move(list));
+    }
     if (spec.kind == value_kind::names) {
         bool ok = true;
         std::vector<std::string> names = read_names(found, spec, node, dotted, ok);

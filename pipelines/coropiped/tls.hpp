@@ -1,0 +1,152 @@
+#pragma once
+// TLS on tcp sources (RFC 5425): the server context a source's
+// `[source.NAME.tls]` table makes, the check of a client's certificate
+// against `permitted_peers`, the refusals counted per source and reason, and
+// the source that reads a TLS connection. Private to the daemon.
+
+#include "config.hpp"
+
+#include <coropipe/asio/listener.hpp>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
+
+#include <array>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace coropiped {
+
+/// The server context of a tcp source with `tls.cert`: certificate, key,
+/// client CAs and verification, oldest version, ciphers. Throws
+/// `std::runtime_error` saying which file or setting OpenSSL refused and why.
+std::shared_ptr<boost::asio::ssl::context> make_server_context(const source_config& c);
+
+/// Throws `std::runtime_error` (`cannot read KEY FILE: why`) unless `file`
+/// is empty or readable.
+void check_readable(const std::filesystem::path& file, const std::string& key);
+
+/// `name` matches `pattern` (case-insensitive; `*.example.com` matches
+/// exactly one more label, as rsyslog's PermittedPeer).
+bool peer_name_matches(std::string_view pattern, std::string_view name);
+
+/// Whether the verified client certificate `cert` is let in by `permitted`
+/// (its DNS subject alternative names, then its common name); empty: any.
+/// `names` gets the names it carries, for the log.
+bool permitted_peer(const X509* cert, const std::vector<std::string>& permitted, std::string& names);
+
+/// Why a TLS handshake failed, as a short label for /metrics (`expired`,
+/// `unknown_ca`, `no_certificate`, `not_tls`, `bad_certificate`,
+/// `handshake`) and the words for the log.
+struct tls_failure {
+    std::string reason;
+    std::string detail;
+};
+tls_failure classify_handshake_failure(const boost::system::error_code& ec, long verify_result);
+
+/// Counts a refused TLS client of `source` under `reason` (shown by
+/// `tls_metrics_text()` on /metrics). Thread-safe.
+void count_tls_refusal(const std::string& source, const std::string& reason);
+
+/// The `coropiped_tls_refused_total{name,reason}` counter, Prometheus text.
+std::string tls_metrics_text();
+
+/// A tcp sink's peer over TLS (`[sink.NAME.tls]`): connected on the first
+/// write and again after a failure, as `make_tcp_target`; the peer's
+/// certificate must chain to `tls.ca` (else the system's CAs) and carry
+/// `tls.server_name` (else the address's host), or the handshake fails: the
+/// write fails (the queued sink holds the lines and retries) and the reason
+/// is logged, at most once per 10 s. Throws `std::runtime_error` for files
+/// it cannot use.
+std::unique_ptr<coropipe::asio::sink_target> make_tls_target(const boost::asio::any_io_executor& executor,
+                                                             const sink_config& c);
+
+/// What a TLS source's new connections use; swapped whole on reload.
+struct tls_settings {
+    std::shared_ptr<boost::asio::ssl::context> context;
+    std::vector<std::string> permitted_peers;
+    std::chrono::milliseconds handshake_timeout{0};
+    mutable coropipe::asio::log_limiter refusals_logged; // one line per 10 s, with a count
+};
+
+/// The settings of `c`, or null when it has no `tls.cert`. Throws as
+/// `make_server_context`.
+std::shared_ptr<const tls_settings> make_tls_settings(const source_config& c);
+
+struct tls_connection;
+
+/// Serves a connection of a TLS source: the handshake (bounded by
+/// `handshake_timeout`), then the check against `permitted_peers`; then
+/// `serve(connection)`. A client refused is counted by reason
+/// (`count_tls_refusal`), logged (rate-limited) with its address and why,
+/// and `refused()` is called; nothing it sent reaches a pipeline. Runs on
+/// the connection's strand; returns at once.
+void accept_tls(std::shared_ptr<coropipe::asio::connection<boost::asio::ip::tcp>> conn,
+                std::shared_ptr<const tls_settings> settings, std::string source,
+                std::function<void(std::shared_ptr<tls_connection>)> serve, std::function<void()> refused);
+
+/// A TLS connection accepted by a `listener`: the connection (its socket,
+/// the idle clock) and the TLS stream over that socket, with the bytes of
+/// the last read.
+struct tls_connection {
+    using tcp = boost::asio::ip::tcp;
+    tls_connection(std::shared_ptr<coropipe::asio::connection<tcp>> c, boost::asio::ssl::context& ctx)
+        : conn(std::move(c)), stream(conn->socket, ctx) {}
+
+    std::shared_ptr<coropipe::asio::connection<tcp>> conn;
+    boost::asio::ssl::stream<tcp::socket&> stream;
+    std::array<char, 16 * 1024> buffer{}; // one TLS record's worth
+    std::size_t have = 0;                 // bytes read into buffer, not yet taken
+    bool ended = false;                   // the peer closed (with or without close_notify)
+    boost::system::error_code error;      // a read failed
+};
+
+/// A source reading a `tls_connection` once its handshake is done: a read
+/// into the connection's buffer is the wait (`async_wait_chunk`), whose
+/// bytes `try_read_chunk` then hands on. Ends when the peer closes (a close
+/// without close_notify too: syslog senders do that); other errors throw
+/// `system_error`. Holds the connection.
+class tls_source {
+public:
+    explicit tls_source(std::shared_ptr<tls_connection> t) : t_(std::move(t)) {}
+
+    boost::asio::awaitable<std::string_view> read_chunk();
+
+    std::optional<std::string_view> try_read_chunk();
+
+    template <class Token>
+    auto async_wait_chunk(Token&& token) {
+        return boost::asio::async_initiate<Token, void(boost::system::error_code)>(
+            [t = t_](auto handler) {
+                auto* raw = t.get();
+                raw->stream.async_read_some(
+                    boost::asio::buffer(raw->buffer),
+                    [t, handler = std::move(handler)](boost::system::error_code ec, std::size_t n) mutable {
+                        t->have = n;
+                        if (ec == boost::asio::error::eof || ec == boost::asio::ssl::error::stream_truncated ||
+                            ec == boost::asio::error::connection_reset) {
+                            t->ended = true;
+                        } else if (ec) {
+                            t->error = ec;
+                        }
+                        std::move(handler)(boost::system::error_code{});
+                    });
+            },
+            token);
+    }
+
+private:
+    std::shared_ptr<tls_connection> t_;
+};
+
+inline boost::asio::awaitable<std::string_view> tls_source::read_chunk() {
+    return coropipe::asio::read_chunk_of(this);
+}
+
+} // namespace coropiped

@@ -1,0 +1,166 @@
+// TLS to the peer of a tcp sink ([sink.NAME.tls]): a sink_target that
+// connects, verifies the peer's certificate and name, and writes.
+#include "tls.hpp"
+
+#include "log.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include <filesystem>
+#include <stdexcept>
+#include <tuple>
+
+#include <sys/socket.h>
+
+namespace coropiped {
+
+namespace net = boost::asio;
+namespace ssl = boost::asio::ssl;
+using tcp = net::ip::tcp;
+
+namespace {
+
+class tls_target final : public coropipe::asio::sink_target {
+public:
+    tls_target(const net::any_io_executor& executor, const sink_config& c, std::shared_ptr<ssl::context> ctx)
+        : executor_(executor),
+          ctx_(std::move(ctx)),
+          sink_(c.name),
+          host_(c.address.host),
+          port_(std::to_string(c.address.port)),
+          server_name_(c.tls_server_name.empty() ? c.address.host : c.tls_server_name) {}
+
+    std::string describe() const override {
+        return "tls " + (host_.find(':') != std::string::npos ? "[" + host_ + "]" : host_) + ":" + port_;
+    }
+
+    void async_write_some(std::string_view bytes, write_handler handler) override {
+        net::co_spawn(executor_, write(bytes),
+                      [h = std::move(handler)](std::exception_ptr e,
+                                               std::tuple<boost::system::error_code, std::size_t> r) mutable {
+                          auto [ec, n] = r;
+                          if (e) {
+                              ec = net::error::fault;
+                              n = 0;
+                          }
+                          std::move(h)(ec, n);
+                      });
+    }
+
+private:
+    bool peer_closed() {
+        char byte = 0;
+        const ssize_t n = ::recv(stream_->next_layer().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+        return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+    }
+
+    net::awaitable<std::tuple<boost::system::error_code, std::size_t>> write(std::string_view bytes) {
+        if (stream_ && peer_closed()) {
+            stream_.reset();
+        }
+        if (!stream_) {
+            tcp::resolver resolver(executor_);
+            auto [rec, endpoints] = co_await resolver.async_resolve(host_, port_, net::as_tuple(net::use_awaitable));
+            if (rec) {
+                co_return std::tuple{rec, std::size_t{0}};
+            }
+            auto stream = std::make_unique<ssl::stream<tcp::socket>>(executor_, *ctx_);
+            SSL_set_tlsext_host_name(stream->native_handle(), server_name_.c_str());
+            SSL_set1_host(stream->native_handle(), server_name_.c_str()); // the name check, by OpenSSL
+            auto [cec, ignored] =
+                co_await net::async_connect(stream->next_layer(), endpoints, net::as_tuple(net::use_awaitable));
+            (void)ignored;
+            if (cec) {
+                co_return std::tuple{cec, std::size_t{0}};
+            }
+            auto [hec] = co_await stream->async_handshake(ssl::stream_base::client, net::as_tuple(net::use_awaitable));
+            if (hec) {
+                const long verify = SSL_get_verify_result(stream->native_handle());
+                const std::string why =
+                    verify != X509_V_OK ? std::string(X509_verify_cert_error_string(verify)) +
+                                              (verify == X509_V_ERR_HOSTNAME_MISMATCH ? " (expected " + server_name_ + ")"
+                                                                                      : std::string())
+                                        : hec.message();
+                const std::string message = "sink " + sink_ + ": TLS to " + describe() + " refused: " + why;
+                if (why != last_refusal_) { // a new reason is told at once, a repeated one once per 10 s
+                    last_refusal_ = why;
+                    log(log_level::error, message);
+                } else {
+                    refusals_(log_to_stderr, log_level::error, message);
+                }
+                co_return std::tuple{hec, std::size_t{0}};
+            }
+            stream_ = std::move(stream);
+            last_refusal_.clear();
+        }
+        auto [ec, n] =
+            co_await net::async_write(*stream_, net::buffer(bytes.data(), bytes.size()), net::as_tuple(net::use_awaitable));
+        if (ec) {
+            stream_.reset();
+            co_return std::tuple{ec, std::size_t{0}}; // sent again whole on the next connection
+        }
+        co_return std::tuple{ec, n};
+    }
+
+    net::any_io_executor executor_;
+    std::shared_ptr<ssl::context> ctx_;
+    std::string sink_;
+    std::string host_;
+    std::string port_;
+    std::string server_name_;
+    std::unique_ptr<ssl::stream<tcp::socket>> stream_;
+    coropipe::asio::log_limiter refusals_;
+    std::string last_refusal_;
+};
+
+} // namespace
+
+std::unique_ptr<coropipe::asio::sink_target> make_tls_target(const net::any_io_executor& executor,
+                                                             const sink_config& c) {
+    try {
+        check_readable(c.tls_ca, "tls.ca");
+        check_readable(c.tls_cert, "tls.cert");
+        check_readable(c.tls_key, "tls.key");
+    } catch (const std::runtime_error& e) {
+        throw std::runtime_error("sink " + c.name + ": " + e.what());
+    }
+    auto ctx = std::make_shared<ssl::context>(ssl::context::tls_client);
+    SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION);
+    boost::system::error_code ec;
+    auto refuse = [&](const std::string& what) {
+        throw std::runtime_error("sink " + c.name + ": cannot use " + what + ": " + ec.message());
+    };
+    if (c.tls_ca.empty()) {
+        if (ctx->set_default_verify_paths(ec); ec) {
+            refuse("the system's CAs");
+        }
+    } else {
+        std::error_code fs_ec;
+        if (std::filesystem::is_directory(c.tls_ca, fs_ec)) {
+            if (ctx->add_verify_path(c.tls_ca.string(), ec); ec) {
+                refuse("tls.ca " + c.tls_ca.string());
+            }
+        } else if (ctx->load_verify_file(c.tls_ca.string(), ec); ec) {
+            refuse("tls.ca " + c.tls_ca.string());
+        }
+    }
+    if (!c.tls_cert.empty()) {
+        if (ctx->use_certificate_chain_file(c.tls_cert.string(), ec); ec) {
+            refuse("tls.cert " + c.tls_cert.string());
+        }
+        if (ctx->use_private_key_file(c.tls_key.string(), ssl::context::pem, ec); ec) {
+            refuse("tls.key " + c.tls_key.string());
+        }
+    }
+    ctx->set_verify_mode(ssl::verify_peer);
+    return std::make_unique<tls_target>(executor, c, std::move(ctx));
+}
+
+} // namespace coropiped
