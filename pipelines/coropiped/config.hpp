@@ -38,7 +38,7 @@ struct endpoint {
 
 /// `[source.NAME]`: where lines come from.
 struct source_config {
-    enum class kind { tcp, udp, unix_stream, stdin_, file }; // "tcp" "udp" "unix" "stdin" "file"
+    enum class kind { tcp, udp, unix_stream, stdin_, file, redis_stream }; // "tcp" "udp" "unix" "stdin" "file" "redis-stream"
     enum class framing { newline, octet, automatic };        // "newline" "octet" "auto"
     enum class position { end, beginning };                  // "end" "beginning"
 
@@ -57,6 +57,15 @@ struct source_config {
     std::optional<unsigned> socket_mode; ///< `mode = "0660"`
     std::string socket_owner;            ///< `owner = "syslog"` (a user name or number)
     std::string socket_group;            ///< `group = "adm"`
+    // redis-stream: a consumer of a Redis stream's consumer group
+    std::string broker_address;   ///< `address`: "host:port" or "unix:PATH"
+    std::string stream;           ///< the stream's key
+    std::string consumer_group;   ///< `group`: created (with the stream) if missing
+    std::string consumer;         ///< this daemon's name in the group; empty: the host name
+    std::size_t batch = 1000;     ///< entries per XREADGROUP (COUNT)
+    std::size_t block_ms = 1000;  ///< how long one XREADGROUP waits for new entries
+    std::size_t claim_idle_ms = 30'000; ///< other consumers' entries pending this long are claimed
+    std::size_t max_in_flight = 20'000; ///< entries read and not yet acknowledged; reading pauses there
     // tcp: `[source.NAME.tls]`; no `cert`: plaintext
     enum class verify { automatic, required, optional, none }; // "required" "optional" "none"; automatic: required with a ca
     enum class tls_version { v1_2, v1_3 };                     // "1.2" "1.3"
@@ -84,7 +93,7 @@ struct pipeline_config {
 
 /// `[sink.NAME]`: where a pipeline's output goes.
 struct sink_config {
-    enum class kind { file, stdout_, tcp }; // "file" "stdout" "tcp"
+    enum class kind { file, stdout_, tcp, redis_stream }; // "file" "stdout" "tcp" "redis-stream"
 
     std::string name;
     kind type = kind::file;
@@ -96,6 +105,11 @@ struct sink_config {
     unsigned file_mode = 0640;                ///< file: permissions of a file the sink creates (`mode = "0640"`)
     std::filesystem::path spool;              ///< empty: none; else what cannot be written waits there, on disk
     std::size_t spool_max_bytes = 0;          ///< the spool's size limit
+    // redis-stream: XADD to a Redis stream
+    std::string broker_address;               ///< `address`: "host:port" or "unix:PATH"
+    std::string stream;                       ///< the stream's key
+    std::size_t batch_lines = 64;             ///< lines per entry (1: a field `line`, else `lines`)
+    std::size_t maxlen = 0;                   ///< MAXLEN ~ trimming; 0: none
     // tcp: `[sink.NAME.tls]`; TLS when any of these is given
     std::filesystem::path tls_ca;   ///< the CAs the peer's certificate must chain to; empty: the system's
     std::filesystem::path tls_cert; ///< a client certificate, if the peer asks for one

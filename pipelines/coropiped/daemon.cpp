@@ -26,7 +26,7 @@ bool uses(const std::vector<std::string>& names, const std::string& name) {
 // ---- configuration: prepare (may fail, changes nothing), then commit ------------
 
 sink_handle daemon::open_sink_entry(const sink_config& c) {
-    std::shared_ptr<queued_sink> real = open_sink(io_, c, metrics_.get("sink", c.name));
+    std::shared_ptr<queued_sink> real = open_sink(io_, c, metrics_);
     const std::string key = c.name + "@" + std::to_string(reinterpret_cast<std::uintptr_t>(real.get()));
     {
         std::lock_guard lock(mutex_);
@@ -90,7 +90,8 @@ daemon::prepared daemon::prepare(const daemon_config& next) {
             continue; // taken over at commit
         }
         auto table = std::make_shared<route_table>();
-        source_env env{&io_, table, &metrics_.get("source", c.name), &runs_, &positions_};
+        source_env env{&io_, table, &metrics_.get("source", c.name), &runs_, &positions_,
+                       c.type == source_config::kind::redis_stream ? &metrics_.broker(c.name) : nullptr};
         p.sources.emplace(c.name, source_entry{c, open_source(c, std::move(env)), table}); // binds: may throw
     }
     return p;

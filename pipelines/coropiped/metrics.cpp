@@ -1,6 +1,8 @@
 #include "metrics.hpp"
 #include "tls.hpp" // tls_metrics_text
 
+#include <tuple>
+
 namespace coropiped {
 
 counters& metrics_registry::get(const std::string& kind, const std::string& name) {
@@ -14,6 +16,28 @@ counters& metrics_registry::get(const std::string& kind, const std::string& name
     entries_.back().kind = kind;
     entries_.back().name = name;
     return entries_.back().c;
+}
+
+broker_counters& metrics_registry::broker(const std::string& name) {
+    std::lock_guard lock(mutex_);
+    for (auto& [n, c] : brokers_) {
+        if (n == name) {
+            return c;
+        }
+    }
+    brokers_.emplace_back(std::piecewise_construct, std::forward_as_tuple(name), std::forward_as_tuple());
+    return brokers_.back().second;
+}
+
+std::shared_ptr<coropipe::asio::redis_stream_target_stats> metrics_registry::redis_sink(const std::string& name) {
+    std::lock_guard lock(mutex_);
+    for (auto& [n, stats] : redis_sinks_) {
+        if (n == name) {
+            return stats;
+        }
+    }
+    redis_sinks_.emplace_back(name, std::make_shared<coropipe::asio::redis_stream_target_stats>());
+    return redis_sinks_.back().second;
 }
 
 namespace {
@@ -75,6 +99,59 @@ std::string metrics_registry::prometheus() const {
             out += std::string(m.name) + "{kind=\"" + escape_label(e.kind) + "\",name=\"" + escape_label(e.name) +
                    "\"} " + std::to_string(m.read(e.c)) + "\n";
         }
+    }
+    struct broker_metric {
+        const char* name;
+        const char* type;
+        const char* help;
+        std::int64_t (*read)(const broker_counters&);
+    };
+    static const broker_metric broker_all[] = {
+        {"coropiped_entries_read_total", "counter", "Broker sources: entries delivered to this consumer.",
+         [](const broker_counters& c) { return static_cast<std::int64_t>(c.entries_read.load()); }},
+        {"coropiped_entries_acked_total", "counter",
+         "Broker sources: entries acknowledged once every sink had settled their lines.",
+         [](const broker_counters& c) { return static_cast<std::int64_t>(c.entries_acked.load()); }},
+        {"coropiped_entries_pending", "gauge", "Broker sources: entries read and not yet acknowledged.",
+         [](const broker_counters& c) { return c.entries_pending.load(); }},
+        {"coropiped_entries_claimed_total", "counter",
+         "Broker sources: entries claimed from consumers that left them pending (XAUTOCLAIM).",
+         [](const broker_counters& c) { return static_cast<std::int64_t>(c.entries_claimed.load()); }},
+        {"coropiped_entries_redelivered_total", "counter",
+         "Broker sources: entries delivered again (own pending entries after a restart, claimed ones).",
+         [](const broker_counters& c) { return static_cast<std::int64_t>(c.entries_redelivered.load()); }},
+        {"coropiped_entries_bad_total", "counter", "Broker sources: entries skipped (no line or lines field).",
+         [](const broker_counters& c) { return static_cast<std::int64_t>(c.entries_bad.load()); }},
+    };
+    for (const broker_metric& m : broker_all) {
+        out += std::string("# HELP ") + m.name + " " + m.help + "\n";
+        out += std::string("# TYPE ") + m.name + " " + m.type + "\n";
+        for (const auto& [name, c] : brokers_) {
+            out += std::string(m.name) + "{kind=\"source\",name=\"" + escape_label(name) + "\"} " +
+                   std::to_string(m.read(c)) + "\n";
+        }
+    }
+    out += "# HELP coropiped_entries_written_total Redis stream sinks: entries added (XADD confirmed).\n"
+           "# TYPE coropiped_entries_written_total counter\n";
+    for (const auto& [name, stats] : redis_sinks_) {
+        out += "coropiped_entries_written_total{kind=\"sink\",name=\"" + escape_label(name) + "\"} " +
+               std::to_string(stats->entries_written.load()) + "\n";
+    }
+    out += "# HELP coropiped_entries_refused_total Redis stream sinks: XADDs the server refused (retried).\n"
+           "# TYPE coropiped_entries_refused_total counter\n";
+    for (const auto& [name, stats] : redis_sinks_) {
+        out += "coropiped_entries_refused_total{kind=\"sink\",name=\"" + escape_label(name) + "\"} " +
+               std::to_string(stats->entries_refused.load()) + "\n";
+    }
+    out += "# HELP coropiped_broker_connected Broker sources and sinks: 1 while the broker answers.\n"
+           "# TYPE coropiped_broker_connected gauge\n";
+    for (const auto& [name, c] : brokers_) {
+        out += "coropiped_broker_connected{kind=\"source\",name=\"" + escape_label(name) + "\"} " +
+               std::to_string(c.connected.load()) + "\n";
+    }
+    for (const auto& [name, stats] : redis_sinks_) {
+        out += "coropiped_broker_connected{kind=\"sink\",name=\"" + escape_label(name) + "\"} " +
+               std::string(stats->connected.load() ? "1" : "0") + "\n";
     }
     out += "# HELP coropiped_reloads_total Configuration reloads that took effect.\n"
            "# TYPE coropiped_reloads_total counter\n"

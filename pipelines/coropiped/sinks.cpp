@@ -3,6 +3,8 @@
 #include "log.hpp"
 #include "tls.hpp" // make_tls_target
 
+#include <coropipe/asio/redis_stream_target.hpp>
+
 #include <boost/asio/strand.hpp>
 
 #include <stdexcept>
@@ -18,7 +20,7 @@ std::string address_text(const endpoint& e) {
     return host + ":" + std::to_string(e.port);
 }
 
-std::shared_ptr<queued_sink> open_sink(net::io_context& io, const sink_config& c, counters& metrics) {
+std::shared_ptr<queued_sink> open_sink(net::io_context& io, const sink_config& c, metrics_registry& metrics) {
     net::any_io_executor strand = net::make_strand(io);
     std::unique_ptr<sink_target> target;
     switch (c.type) {
@@ -37,6 +39,20 @@ std::shared_ptr<queued_sink> open_sink(net::io_context& io, const sink_config& c
         target = c.tls() ? make_tls_target(strand, c)
                          : make_tcp_target(strand, c.address.host, std::to_string(c.address.port));
         break;
+    case sink_config::kind::redis_stream:
+        try {
+            redis_stream_target_options r;
+            r.redis.address = c.broker_address;
+            r.stream = c.stream;
+            r.batch_lines = c.batch_lines;
+            r.maxlen = c.maxlen;
+            r.stats = metrics.redis_sink(c.name);
+            r.redis.queue_timeout = std::chrono::seconds(5); // then a failed write: logged, retried, /health says so
+            target = make_redis_stream_target(strand, std::move(r));
+        } catch (const std::exception& e) {
+            throw std::runtime_error("sink " + c.name + ": " + e.what());
+        }
+        break;
     }
     queued_sink_options o;
     o.name = c.name;
@@ -53,7 +69,7 @@ std::shared_ptr<queued_sink> open_sink(net::io_context& io, const sink_config& c
         o.spool_max_bytes = c.spool_max_bytes;
     }
     try {
-        return queued_sink::create(strand, std::move(target), std::move(o), metrics);
+        return queued_sink::create(strand, std::move(target), std::move(o), metrics.get("sink", c.name));
     } catch (const std::system_error& e) {
         throw std::runtime_error("sink " + c.name + ": " + e.what());
     }

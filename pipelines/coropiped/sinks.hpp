@@ -13,9 +13,10 @@
 namespace coropiped {
 
 /// Opens the sink (a file now: an error throws, naming the sink and the
-/// file) and starts its writer on a strand of `io`.
+/// file) and starts its writer on a strand of `io`; it counts into its
+/// entries of `metrics`.
 std::shared_ptr<coropipe::asio::queued_sink> open_sink(boost::asio::io_context& io, const sink_config& c,
-                                                       counters& metrics);
+                                                       metrics_registry& metrics);
 
 /// `host:port`, `[v6]:port` for messages.
 std::string address_text(const endpoint& e);

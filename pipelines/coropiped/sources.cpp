@@ -2,6 +2,7 @@
 
 #include "source_support.hpp"
 
+#include "broker.hpp"
 #include "log.hpp"
 #include "sinks.hpp" // address_text
 
@@ -252,7 +253,9 @@ std::unique_ptr<running_source> open_file(const source_config& c, source_env env
 } // namespace
 
 bool same_place(const source_config& current, const source_config& next) {
-    return current.type == next.type && current.listen == next.listen && current.path == next.path;
+    return current.type == next.type && current.listen == next.listen && current.path == next.path &&
+           current.broker_address == next.broker_address && current.stream == next.stream &&
+           current.consumer_group == next.consumer_group && current.consumer == next.consumer;
 }
 
 std::unique_ptr<running_source> open_source(const source_config& c, source_env env) {
@@ -265,6 +268,8 @@ std::unique_ptr<running_source> open_source(const source_config& c, source_env e
         return open_udp(c, std::move(env));
     case source_config::kind::stdin_:
         return open_stdin(c, std::move(env));
+    case source_config::kind::redis_stream:
+        return open_redis_stream(c, std::move(env));
     case source_config::kind::file:
         break;
     }

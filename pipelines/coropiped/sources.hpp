@@ -48,6 +48,7 @@ struct source_env {
     counters* metrics = nullptr;
     run_tracker* runs = nullptr;
     offsets* positions = nullptr; ///< file sources
+    broker_counters* broker = nullptr; ///< redis-stream sources
 };
 
 /// A source, bound (or opened) and ready to start.

@@ -439,16 +439,16 @@ TEST_CASE("a value of the wrong type is an error naming the type expected and fo
           "c.toml:1:1: source: expected a table of [source.NAME] tables, got an array\n"
           "c.toml:3:9: pipeline.p.from: no source 'in'; define it as [source.in]");
     CHECK(error_of(minimal + "[sink.x]\n[sink.y]\n") == "c.toml:9:1: sink.x.type: missing: one of \"file\", "
-                                                        "\"stdout\", \"tcp\"\n"
+                                                        "\"stdout\", \"tcp\", \"redis-stream\"\n"
                                                         "c.toml:10:1: sink.y.type: missing: one of \"file\", "
-                                                        "\"stdout\", \"tcp\"");
+                                                        "\"stdout\", \"tcp\", \"redis-stream\"");
     CHECK(error_of("sink.z = \"stdout\"\n" + minimal) ==
           "c.toml:1:10: sink.z: expected a table (type = \"file\", ...), got a string");
 }
 
 TEST_CASE("a missing required key is reported at its table", "[daemon][config]") {
     CHECK(error_of(with_source("")) ==
-          "c.toml:1:1: source.in.type: missing: one of \"tcp\", \"udp\", \"unix\", \"stdin\", \"file\"");
+          "c.toml:1:1: source.in.type: missing: one of \"tcp\", \"udp\", \"unix\", \"stdin\", \"file\", \"redis-stream\"");
     CHECK(error_of(with_source("type = \"tcp\"")) ==
           "c.toml:1:1: source.in.listen: missing: the address to listen on, e.g. listen = \"127.0.0.1:5140\"");
     CHECK(error_of(with_source("type = \"file\"")) ==
@@ -471,7 +471,7 @@ type = "file"
 TEST_CASE("an unknown choice is an error listing the choices", "[daemon][config]") {
     CHECK(error_of(with_source("type = \"tpc\"")) ==
           "c.toml:2:8: source.in.type: unknown value 'tpc' (did you mean 'tcp'?); expected one of \"tcp\", \"udp\", "
-          "\"unix\", \"stdin\", \"file\"");
+          "\"unix\", \"stdin\", \"file\", \"redis-stream\"");
     CHECK(error_of(with_source("type = \"tcp\"\nlisten = \"127.0.0.1:1\"\nframing = \"octets\"")) ==
           "c.toml:4:11: source.in.framing: unknown value 'octets' (did you mean 'octet'?); expected one of "
           "\"newline\", \"octet\", \"auto\"");
@@ -479,7 +479,7 @@ TEST_CASE("an unknown choice is an error listing the choices", "[daemon][config]
           "c.toml:4:9: source.in.start: unknown value 'begin'; expected one of \"end\", \"beginning\"");
     CHECK(error_of(with_sink("").replace(minimal.find("\"stdout\""), 8, "\"Stdout\"")) ==
           "c.toml:8:8: sink.out.type: unknown value 'Stdout' (did you mean 'stdout'?); expected one of \"file\", "
-          "\"stdout\", \"tcp\"");
+          "\"stdout\", \"tcp\", \"redis-stream\"");
 }
 
 TEST_CASE("bad sizes, durations, addresses and numbers name the key", "[daemon][config]") {
@@ -643,7 +643,7 @@ TEST_CASE("control bytes in names and values are escaped, so each message is one
     CHECK(error_of(with_source("type = \"t\\ncp\\u0001\"")) ==
           "c.toml:2:8: source.in.type: unknown value 't\\ncp\\x01' (did you mean 'tcp'?); expected one of \"tcp\", "
           "\"udp\", \"unix\", "
-          "\"stdin\", \"file\"");
+          "\"stdin\", \"file\", \"redis-stream\"");
     CHECK(error_of("\"a\\tb\" = 1\n" + minimal) ==
           "c.toml:1:1: \"a\\tb\": unknown table; expected [daemon], [source.NAME], [pipeline.NAME] or [sink.NAME]");
 }
@@ -666,6 +666,29 @@ TEST_CASE("the bundled sample config is valid", "[daemon][config]") {
     const daemon_config c = coropiped::load_config(COROPIPE_SOURCE_DIR "/examples/data/coropiped.toml");
     CHECK_FALSE(c.pipelines.empty());
     CHECK(c.warnings.empty());
+}
+
+TEST_CASE("the bundled Redis Streams sample config is valid, with its keys' defaults", "[daemon][config][redis]") {
+    const daemon_config c = coropiped::load_config(COROPIPE_SOURCE_DIR "/examples/data/coropiped-redis.toml");
+    CHECK(c.warnings.empty());
+    const auto in = std::find_if(c.sources.begin(), c.sources.end(), [](const auto& s) { return s.name == "bus_in"; });
+    REQUIRE(in != c.sources.end());
+    CHECK(in->type == coropiped::source_config::kind::redis_stream);
+    CHECK(in->broker_address == "127.0.0.1:6379");
+    CHECK(in->stream == "logs");
+    CHECK(in->consumer_group == "shippers");
+    CHECK(in->consumer == "worker-1");
+    CHECK(in->batch == 1000);
+    CHECK(in->block_ms == 1000);
+    CHECK(in->claim_idle_ms == 30000);
+    CHECK(in->max_in_flight == 20000);
+    const auto out = std::find_if(c.sinks.begin(), c.sinks.end(), [](const auto& s) { return s.name == "bus"; });
+    REQUIRE(out != c.sinks.end());
+    CHECK(out->type == coropiped::sink_config::kind::redis_stream);
+    CHECK(out->batch_lines == 64);
+    CHECK(out->maxlen == 0);
+    CHECK_THROWS_WITH(parse_config("[source.r]\ntype = \"redis-stream\"\naddress = \"127.0.0.1:6379\"\n", "c.toml"),
+                      Catch::Contains("source.r.stream") && Catch::Contains("source.r.group"));
 }
 
 // ---- the keys of issue 11 --------------------------------------------------
@@ -878,13 +901,13 @@ TEST_CASE("an unknown or missing type still has every other key of its table che
     // Against the keys of every type: their values, and unknown keys.
     CHECK(error_of(with_source("type = \"tpc\"\nlisten = \"x\"\nmax_line = -1\nlisen = 1\nstart = \"end\"")) ==
           "c.toml:2:8: source.in.type: unknown value 'tpc' (did you mean 'tcp'?); expected one of \"tcp\", \"udp\", "
-          "\"unix\", \"stdin\", \"file\"\n"
+          "\"unix\", \"stdin\", \"file\", \"redis-stream\"\n"
           "c.toml:3:10: source.in.listen: 'x' is not an address: no ':PORT'; expected HOST:PORT or [IPv6]:PORT, e.g. "
           "\"127.0.0.1:5140\"\n"
           "c.toml:4:12: source.in.max_line: -1 is not a size: it is negative\n"
           "c.toml:5:1: source.in.lisen: unknown key (did you mean 'listen'?)");
     CHECK(error_of(minimal + "[sink.s]\npath = \"\"\nbackoff_min = \"1\"\nspol = 1\n") ==
-          "c.toml:9:1: sink.s.type: missing: one of \"file\", \"stdout\", \"tcp\"\n"
+          "c.toml:9:1: sink.s.type: missing: one of \"file\", \"stdout\", \"tcp\", \"redis-stream\"\n"
           "c.toml:10:8: sink.s.path: must not be empty\n"
           "c.toml:11:15: sink.s.backoff_min: '1' is not a duration: no unit; expected a whole number and a unit (ms, "
           "s, m, h), e.g. \"5s\" or \"250ms\"\n"

@@ -269,6 +269,7 @@ std::vector<config_diagnostic> check_environment(const daemon_config& config) {
             check.followed_file(key_path(table, "path"), s.path);
             break;
         case source_kind::stdin_:
+        case source_kind::redis_stream: // (the server may be down now: the source waits for it)
             break;
         }
     }

@@ -26,7 +26,8 @@ constexpr choice source_types[] = {{"tcp", static_cast<int>(source_kind::tcp)},
                                    {"udp", static_cast<int>(source_kind::udp)},
                                    {"unix", static_cast<int>(source_kind::unix_stream)},
                                    {"stdin", static_cast<int>(source_kind::stdin_)},
-                                   {"file", static_cast<int>(source_kind::file)}};
+                                   {"file", static_cast<int>(source_kind::file)},
+                                   {"redis-stream", static_cast<int>(source_kind::redis_stream)}};
 constexpr choice framings[] = {{"newline", static_cast<int>(source_config::framing::newline)},
                                {"octet", static_cast<int>(source_config::framing::octet)},
                                {"auto", static_cast<int>(source_config::framing::automatic)}};
@@ -39,7 +40,8 @@ constexpr choice tls_versions[] = {{"1.2", static_cast<int>(source_config::tls_v
                                    {"1.3", static_cast<int>(source_config::tls_version::v1_3)}};
 constexpr choice sink_types[] = {{"file", static_cast<int>(sink_kind::file)},
                                  {"stdout", static_cast<int>(sink_kind::stdout_)},
-                                 {"tcp", static_cast<int>(sink_kind::tcp)}};
+                                 {"tcp", static_cast<int>(sink_kind::tcp)},
+                                 {"redis-stream", static_cast<int>(sink_kind::redis_stream)}};
 
 constexpr table_spec table_specs[] = {
     {table_kind::daemon, "daemon", "", {}},
@@ -132,7 +134,8 @@ constexpr key daemon_keys[] = {
 };
 
 constexpr type_mask tcp = of(source_kind::tcp), udp = of(source_kind::udp), unix_stream = of(source_kind::unix_stream),
-                    stdin_ = of(source_kind::stdin_), file = of(source_kind::file);
+                    stdin_ = of(source_kind::stdin_), file = of(source_kind::file),
+                    redis = of(source_kind::redis_stream);
 
 constexpr key source_keys[] = {
     {.table = table_kind::source,
@@ -246,6 +249,63 @@ constexpr key source_keys[] = {
      .target = member<&source_config::socket_group>,
      .doc = "the socket file's group, a group name or number",
      .none = "the daemon's group"},
+    {.table = table_kind::source,
+     .name = "address",
+     .types = redis,
+     .value = of_kind(value_kind::string),
+     .target = member<&source_config::broker_address>,
+     .required = true,
+     .hint = "the Redis server, e.g. address = \"127.0.0.1:6379\" or address = \"unix:/run/redis/redis.sock\"",
+     .doc = "the Redis server: `host:port` or `unix:PATH`"},
+    {.table = table_kind::source,
+     .name = "stream",
+     .types = redis,
+     .value = of_kind(value_kind::string),
+     .target = member<&source_config::stream>,
+     .required = true,
+     .hint = "the stream's key, e.g. stream = \"logs\"",
+     .doc = "the stream read (its entries' field `line` holds one line, `lines` several, newline-separated)"},
+    {.table = table_kind::source,
+     .name = "group",
+     .types = redis,
+     .value = of_kind(value_kind::string),
+     .target = member<&source_config::consumer_group>,
+     .required = true,
+     .hint = "the consumer group, e.g. group = \"coropiped\"",
+     .doc = "the consumer group the daemons share (created with the stream if missing, from the stream's start)"},
+    {.table = table_kind::source,
+     .name = "consumer",
+     .types = redis,
+     .value = of_kind(value_kind::string),
+     .target = member<&source_config::consumer>,
+     .doc = "this daemon's name in the group; keep it stable: a restart first reads again its own pending entries",
+     .none = "the host name"},
+    {.table = table_kind::source,
+     .name = "batch",
+     .types = redis,
+     .value = integer(1, 1'000'000),
+     .target = member<&source_config::batch>,
+     .doc = "entries asked for by one XREADGROUP (COUNT)"},
+    {.table = table_kind::source,
+     .name = "block_ms",
+     .types = redis,
+     .value = integer(1, 600'000),
+     .target = member<&source_config::block_ms>,
+     .doc = "milliseconds one XREADGROUP waits for new entries when there are none"},
+    {.table = table_kind::source,
+     .name = "claim_idle_ms",
+     .types = redis,
+     .value = integer(1, 86'400'000),
+     .target = member<&source_config::claim_idle_ms>,
+     .doc = "entries pending this many milliseconds in the group (a consumer that died) are claimed with "
+            "XAUTOCLAIM and delivered again"},
+    {.table = table_kind::source,
+     .name = "max_in_flight",
+     .types = redis,
+     .value = integer(1, 100'000'000),
+     .target = member<&source_config::max_in_flight>,
+     .doc = "entries read and not yet acknowledged (waiting for the sinks to write their lines); reading pauses "
+            "there"},
     // [source.NAME.tls]: TLS (RFC 5425) on a tcp source
     {.table = table_kind::source,
      .name = "tls.cert",
@@ -349,7 +409,8 @@ constexpr key pipeline_keys[] = {
      .note = "at least the `max_line` of each source in `from`"},
 };
 
-constexpr type_mask to_file = of(sink_kind::file), to_stdout = of(sink_kind::stdout_), to_tcp = of(sink_kind::tcp);
+constexpr type_mask to_file = of(sink_kind::file), to_stdout = of(sink_kind::stdout_), to_tcp = of(sink_kind::tcp),
+                    to_redis = of(sink_kind::redis_stream);
 
 constexpr key sink_keys[] = {
     {.table = table_kind::sink,
@@ -376,6 +437,36 @@ constexpr key sink_keys[] = {
      .hint = "the peer to forward to, e.g. address = \"logs.example.com:5140\"",
      .doc = "the peer lines are forwarded to"},
     {.table = table_kind::sink,
+     .name = "address",
+     .types = to_redis,
+     .value = of_kind(value_kind::string),
+     .target = member<&sink_config::broker_address>,
+     .required = true,
+     .hint = "the Redis server, e.g. address = \"127.0.0.1:6379\" or address = \"unix:/run/redis/redis.sock\"",
+     .doc = "the Redis server: `host:port` or `unix:PATH`"},
+    {.table = table_kind::sink,
+     .name = "stream",
+     .types = to_redis,
+     .value = of_kind(value_kind::string),
+     .target = member<&sink_config::stream>,
+     .required = true,
+     .hint = "the stream's key, e.g. stream = \"logs\"",
+     .doc = "the stream the lines are added to (XADD, pipelined)"},
+    {.table = table_kind::sink,
+     .name = "batch_lines",
+     .types = to_redis,
+     .value = integer(1, 1'000'000),
+     .target = member<&sink_config::batch_lines>,
+     .doc = "lines per stream entry: 1 writes each line as a field `line`, more write up to that many as a field "
+            "`lines`, newline-separated"},
+    {.table = table_kind::sink,
+     .name = "maxlen",
+     .types = to_redis,
+     .value = integer(0, std::numeric_limits<std::uint64_t>::max()),
+     .target = member<&sink_config::maxlen>,
+     .doc = "trim the stream to about this many entries (XADD MAXLEN ~). **It drops the oldest entries whether "
+            "consumers have read them or not**: unread lines are lost; 0: no trimming"},
+    {.table = table_kind::sink,
      .name = "mode",
      .types = to_file,
      .value = of_kind(value_kind::mode),
@@ -400,7 +491,7 @@ constexpr key sink_keys[] = {
      .doc = "...up to this"},
     {.table = table_kind::sink,
      .name = "spool",
-     .types = to_file | to_tcp,
+     .types = to_file | to_tcp | to_redis,
      .value = of_kind(value_kind::path),
      .target = member<&sink_config::spool>,
      .after = claim_written_file,
@@ -409,7 +500,7 @@ constexpr key sink_keys[] = {
      .none = "memory only"},
     {.table = table_kind::sink,
      .name = "spool_max_bytes",
-     .types = to_file | to_tcp,
+     .types = to_file | to_tcp | to_redis,
      .value = size(1),
      .target = member<&sink_config::spool_max_bytes>,
      .from = "spool_max_bytes",
