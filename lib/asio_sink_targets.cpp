@@ -58,6 +58,7 @@ public:
         if (fd_ < 0) {
             throw std::system_error(errno, std::system_category(), "cannot open '" + path_.string() + "'");
         }
+        end_torn_line();
     }
     ~file_target() override {
         if (fd_ >= 0) {
@@ -97,6 +98,30 @@ public:
     }
 
 private:
+    // A file that ends inside a line (a writer killed mid-write, e.g. this
+    // daemon by kill -9) is first ended with a newline, so that the lines
+    // appended now (the torn one among them, delivered again) stay whole.
+    void end_torn_line() {
+        struct stat st {};
+        if (::fstat(fd_, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0) {
+            return;
+        }
+        const int reader = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+        if (reader < 0) {
+            return; // write-only to us: appended as it is
+        }
+        char last = '\n';
+        const ssize_t got = ::pread(reader, &last, 1, st.st_size - 1);
+        ::close(reader);
+        if (got == 1 && last != '\n') {
+            boost::system::error_code ec;
+            if (write_fd(fd_, "\n", ec) != 1) {
+                throw std::system_error(ec.value(), std::system_category(),
+                                        "cannot end the partial last line of '" + path_.string() + "'");
+            }
+        }
+    }
+
     int open() const {
         int fd = -1;
         do {

@@ -403,6 +403,26 @@ TEST_CASE("reopen writes to the path again after a rotation", "[asio][queued_sin
     std::filesystem::remove(rotated);
 }
 
+TEST_CASE("A file that ends inside a line (a writer killed mid-write) is ended with a newline before new lines",
+          "[asio][queued_sink][errors]") {
+    net::io_context io;
+    temp_file out;
+    {
+        std::ofstream f(out.path, std::ios::binary);
+        f << "whole\ntor";
+    }
+    counters metrics;
+    auto sink = file_sink_at(io, out.path, quick_retries(), metrics);
+    REQUIRE(sink->try_write("torn again\nnext\n", 2));
+    run_until(io, [&] { return sink->pending_lines() == 0; });
+    CHECK(read_file(out.path) == "whole\ntor\ntorn again\nnext\n");
+    // A file that ends with a newline, or is empty, is appended to as it is.
+    auto again = file_sink_at(io, out.path, quick_retries(), metrics);
+    REQUIRE(again->try_write("last\n", 1));
+    run_until(io, [&] { return again->pending_lines() == 0; });
+    CHECK(read_file(out.path) == "whole\ntor\ntorn again\nnext\nlast\n");
+}
+
 TEST_CASE("A file target that cannot be opened throws, naming the file", "[asio][queued_sink][errors]") {
     net::io_context io;
     CHECK_THROWS_WITH(coropipe::asio::make_file_target(io.get_executor(), "/nonexistent-dir/coropipe/out.log"),

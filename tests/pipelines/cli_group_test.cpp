@@ -96,7 +96,7 @@ TEST_CASE("p99 by host is within 1% of the exact percentile of each host's value
     CHECK(checked == by_host.size());
 }
 
-TEST_CASE("--json writes one JSON object per group that jq reads back", "[program][group]") {
+TEST_CASE("with --json, one JSON object per group is written and jq reads it back", "[program][group]") {
     const process_result r = coropipe_stdin({"--json", "count by host, $1"}, "a host=x\nb host=y\na host=x\nc\n");
     REQUIRE(r.status == 0);
     CHECK(r.out == "{\"host\":\"x\",\"$1\":\"a\",\"count\":2}\n{\"host\":\"\",\"$1\":\"c\",\"count\":1}\n"

@@ -56,7 +56,9 @@ public:
 /// on `executor` (the sink's). A write error (ENOSPC, EDQUOT, EFBIG, EIO) is
 /// reported with what was written; the next write goes on from there, so a
 /// line cut by a full disk is completed, not repeated. Opened at
-/// construction (an error throws `std::system_error` naming the file).
+/// construction (an error throws `std::system_error` naming the file); a
+/// file that ends inside a line (its writer was killed mid-write) is first
+/// ended with a newline, so that the lines appended stay whole.
 std::unique_ptr<sink_target> make_file_target(const net::any_io_executor& executor, std::filesystem::path path,
                                               unsigned mode = 0640);
 
