@@ -141,7 +141,7 @@ TEST_CASE("JSON numbers keep their text and their exact value", "[field_ref][jso
     CHECK(text_of(".e", line) == "2E+3");
 }
 
-TEST_CASE("JSON strings are unescaped; plain ones are views into the line", "[field_ref][json]") {
+TEST_CASE("JSON strings are unescaped, and plain ones are views into the line", "[field_ref][json]") {
     const std::string line = R"({"msg":"say \"hi\"\n\u00e9\ud83d\ude00","plain":"abc","path":"a\/b"})";
     CHECK(text_of(".msg", line) == "say \"hi\"\n\xc3\xa9\xf0\x9f\x98\x80");
     CHECK(text_of(".path", line) == "a/b");

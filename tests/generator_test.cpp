@@ -399,7 +399,7 @@ TEST_CASE("a generator with std::allocator_arg takes its frame from the allocato
     }
 }
 
-TEST_CASE("begin called twice does not advance; after next it goes on", "[core][generator]") {
+TEST_CASE("begin called twice does not advance, and after next it goes on", "[core][generator]") {
     auto g = count_to(4);
     auto first = g.begin();
     CHECK(*first == 1);

@@ -122,7 +122,7 @@ TEST_CASE("has tests that a field is there, even empty or null", "[where][has]")
     CHECK(matches("not has nope", logfmt));
 }
 
-TEST_CASE("not binds tighter than and, and than or; parentheses group", "[where][logic]") {
+TEST_CASE("not binds tighter than and, and than or, and parentheses group", "[where][logic]") {
     CHECK(matches("a == 1 or b == 1 and c == 1", "a=1 b=0 c=0")); // a or (b and c)
     CHECK_FALSE(matches("(a == 1 or b == 1) and c == 1", "a=1 b=0 c=0"));
     CHECK(matches("not a == 2 and b == 0", "a=1 b=0")); // (not a==2) and b==0

@@ -156,7 +156,7 @@ TEST_CASE("Each connection is served by a run of its own and its lines reach tha
     CHECK(s.metrics.rejected.load() == 0);
 }
 
-TEST_CASE("Connections over max_connections are closed at once, counted, and logged once; update() raises the limit",
+TEST_CASE("Connections over max_connections are closed at once, counted, and logged once, and update() raises the limit",
           "[asio][listener][limits]") {
     net::io_context io;
     listener_options o;

@@ -564,7 +564,7 @@ TEST_CASE("With a spool, output that does not fit in memory waits there, not in 
     CHECK(std::filesystem::file_size(spool_file.path) == 0);
 }
 
-TEST_CASE("Finishing while the target fails keeps what is held in the spool; the next sink on it writes it first",
+TEST_CASE("Finishing while the target fails keeps what is held in the spool, and the next sink on it writes it first",
           "[asio][queued_sink][spool]") {
     net::io_context io;
     const unsigned short port = free_port(io);

@@ -180,7 +180,7 @@ TEST_CASE("a reply larger than max_reply_bytes fails its request and the client 
     CHECK(client.status().connections == 2);
 }
 
-TEST_CASE("AUTH with the right password connects; a wrong one fails requests with the server's reason",
+TEST_CASE("AUTH with the right password connects, and a wrong one fails requests with the server's reason",
           "[asio][redis_client]") {
     redis_server server({.requirepass = "s3cret"});
     net::io_context io;

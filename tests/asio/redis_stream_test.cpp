@@ -91,7 +91,7 @@ std::uint64_t pending_of(const xpending_summary& s, std::string_view consumer) {
 
 } // namespace
 
-TEST_CASE("XADD appends entries and returns their ids; MAXLEN ~ trims the stream", "[asio][redis_stream]") {
+TEST_CASE("XADD appends entries and returns their ids, and MAXLEN ~ trims the stream", "[asio][redis_stream]") {
     fixture f;
     const std::vector<std::string> ids = f.add("s", 3);
     REQUIRE(ids.size() == 3);
@@ -144,7 +144,7 @@ TEST_CASE("pipelined XADDs: one request of many entries, one id per entry", "[as
     CHECK(*entries[499].find("lines") == lines);
 }
 
-TEST_CASE("XGROUP CREATE makes the stream and the group; creating it again is no error", "[asio][redis_stream]") {
+TEST_CASE("XGROUP CREATE makes the stream and the group, and creating it again is no error", "[asio][redis_stream]") {
     fixture f;
     f.create_group("fresh", "g", "$");
     auto [ec, type] = wait_for(f.io, f.client.async_command({"TYPE", "fresh"}, net::deferred));

@@ -358,7 +358,7 @@ TEST_CASE("Runs on a thread pool lose and repeat no line while tables are replac
     CHECK(table->version() > 0);
 }
 
-TEST_CASE("A route whose stage fails stops alone and is reported once; the other routes get every line",
+TEST_CASE("A route whose stage fails stops alone and is reported once, and the other routes get every line",
           "[asio][routes][errors]") {
     net::io_context io;
     socket_pair sockets(io);
@@ -409,7 +409,7 @@ TEST_CASE("Without on_route_error a failing stage ends the run with its error, a
     CHECK(!good.text().empty());
 }
 
-TEST_CASE("A route that has ended (head) stops alone; the run ends when every route has", "[asio][routes][head]") {
+TEST_CASE("A route that has ended (head) stops alone, and the run ends when every route has", "[asio][routes][head]") {
     net::io_context io;
     socket_pair sockets(io);
     string_sink first;

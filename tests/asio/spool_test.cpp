@@ -91,7 +91,7 @@ TEST_CASE("A spool refuses a record past its size limit and takes records again 
     CHECK(s.append(text, 2));
 }
 
-TEST_CASE("Records not consumed are replayed by the next spool on the file; consumed ones are not",
+TEST_CASE("Records not consumed are replayed by the next spool on the file, and consumed ones are not",
           "[asio][spool]") {
     spool_path p;
     {
@@ -111,7 +111,7 @@ TEST_CASE("Records not consumed are replayed by the next spool on the file; cons
     CHECK(replay(s) == std::vector<std::string>{record_text(1), record_text(2), record_text(3), record_text(4)});
 }
 
-TEST_CASE("A torn tail is cut off at the next open and counted; the records before it are kept",
+TEST_CASE("A torn tail is cut off at the next open and counted, and the records before it are kept",
           "[asio][spool]") {
     spool_path p;
     {
@@ -130,7 +130,7 @@ TEST_CASE("A torn tail is cut off at the next open and counted; the records befo
     CHECK(replay(s) == std::vector<std::string>{record_text(1), record_text(3)});
 }
 
-TEST_CASE("A record whose checksum does not match is dropped and counted; the others are replayed",
+TEST_CASE("A record whose checksum does not match is dropped and counted, and the others are replayed",
           "[asio][spool]") {
     spool_path p;
     {

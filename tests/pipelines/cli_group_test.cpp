@@ -190,7 +190,7 @@ TEST_CASE("count by $2 every 1m over the corpus writes each minute's groups, the
     CHECK(total == 50000);
 }
 
-TEST_CASE("with --time FIELD, windows follow that field; lines of a closed window are reported as late",
+TEST_CASE("with --time FIELD, windows follow that field, and lines of a closed window are reported as late",
           "[program][group][window]") {
     temp_dir dir;
     const std::string file = dir.write("t.log", "ts=2026-11-23T10:00:05Z ms=5\n"

@@ -5,6 +5,7 @@
 #include "child_process.hpp"
 #include "running_child.hpp"
 #include "temp_dir.hpp"
+#include "small_disk.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -42,6 +43,7 @@
 using coropipe::test::process_result;
 using coropipe::test::run_process;
 using coropipe::test::running_child;
+using coropipe::test::small_disk;
 using coropipe::test::temp_dir;
 
 namespace {
@@ -859,55 +861,6 @@ TEST_CASE("kill -9 of a daemon following a file loses no line: it goes on from i
 
 namespace {
 
-/// A disk the daemon's file sink fills up: a small tmpfs when one can be
-/// mounted here (ENOSPC), else RLIMIT_FSIZE set on the daemon's process
-/// (EFBIG). `room` bytes fit; `free()` makes room again.
-class small_disk {
-public:
-    small_disk(const temp_dir& dir, std::size_t room) : dir_(dir.path("disk")), room_(room) {
-        std::filesystem::create_directory(dir_);
-        if (::mount("tmpfs", dir_.c_str(), "tmpfs", 0, "size=2m") == 0) {
-            mounted_ = true;
-            filler_ = dir_ + "/filler";
-            std::ofstream(filler_, std::ios::binary) << std::string(2 * 1024 * 1024 - room, 'f');
-        } else {
-            WARN("cannot mount a tmpfs here (" << std::strerror(errno)
-                                               << "): the disk fills up by RLIMIT_FSIZE on the daemon");
-        }
-    }
-    small_disk(const small_disk&) = delete;
-    ~small_disk() {
-        if (mounted_) {
-            ::umount2(dir_.c_str(), MNT_DETACH);
-        }
-    }
-    std::string path(const std::string& name) const { return dir_ + "/" + name; }
-    bool tmpfs() const noexcept { return mounted_; }
-
-    /// Applies the limit to the daemon (with RLIMIT_FSIZE).
-    void limit(pid_t daemon) const {
-        if (!mounted_) {
-            const rlimit l{room_, RLIM_INFINITY};
-            REQUIRE(::prlimit(daemon, RLIMIT_FSIZE, &l, nullptr) == 0);
-        }
-    }
-    /// Room again: the filler goes, or the limit is lifted.
-    void free(pid_t daemon) const {
-        if (mounted_) {
-            std::filesystem::remove(filler_);
-        } else if (daemon > 0) {
-            const rlimit l{RLIM_INFINITY, RLIM_INFINITY};
-            REQUIRE(::prlimit(daemon, RLIMIT_FSIZE, &l, nullptr) == 0);
-        }
-    }
-
-private:
-    std::string dir_;
-    std::string filler_;
-    std::size_t room_;
-    bool mounted_ = false;
-};
-
 /// A number the daemon logged after `marker` (the last one), or 0.
 std::uint64_t logged_number(const std::string& log, const std::string& marker) {
     const auto at = log.rfind(marker);
@@ -954,7 +907,7 @@ void overflow(running_daemon& d, const small_disk& disk, std::uint64_t sent) {
 
 } // namespace
 
-TEST_CASE("A full disk with a spool: SIGTERM loses nothing and exits 0; after a restart with room every line is "
+TEST_CASE("A full disk with a spool: SIGTERM loses nothing and exits 0, and after a restart with room every line is "
           "written once, the cut line completed",
           "[pipelines][coropiped][full_disk][spool]") {
     full_disk_setup setup;

@@ -303,7 +303,7 @@ TEST_CASE("a listen host that does not resolve is reported", "[daemon][config][e
                                                               "'no-such-host.invalid': "));
 }
 
-TEST_CASE("users and groups that do not exist are reported; numbers are taken as they are",
+TEST_CASE("users and groups that do not exist are reported, and numbers are taken as they are",
           "[daemon][config][environment]") {
     const scratch s;
     const daemon_config c = s.load(to_sink("[daemon]\nuser = \"no-such-user-coropipe\"\ngroup = \"12345\"\n"

@@ -10,6 +10,7 @@
 
 #include "io_wait.hpp"
 #include "redis_server.hpp"
+#include "small_disk.hpp"
 
 #include <filesystem>
 #include <coropipe/asio/redis_stream.hpp>
@@ -276,6 +277,37 @@ TEST_CASE("a daemon killed with SIGKILL: another claims its pending entries, no 
     CHECK(c.duplicates <= 2000 * 10);
     b.child.signal(SIGTERM);
     CHECK(b.child.wait_exit() == 0);
+}
+
+TEST_CASE("A file sink that cannot write acknowledges nothing it did not write, and once there is room every "
+          "line arrives",
+          "[daemon][redis][faults]") {
+    temp_dir dir;
+    coropipe::test::small_disk disk(dir, 128 * 1024);
+    redis_fixture redis;
+    // About 1 MB of lines: far more than the 128 KiB the disk has room for.
+    const std::vector<std::string> expected = redis.add_lines("logs", 0, 80'000, 10);
+    const std::string out = disk.path("out");
+    daemon_process d(dir.write("d.toml", redis_config(redis.server.address(), "c", out,
+                                                      "batch = 100\nmax_in_flight = 1000\n") +
+                                             "backoff_min = \"10ms\"\nbackoff_max = \"50ms\"\n"));
+    disk.limit(d.child.pid());
+    d.child.wait_for_err("retrying");
+    // Stuck: what is not written is not acknowledged.
+    const long long stuck = redis.pending("logs", "shippers");
+    CHECK(stuck > 0);
+    CHECK(compare(expected, {out}).missing > 0);
+    disk.free(d.child.pid());
+    comparison c;
+    poll_until(
+        [&] {
+            c = compare(expected, {out});
+            return c.missing == 0 && redis.pending("logs", "shippers") == 0;
+        },
+        "every line written and acknowledged", [&] { return c.text() + "\n" + d.child.err; });
+    CHECK(c.unexpected == 0);
+    d.child.signal(SIGTERM);
+    CHECK(d.child.wait_exit() == 0);
 }
 
 TEST_CASE("Redis stopped mid-run and started again: the daemon reconnects, no line is lost", "[daemon][redis]") {

@@ -191,7 +191,7 @@ TEST_CASE("with every, each window's groups are written when a later window's li
     CHECK(warnings == std::vector<std::string>{"count: 1 late line (of windows already written) not counted"});
 }
 
-TEST_CASE("with every and a time field, the window comes from that field; JSON names it window",
+TEST_CASE("with every and a time field, the window comes from that field, and JSON names it window",
           "[stage][group_by][window]") {
     group_by_options options;
     options.every = std::chrono::hours(1);

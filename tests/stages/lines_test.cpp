@@ -231,7 +231,7 @@ TEST_CASE("destroying lines of a descriptor early leaves it open", "[stage][line
     CHECK(is_open(fd.fd));
 }
 
-TEST_CASE("lines keeps the \\r of CRLF lines", "[stage][lines]") {
+TEST_CASE("lines keeps the carriage return of CRLF lines", "[stage][lines]") {
     CHECK(lines_of("a\r\nb\r\n\r\n") == std::vector<std::string>{"a\r", "b\r", "\r"});
     CHECK(lines_of("lone\rcr\n") == std::vector<std::string>{"lone\rcr"});
 }
