@@ -255,7 +255,8 @@ TEST_CASE("a daemon killed with SIGKILL: another claims its pending entries, no 
     // was not acknowledged, so b delivers the whole line again).
     {
         const std::string written = read_file(out_a);
-        std::filesystem::resize_file(out_a, written.rfind('\n') == std::string::npos ? 0 : written.rfind('\n') + 1);
+        const std::size_t last_newline = written.rfind('\n');
+        std::filesystem::resize_file(out_a, last_newline == std::string::npos ? 0 : last_newline + 1);
     }
     const comparison before = compare(expected, {out_a});
     CHECK(before.missing > 0); // it did not get through all of it
