@@ -173,6 +173,7 @@ net::awaitable<void> redis_connection::run(std::shared_ptr<redis_connection> sel
             }
             error_code ignored;
             socket_.close(ignored);
+            tls_.reset();
             reader_.reset();
             fail(written_, reason);
             update_status([&](redis_status& s) {
@@ -183,6 +184,7 @@ net::awaitable<void> redis_connection::run(std::shared_ptr<redis_connection> sel
         }
         error_code ignored;
         socket_.close(ignored);
+        tls_.reset();
         reader_.reset();
         ++failures;
         if (result.refused) {
@@ -216,6 +218,9 @@ net::awaitable<redis_connection::attempt_result> redis_connection::attempt() {
         }
     });
     attempt_result result = co_await connect_socket();
+    if (!result.ec && options_.tls) {
+        result = co_await tls_handshake();
+    }
     if (!result.ec) {
         result = co_await handshake();
     }
@@ -258,6 +263,39 @@ net::awaitable<redis_connection::attempt_result> redis_connection::connect_socke
     co_return attempt_result{};
 }
 
+net::awaitable<redis_connection::attempt_result> redis_connection::tls_handshake() {
+    const std::string what = "TLS handshake with " + options_.address + ": ";
+    if (address_.unix_socket) {
+        co_return attempt_result{redis_errc::protocol_error, what + "TLS is for TCP addresses, not unix sockets", true};
+    }
+    tls_ = std::make_shared<tls_stream>(socket_, *options_.tls);
+    const std::string& name = options_.tls_server_name.empty() ? address_.host : options_.tls_server_name;
+    // OpenSSL's own name check (not a verify callback): its failure says
+    // "hostname mismatch" rather than "unspecified".
+    error_code address_ec;
+    net::ip::make_address(name, address_ec);
+    SSL* ssl = tls_->native_handle();
+    if (address_ec) { // a name, not an address: SNI too
+        SSL_set_tlsext_host_name(ssl, name.c_str());
+        SSL_set1_host(ssl, name.c_str());
+    } else {
+        X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), name.c_str());
+    }
+    tls_->set_verify_mode(net::ssl::verify_peer);
+    const auto [ec] = co_await tls_->async_handshake(net::ssl::stream_base::client, use_tuple);
+    if (!ec) {
+        co_return attempt_result{};
+    }
+    std::string why = ec.message();
+    if (const long verify = SSL_get_verify_result(tls_->native_handle()); verify != X509_V_OK) {
+        why += std::string(" (") + X509_verify_cert_error_string(verify) + ")";
+    }
+    // A certificate the client does not trust is a matter of configuration:
+    // waiting requests fail at once, as for a wrong password.
+    const bool refused = ec.category() == net::error::get_ssl_category();
+    co_return attempt_result{ec, what + why, refused};
+}
+
 net::awaitable<redis_connection::attempt_result> redis_connection::handshake() {
     redis_request hello;
     std::vector<std::string> names;
@@ -280,14 +318,15 @@ net::awaitable<redis_connection::attempt_result> redis_connection::handshake() {
     for (const redis_wire_chunk& chunk : hello.chunks_) {
         buffers.push_back(net::buffer(chunk.bytes().data(), chunk.bytes().size()));
     }
-    const auto [write_ec, written] = co_await net::async_write(socket_, buffers, use_tuple);
+    const auto [write_ec, written] = tls_ ? co_await net::async_write(*tls_, buffers, use_tuple)
+                                          : co_await net::async_write(socket_, buffers, use_tuple);
     (void)written;
     if (write_ec) {
         co_return attempt_result{write_ec, "handshake with " + options_.address + ": " + write_ec.message()};
     }
     std::vector<redis_reply> replies;
     while (replies.size() < names.size()) {
-        const auto [ec, n] = co_await socket_.async_read_some(net::buffer(read_buffer_), use_tuple);
+        const auto [ec, n] = co_await read_some();
         if (ec) {
             const std::string why = ec == net::error::eof ? "the server closed the connection" : ec.message();
             co_return attempt_result{ec, "handshake with " + options_.address + ": " + why};
@@ -310,9 +349,16 @@ net::awaitable<redis_connection::attempt_result> redis_connection::handshake() {
     co_return attempt_result{};
 }
 
+net::awaitable<std::tuple<error_code, std::size_t>> redis_connection::read_some() {
+    if (tls_) {
+        co_return co_await tls_->async_read_some(net::buffer(read_buffer_), use_tuple);
+    }
+    co_return co_await socket_.async_read_some(net::buffer(read_buffer_), use_tuple);
+}
+
 net::awaitable<error_code> redis_connection::read_loop() {
     for (;;) {
-        const auto [ec, n] = co_await socket_.async_read_some(net::buffer(read_buffer_), use_tuple);
+        const auto [ec, n] = co_await read_some();
         if (ec) {
             co_return ec;
         }
@@ -386,10 +432,14 @@ void redis_connection::start_write() {
         const std::string_view bytes = chunk.bytes();
         writing_buffers_.push_back(net::buffer(bytes.data(), bytes.size()));
     }
-    net::async_write(socket_, writing_buffers_,
-                     [self = shared_from_this(), generation = generation_](error_code ec, std::size_t) {
-                         self->on_written(ec, generation);
-                     });
+    auto done = [self = shared_from_this(), tls = tls_, generation = generation_](error_code ec, std::size_t) {
+        self->on_written(ec, generation); // `tls` kept the stream alive until here
+    };
+    if (tls_) {
+        net::async_write(*tls_, writing_buffers_, std::move(done));
+    } else {
+        net::async_write(socket_, writing_buffers_, std::move(done));
+    }
 }
 
 void redis_connection::on_written(error_code ec, std::uint64_t generation) {

@@ -18,6 +18,8 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/prefer.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include <chrono>
@@ -116,7 +118,10 @@ private:
     net::awaitable<void> run(std::shared_ptr<redis_connection> self);
     net::awaitable<attempt_result> attempt();
     net::awaitable<attempt_result> connect_socket();
+    net::awaitable<attempt_result> tls_handshake();
     net::awaitable<attempt_result> handshake();
+    /// One read into `read_buffer_`, over TLS when the connection has it.
+    net::awaitable<std::tuple<error_code, std::size_t>> read_some();
     net::awaitable<error_code> read_loop();
 
     void start_write();
@@ -139,6 +144,10 @@ private:
     redis_options options_;
     redis_address address_;
     net::generic::stream_protocol::socket socket_;
+    using tls_stream = net::ssl::stream<net::generic::stream_protocol::socket&>;
+    // The TLS layer over `socket_` (options_.tls), made afresh per attempt;
+    // shared with the write in flight, which may end after a drop.
+    std::shared_ptr<tls_stream> tls_;
     net::ip::tcp::resolver resolver_;
     net::steady_timer connect_timer_;
     net::steady_timer backoff_timer_;

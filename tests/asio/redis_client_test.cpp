@@ -16,9 +16,14 @@
 
 #include "io_wait.hpp"
 #include "redis_server.hpp"
+#include "test_pki.hpp"
+
+#include <boost/asio/ssl/context.hpp>
 
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
+#include <filesystem>
 #include <future>
 #include <string>
 #include <vector>
@@ -237,6 +242,120 @@ TEST_CASE("a redis_client connects over a unix socket", "[asio][redis_client]") 
     redis_client client(io.get_executor(), options_for(server.unix_address()));
     command(io, client, {"SET", "via", "unix"});
     CHECK(command(io, client, {"GET", "via"}).str == "unix");
+}
+
+namespace {
+
+/// A directory of the test's, removed at the end, with its certificates: a
+/// CA, a server certificate for localhost (DNS) and 127.0.0.1 (IP), a client
+/// certificate, and another CA with a server certificate of its own.
+struct tls_files {
+    std::filesystem::path dir;
+    coropipe::test::test_pki pki;
+    tls_files() : dir(make_dir()), pki(dir) {
+        pki.make_ca("ca");
+        pki.make_ca("other-ca");
+        pki.issue("server", "ca", "localhost", 30, "DNS:localhost,IP:127.0.0.1");
+        pki.issue("client", "ca", "app1.example.com", 30);
+    }
+    tls_files(const tls_files&) = delete;
+    ~tls_files() {
+        std::error_code ignored;
+        std::filesystem::remove_all(dir, ignored);
+    }
+    static std::filesystem::path make_dir() {
+        std::string pattern = (std::filesystem::temp_directory_path() / "coropipe-pki-XXXXXX").string();
+        REQUIRE(::mkdtemp(pattern.data()) != nullptr);
+        return pattern;
+    }
+    /// A client context trusting `ca`, with the client certificate when `with_cert`.
+    std::shared_ptr<net::ssl::context> client_context(const std::string& ca, bool with_cert = false) const {
+        auto ctx = std::make_shared<net::ssl::context>(net::ssl::context::tls_client);
+        ctx->load_verify_file(pki.crt(ca));
+        if (with_cert) {
+            ctx->use_certificate_chain_file(pki.crt("client"));
+            ctx->use_private_key_file(pki.key("client"), net::ssl::context::pem);
+        }
+        return ctx;
+    }
+};
+
+} // namespace
+
+TEST_CASE("a redis_client speaks TLS to a server whose certificate it trusts, with a client certificate when asked",
+          "[asio][redis_client][tls]") {
+    const tls_files files;
+    const std::string auth_clients = GENERATE("no", "yes");
+    redis_server server({.requirepass = "s3cret",
+                         .tls_cert = files.pki.crt("server"),
+                         .tls_key = files.pki.key("server"),
+                         .tls_ca = files.pki.crt("ca"),
+                         .tls_auth_clients = auth_clients});
+    net::io_context io;
+    redis_options o = options_for(server.tls_address());
+    o.password = "s3cret";
+    o.tls = files.client_context("ca", auth_clients == "yes");
+    const std::string name = GENERATE(as<std::string>{}, "", "localhost"); // the IP of the address, or a DNS name
+    o.tls_server_name = name;
+    redis_client client(io.get_executor(), o);
+    command(io, client, {"SET", "over", every_byte()});
+    CHECK(command(io, client, {"GET", "over"}).str == every_byte());
+    const std::string big(3 << 20, 'x'); // many TLS records each way
+    command(io, client, {"SET", "big", big});
+    CHECK(command(io, client, {"GET", "big"}).str == big);
+    CHECK(client.status().state == redis_state::connected);
+
+    // A dropped connection is made again, with a new handshake.
+    command(io, client, {"CLIENT", "KILL", "TYPE", "normal", "SKIPME", "no"}); // closed after its reply
+    run_until(io, [&] { return client.status().connections == 2; }, "the client to connect again");
+    CHECK(command(io, client, {"GET", "over"}).str == every_byte());
+}
+
+TEST_CASE("a redis_client refuses a TLS server it cannot trust, says why, and keeps retrying",
+          "[asio][redis_client][tls]") {
+    const tls_files files;
+    redis_server server({.tls_cert = files.pki.crt("server"), .tls_key = files.pki.key("server")});
+    net::io_context io;
+
+    // the client's CA, the name it expects, the reason it gives
+    const auto [ca, name, reason] = GENERATE(table<std::string, std::string, std::string>({
+        {"other-ca", "", "unable to get local issuer certificate"}, // signed by a CA it does not know
+        {"ca", "redis.example.com", "hostname mismatch"},           // the right CA, another name
+        {"ca", "127.0.0.2", "IP address mismatch"},                 // the right CA, another address
+    }));
+    redis_options o = options_for(server.tls_address());
+    o.tls = files.client_context(ca);
+    o.tls_server_name = name;
+    redis_client client(io.get_executor(), o);
+    auto [ec, reply] = wait_for(io, client.async_command({"PING"}, net::deferred));
+    CHECK(ec); // refused: the request waiting fails at once
+    const redis_status s = client.status();
+    CHECK(s.state == redis_state::down);
+    CHECK(s.connections == 0);
+    INFO(s.last_error);
+    CHECK(s.last_error.find("TLS handshake with " + server.tls_address()) != std::string::npos);
+    CHECK(s.last_error.find(reason) != std::string::npos);
+    run_until(io, [&] { return client.status().failed_attempts >= 2; }, "a second attempt");
+
+    // Plaintext to the TLS port, and TLS to the plaintext port, fail too
+    // (the first is not a refusal: its requests wait out queue_timeout).
+    redis_options plain = options_for(server.tls_address());
+    plain.queue_timeout = 300ms;
+    redis_client plaintext(io.get_executor(), plain);
+    auto [plain_ec, plain_reply] = wait_for(io, plaintext.async_command({"PING"}, net::deferred));
+    CHECK(plain_ec);
+    CHECK(plaintext.status().connections == 0);
+    // The plaintext server waits for the end of a command line that never
+    // comes: the attempt times out.
+    redis_options tls_to_plain = options_for(server.address());
+    tls_to_plain.tls = files.client_context("ca");
+    tls_to_plain.connect_timeout = 200ms;
+    tls_to_plain.queue_timeout = 600ms;
+    redis_client mismatched(io.get_executor(), tls_to_plain);
+    auto [mismatch_ec, mismatch_reply] = wait_for(io, mismatched.async_command({"PING"}, net::deferred));
+    CHECK(mismatch_ec == redis_errc::timed_out);
+    CHECK(mismatched.status().connections == 0);
+    CHECK(mismatched.status().last_error.find("no answer within 200 ms") != std::string::npos);
 }
 
 TEST_CASE("a server stopped mid-use: the client backs off, reconnects when it is back, and nothing written is lost",

@@ -47,6 +47,11 @@ struct redis_server_options {
     std::string save{};                ///< --save: RDB snapshots ("": none)
     std::string requirepass{};         ///< --requirepass when not empty
     std::vector<std::string> extra{};  ///< more arguments, as "--name", "value", ...
+    /// TLS on a second loopback port (`tls_address()`) when `tls_cert` is set.
+    std::string tls_cert{};
+    std::string tls_key{};
+    std::string tls_ca{};                 ///< the CA of client certificates
+    std::string tls_auth_clients = "no"; ///< --tls-auth-clients: yes, no, optional
     std::chrono::milliseconds ready_timeout{10000};
 };
 
@@ -62,6 +67,7 @@ public:
         // bind makes it exit at once: then try another.
         for (int attempt = 0;; ++attempt) {
             port_ = free_port();
+            tls_port_ = options_.tls_cert.empty() ? 0 : free_port();
             try {
                 start();
                 return;
@@ -86,6 +92,8 @@ public:
     std::uint16_t port() const { return port_; }
     /// "127.0.0.1:PORT"
     std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+    /// "127.0.0.1:TLS_PORT" (with `tls_cert`)
+    std::string tls_address() const { return "127.0.0.1:" + std::to_string(tls_port_); }
     /// "unix:DIR/redis.sock"
     std::string unix_address() const { return "unix:" + socket_path(); }
     std::string socket_path() const { return (dir_ / "redis.sock").string(); }
@@ -180,6 +188,14 @@ private:
                                          "--appendfsync", options_.appendfsync};
         if (!options_.requirepass.empty()) {
             args.insert(args.end(), {"--requirepass", options_.requirepass});
+        }
+        if (!options_.tls_cert.empty()) {
+            args.insert(args.end(), {"--tls-port", std::to_string(tls_port_), "--tls-cert-file", options_.tls_cert,
+                                     "--tls-key-file", options_.tls_key, "--tls-auth-clients",
+                                     options_.tls_auth_clients});
+            if (!options_.tls_ca.empty()) {
+                args.insert(args.end(), {"--tls-ca-cert-file", options_.tls_ca});
+            }
         }
         args.insert(args.end(), options_.extra.begin(), options_.extra.end());
         std::vector<char*> argv;
@@ -298,6 +314,7 @@ private:
     redis_server_options options_;
     std::filesystem::path dir_;
     std::uint16_t port_ = 0;
+    std::uint16_t tls_port_ = 0;
     pid_t pid_ = -1;
 };
 

@@ -20,6 +20,10 @@
 #include <utility>
 #include <vector>
 
+namespace boost::asio::ssl {
+class context;
+} // namespace boost::asio::ssl
+
 namespace coropipe::asio {
 
 namespace net = boost::asio;
@@ -58,6 +62,18 @@ struct redis_options {
     std::string user{};     ///< with `password`: AUTH user password (an ACL user)
     std::string password{}; ///< AUTH password when not empty
     int database = 0;     ///< SELECT when not 0
+    /// TLS (Redis 6+ `tls-port`) when set: each connection does a TLS
+    /// handshake with this client context (its CAs, a client certificate if
+    /// the server asks for one) before AUTH. The server's certificate must
+    /// verify against the context's CAs and carry `tls_server_name` (else the
+    /// address's host; an IP address is matched against the certificate's IP
+    /// names) — a failure is a refused attempt, retried as any other, whose
+    /// reason ("certificate verify failed: unable to get local issuer
+    /// certificate") is in `status().last_error`. Not for unix sockets. The
+    /// context is shared, not copied: certificates loaded into it later (a
+    /// reload) serve from the next connection on.
+    std::shared_ptr<net::ssl::context> tls{};
+    std::string tls_server_name{}; ///< with `tls`: the name to verify (and SNI); empty: the address's host
     /// One attempt (resolve, connect, AUTH, SELECT, PING) takes at most this.
     std::chrono::milliseconds connect_timeout{5000};
     /// A written request's replies must come within this (plus its
@@ -102,7 +118,7 @@ struct redis_client_access;
 } // namespace detail
 
 /// An asynchronous Redis client on an Asio executor: one connection, over
-/// TCP or a unix socket, that pipelines every request and reconnects by
+/// TCP (optionally TLS) or a unix socket, that pipelines every request and reconnects by
 /// itself. Only the wire protocol is hiredis' (its reply reader and command
 /// formatter); the I/O is Asio's (docs/redis.md).
 ///
