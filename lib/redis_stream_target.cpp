@@ -30,7 +30,13 @@ public:
         }
     }
 
-    std::string describe() const override { return "redis-stream " + address_ + " " + options_.stream; }
+    /// With why the connection is down, when it is (a failed write's error
+    /// code alone would not say which certificate or password was refused).
+    std::string describe() const override {
+        const redis_status s = client_.status();
+        return "redis-stream " + address_ + " " + options_.stream +
+               (s.state != redis_state::connected && !s.last_error.empty() ? " (" + s.last_error + ")" : "");
+    }
 
     void async_write_some(std::string_view bytes, write_handler handler) override {
         // Entries of batch_lines whole lines; the bytes each one ends at.

@@ -77,6 +77,9 @@ struct source_config {
     tls_version tls_min_version = tls_version::v1_2;
     std::string tls_ciphers;                        ///< OpenSSL cipher list (TLS 1.2); empty: OpenSSL's default
     std::chrono::milliseconds tls_handshake_timeout{10'000};
+    // redis-stream: `[source.NAME.tls]` with tls_ca, tls_cert, tls_key as a client's; TLS when any is given
+    std::string tls_server_name; ///< the name the server's certificate must carry (and SNI); empty: the address's host
+    bool redis_tls() const { return !tls_ca.empty() || !tls_cert.empty() || !tls_server_name.empty(); }
     bool operator==(const source_config&) const = default;
 };
 
@@ -110,7 +113,7 @@ struct sink_config {
     std::string stream;                       ///< the stream's key
     std::size_t batch_lines = 64;             ///< lines per entry (1: a field `line`, else `lines`)
     std::size_t maxlen = 0;                   ///< MAXLEN ~ trimming; 0: none
-    // tcp: `[sink.NAME.tls]`; TLS when any of these is given
+    // tcp, redis-stream: `[sink.NAME.tls]`; TLS when any of these is given
     std::filesystem::path tls_ca;   ///< the CAs the peer's certificate must chain to; empty: the system's
     std::filesystem::path tls_cert; ///< a client certificate, if the peer asks for one
     std::filesystem::path tls_key;  ///< its key

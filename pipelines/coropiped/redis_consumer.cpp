@@ -3,6 +3,7 @@
 // and would hold up anything behind it), one for the group, XAUTOCLAIM and
 // XACK.
 #include "broker.hpp"
+#include "tls.hpp" // make_client_context
 
 #include <coropipe/asio/redis_stream.hpp>
 
@@ -30,11 +31,19 @@ std::string host_name() {
     return buffer;
 }
 
-redis_options options_of(const source_config& c, std::chrono::milliseconds queue_timeout) {
+redis_options options_of(const source_config& c, std::chrono::milliseconds queue_timeout,
+                         std::shared_ptr<net::ssl::context> tls) {
     redis_options o;
     o.address = c.broker_address;
     o.queue_timeout = queue_timeout; // 0: a read waits for the server; acknowledgements fail (and are retried)
+    o.tls = std::move(tls);
+    o.tls_server_name = c.tls_server_name;
     return o;
+}
+
+/// The client context of a source with `[source.NAME.tls]`, else null.
+std::shared_ptr<net::ssl::context> tls_of(const source_config& c) {
+    return c.redis_tls() ? make_client_context("source " + c.name, c.tls_ca, c.tls_cert, c.tls_key) : nullptr;
 }
 
 /// A stream entry as lines: `line` is one line, `lines` several,
@@ -73,14 +82,27 @@ bool is(const boost::system::system_error& e, redis_errc code) { return e.code()
 class redis_consumer final : public broker_consumer {
 public:
     redis_consumer(const net::any_io_executor& executor, const source_config& c)
+        : redis_consumer(executor, c, tls_of(c)) {}
+
+    redis_consumer(const net::any_io_executor& executor, const source_config& c,
+                   const std::shared_ptr<net::ssl::context>& tls)
         : stream_(c.stream), group_(c.consumer_group), consumer_(c.consumer.empty() ? host_name() : c.consumer),
           block_(std::chrono::milliseconds(c.block_ms)), claim_idle_(std::chrono::milliseconds(c.claim_idle_ms)),
           claim_every_(std::clamp(claim_idle_ / 4, std::chrono::milliseconds(50), std::chrono::milliseconds(5000))),
-          address_(c.broker_address), reader_(executor, options_of(c, std::chrono::milliseconds(0))),
-          control_(executor, options_of(c, std::chrono::milliseconds(5'000))) {}
+          address_(c.broker_address), reader_(executor, options_of(c, std::chrono::milliseconds(0), tls)),
+          control_(executor, options_of(c, std::chrono::milliseconds(5'000), tls)) {}
 
+    /// With why the connection is down, when it is.
     std::string describe() const override {
-        return "redis-stream " + address_ + " " + stream_ + " (group " + group_ + ", consumer " + consumer_ + ")";
+        std::string why;
+        for (const redis_client* c : {&reader_, &control_}) {
+            const redis_status s = c->status();
+            if (why.empty() && s.state != redis_state::connected && !s.last_error.empty()) {
+                why = " (" + s.last_error + ")";
+            }
+        }
+        return "redis-stream " + address_ + " " + stream_ + " (group " + group_ + ", consumer " + consumer_ + ")" +
+               why;
     }
 
     net::awaitable<std::vector<broker_entry>> fetch(std::size_t max) override {

@@ -48,6 +48,10 @@ std::shared_ptr<queued_sink> open_sink(net::io_context& io, const sink_config& c
             r.maxlen = c.maxlen;
             r.stats = metrics.redis_sink(c.name);
             r.redis.queue_timeout = std::chrono::seconds(5); // then a failed write: logged, retried, /health says so
+            if (c.tls()) {
+                r.redis.tls = make_client_context("sink " + c.name, c.tls_ca, c.tls_cert, c.tls_key);
+                r.redis.tls_server_name = c.tls_server_name;
+            }
             target = make_redis_stream_target(strand, std::move(r));
         } catch (const std::exception& e) {
             throw std::runtime_error("sink " + c.name + ": " + e.what());

@@ -67,6 +67,15 @@ std::string tls_metrics_text();
 std::unique_ptr<coropipe::asio::sink_target> make_tls_target(const boost::asio::any_io_executor& executor,
                                                              const sink_config& c);
 
+/// A client context (TLS 1.2 or later, the peer verified): trusting `ca` (a
+/// PEM file or a hashed directory; empty: the system's CAs), with the client
+/// certificate `cert` and its `key` when given. For tcp sinks and Redis
+/// connections. Throws `std::runtime_error` ("WHO: cannot use tls.ca FILE:
+/// why").
+std::shared_ptr<boost::asio::ssl::context> make_client_context(const std::string& who, const std::filesystem::path& ca,
+                                                               const std::filesystem::path& cert,
+                                                               const std::filesystem::path& key);
+
 /// What a TLS source's new connections use; swapped whole on reload.
 struct tls_settings {
     std::shared_ptr<boost::asio::ssl::context> context;

@@ -122,45 +122,52 @@ private:
 
 } // namespace
 
-std::unique_ptr<coropipe::asio::sink_target> make_tls_target(const net::any_io_executor& executor,
-                                                             const sink_config& c) {
+std::shared_ptr<ssl::context> make_client_context(const std::string& who, const std::filesystem::path& ca,
+                                                  const std::filesystem::path& cert,
+                                                  const std::filesystem::path& key) {
     try {
-        check_readable(c.tls_ca, "tls.ca");
-        check_readable(c.tls_cert, "tls.cert");
-        check_readable(c.tls_key, "tls.key");
+        check_readable(ca, "tls.ca");
+        check_readable(cert, "tls.cert");
+        check_readable(key, "tls.key");
     } catch (const std::runtime_error& e) {
-        throw std::runtime_error("sink " + c.name + ": " + e.what());
+        throw std::runtime_error(who + ": " + e.what());
     }
     auto ctx = std::make_shared<ssl::context>(ssl::context::tls_client);
     SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION);
     boost::system::error_code ec;
     auto refuse = [&](const std::string& what) {
-        throw std::runtime_error("sink " + c.name + ": cannot use " + what + ": " + ec.message());
+        throw std::runtime_error(who + ": cannot use " + what + ": " + ec.message());
     };
-    if (c.tls_ca.empty()) {
+    if (ca.empty()) {
         if (ctx->set_default_verify_paths(ec); ec) {
             refuse("the system's CAs");
         }
     } else {
         std::error_code fs_ec;
-        if (std::filesystem::is_directory(c.tls_ca, fs_ec)) {
-            if (ctx->add_verify_path(c.tls_ca.string(), ec); ec) {
-                refuse("tls.ca " + c.tls_ca.string());
+        if (std::filesystem::is_directory(ca, fs_ec)) {
+            if (ctx->add_verify_path(ca.string(), ec); ec) {
+                refuse("tls.ca " + ca.string());
             }
-        } else if (ctx->load_verify_file(c.tls_ca.string(), ec); ec) {
-            refuse("tls.ca " + c.tls_ca.string());
+        } else if (ctx->load_verify_file(ca.string(), ec); ec) {
+            refuse("tls.ca " + ca.string());
         }
     }
-    if (!c.tls_cert.empty()) {
-        if (ctx->use_certificate_chain_file(c.tls_cert.string(), ec); ec) {
-            refuse("tls.cert " + c.tls_cert.string());
+    if (!cert.empty()) {
+        if (ctx->use_certificate_chain_file(cert.string(), ec); ec) {
+            refuse("tls.cert " + cert.string());
         }
-        if (ctx->use_private_key_file(c.tls_key.string(), ssl::context::pem, ec); ec) {
-            refuse("tls.key " + c.tls_key.string());
+        if (ctx->use_private_key_file(key.string(), ssl::context::pem, ec); ec) {
+            refuse("tls.key " + key.string());
         }
     }
     ctx->set_verify_mode(ssl::verify_peer);
-    return std::make_unique<tls_target>(executor, c, std::move(ctx));
+    return ctx;
+}
+
+std::unique_ptr<coropipe::asio::sink_target> make_tls_target(const net::any_io_executor& executor,
+                                                             const sink_config& c) {
+    return std::make_unique<tls_target>(executor, c,
+                                        make_client_context("sink " + c.name, c.tls_ca, c.tls_cert, c.tls_key));
 }
 
 } // namespace coropiped

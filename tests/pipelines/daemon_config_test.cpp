@@ -1029,4 +1029,56 @@ to = ["out"]
 [sink.out]
 type = "stdout"
 )") == "c.toml:4:1: source.app.tls: expected a table ([source.app.tls])");
+    CHECK(error_of(tls_source_head + "[source.app.tls]\nca = \"/ca.crt\"\n") ==
+          "c.toml:11:6: source.app.tls.ca: not used without tls.cert");
+    CHECK(error_of(tls_source_head + "[source.app.tls]\nserver_name = \"x\"\n") ==
+          "c.toml:11:1: source.app.tls.server_name: not used by a tcp source");
+}
+
+TEST_CASE("A redis-stream source and sink take a client's [tls] table: the CAs alone, a client certificate, a name",
+          "[daemon][config][tls][redis]") {
+    const daemon_config c = parse_config(R"([source.bus]
+type = "redis-stream"
+address = "redis.example.com:6380"
+stream = "logs"
+group = "g"
+[source.bus.tls]
+ca = "/etc/coropiped/redis-ca.crt"
+server_name = "redis.internal"
+[pipeline.p]
+from = ["bus"]
+run = "grep x"
+to = ["out"]
+[sink.out]
+type = "redis-stream"
+address = "redis.example.com:6380"
+stream = "kept"
+[sink.out.tls]
+cert = "/c.crt"
+key = "/c.key"
+)",
+                                         "/c/c.toml");
+    const source_config& s = c.sources.at(0);
+    CHECK(s.redis_tls());
+    CHECK(s.tls_ca == "/etc/coropiped/redis-ca.crt");
+    CHECK(s.tls_server_name == "redis.internal");
+    const sink_config& k = c.sinks.at(0);
+    CHECK(k.tls());
+    CHECK(k.tls_cert == "/c.crt");
+    CHECK(k.tls_ca.empty()); // the system's CAs
+    CHECK_FALSE(parse_config(R"([source.bus]
+type = "redis-stream"
+address = "127.0.0.1:6379"
+stream = "logs"
+group = "g"
+[pipeline.p]
+from = ["bus"]
+run = "grep x"
+to = ["out"]
+[sink.out]
+type = "stdout"
+)",
+                             "c.toml")
+                    .sources.at(0)
+                    .redis_tls());
 }

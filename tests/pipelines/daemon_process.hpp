@@ -83,6 +83,12 @@ inline std::uint64_t metric(std::uint16_t port, const std::string& key) {
 
 /// Checks `done()` every 20 ms until it holds; fails after `limit`, naming
 /// `what` and saying `why()`.
+/// The whole file at `path` ("" if there is none).
+inline std::string read_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), {}};
+}
+
 inline void poll_until(const std::function<bool()>& done, const std::string& what,
                        const std::function<std::string()>& why,
                        std::chrono::seconds limit = std::chrono::seconds(120)) {

@@ -7,6 +7,7 @@
 
 #include "io_wait.hpp"
 #include "redis_server.hpp"
+#include "test_pki.hpp"
 
 #include <coropipe/asio/redis_stream.hpp>
 
@@ -215,4 +216,63 @@ TEST_CASE("Redis down: backpressure reaches the TCP sender, memory stays bounded
     CHECK(counts.size() == kept.size());
     d.child.signal(SIGTERM);
     CHECK(d.child.wait_exit() == 0);
+}
+
+TEST_CASE("over TLS with client certificates, lines go through a redis-stream sink and back out of a redis-stream "
+          "source, and a server signed by another CA is refused and its lines held",
+          "[daemon][redis][tls]") {
+    temp_dir dir;
+    const coropipe::test::test_pki pki(dir.path(""));
+    pki.make_ca("ca");
+    pki.make_ca("other-ca");
+    pki.issue("server", "ca", "localhost", 30, "DNS:localhost,IP:127.0.0.1");
+    pki.issue("client", "ca", "coropiped.example.com", 30);
+    redis_server server({.tls_cert = pki.crt("server"),
+                         .tls_key = pki.key("server"),
+                         .tls_ca = pki.crt("ca"),
+                         .tls_auth_clients = "yes"});
+    const std::string ca = GENERATE(as<std::string>{}, "ca", "other-ca");
+    const std::string tls = "ca = \"" + pki.crt(ca) + "\"\ncert = \"" + pki.crt("client") + "\"\nkey = \"" +
+                            pki.key("client") + "\"\n";
+    const std::string out = dir.path("back.log");
+    std::string config =
+        sink_config(server.tls_address(), "\n[sink.bus.tls]\n" + tls) +
+        "\n[source.bus_in]\ntype = \"redis-stream\"\naddress = \"" + server.tls_address() +
+        "\"\nstream = \"out\"\ngroup = \"back\"\nconsumer = \"c1\"\nblock_ms = 100\n\n[source.bus_in.tls]\n" + tls +
+        "\n[pipeline.back]\nfrom = [\"bus_in\"]\nrun = \"grep keep\"\nto = [\"file\"]\n"
+        "\n[sink.file]\ntype = \"file\"\npath = \"" + out + "\"\n";
+    config.replace(config.find("shutdown_timeout = \"10s\""), 24, "shutdown_timeout = \"1s\" ");
+    daemon_process d(dir.write("d.toml", config));
+    std::vector<std::string> kept;
+    const std::string input = make_input(2'000, kept);
+    {
+        sender s(tcp_port(d));
+        REQUIRE(s.send_all(input));
+    }
+    const std::uint16_t port = d.port_after("metrics on http://127.0.0.1:");
+    if (ca == "ca") {
+        std::string expected;
+        for (const std::string& line : kept) {
+            expected += line + "\n";
+        }
+        std::string got;
+        poll_until([&] { return (got = coropipe::test::read_file(out)).size() >= expected.size(); },
+                   "every kept line back through the stream", [&] { return d.child.err; });
+        CHECK(got == expected);
+        CHECK(metric(port, "coropiped_broker_connected{kind=\"sink\",name=\"bus\"}") == 1);
+    } else {
+        // Refused: said in the log, /metrics shows the sink and the source
+        // disconnected, nothing is written, and the lines wait in the sink.
+        d.child.wait_for_err("sink bus: redis-stream " + server.tls_address() + " out (TLS handshake with");
+        d.child.wait_for_err("source bus_in: redis-stream " + server.tls_address() + " out (group back, consumer c1) (TLS handshake with");
+        CHECK(metric(port, "coropiped_broker_connected{kind=\"sink\",name=\"bus\"}") == 0);
+        CHECK(metric(port, "coropiped_broker_connected{kind=\"source\",name=\"bus_in\"}") == 0);
+        CHECK(coropipe::test::read_file(out).empty());
+    }
+    // A clean stop, or one that says the held lines were not written.
+    d.child.signal(SIGTERM);
+    CHECK(d.child.wait_exit() == (ca == "ca" ? 0 : 1));
+    if (ca != "ca") {
+        CHECK_THAT(d.child.err, Catch::Contains("giving up on them"));
+    }
 }

@@ -95,6 +95,12 @@ void check_metrics_auth(key_use& use) {
     }
 }
 
+void check_source_tls_ca(key_use& use) {
+    if (use.type == static_cast<int>(source_config::kind::tcp) && use.as<source_config>().tls_cert.empty()) {
+        use.found.error(use.where, use.dotted, "not used without tls.cert");
+    }
+}
+
 void check_run(key_use& use) {
     pipeline_config& pipeline = use.as<pipeline_config>();
     const std::vector<coropipe::pipeline_text_error> errors = run_text_errors(pipeline.run);
