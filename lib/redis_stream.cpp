@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include <utility>
+
 namespace coropipe::asio {
 
 const std::string* stream_entry::find(std::string_view name) const noexcept {
@@ -17,6 +19,10 @@ const std::string* stream_entry::find(std::string_view name) const noexcept {
         }
     }
     return nullptr;
+}
+
+std::string* stream_entry::find(std::string_view name) noexcept {
+    return const_cast<std::string*>(std::as_const(*this).find(name));
 }
 
 namespace detail {

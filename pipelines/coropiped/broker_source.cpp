@@ -35,6 +35,7 @@ using strand_type = net::strand<net::io_context::executor_type>;
 using wait_handler = net::any_completion_handler<void(boost::system::error_code)>;
 
 constexpr std::size_t chunk_bytes = 256 << 10;     // a chunk handed to the run: whole entries, about this much
+constexpr std::size_t chunk_slack = 64 << 10;      // room for the entry that takes a chunk past chunk_bytes
 constexpr std::size_t ready_limit = 4 << 20;       // bytes fetched and not yet handed to the run
 constexpr auto settle_poll = std::chrono::milliseconds(5); // how often the sinks' progress is looked at
 constexpr auto backoff_min = std::chrono::milliseconds(100);
@@ -80,6 +81,11 @@ public:
         }
         if (ready_.empty()) {
             return std::nullopt;
+        }
+        if (spare_.size() < ready_limit / chunk_bytes && current_.capacity() >= chunk_bytes &&
+            current_.capacity() <= 2 * (chunk_bytes + chunk_slack)) {
+            current_.clear();
+            spare_.push_back(std::move(current_)); // its memory serves a later chunk
         }
         current_ = std::move(ready_.front().bytes);
         handed_ = std::move(ready_.front().ids);
@@ -240,14 +246,19 @@ private:
             }
             if (ready_.empty() || ready_.back().bytes.size() >= chunk_bytes) {
                 ready_.emplace_back();
+                // A chunk's bytes are one buffer, filled entry by entry: a
+                // spare one (a chunk the run is done with), or one made once
+                // at its full size, so that appending never moves it (growing
+                // it by doubling was a third of the source's time).
+                if (!spare_.empty()) {
+                    ready_.back().bytes = std::move(spare_.back());
+                    spare_.pop_back();
+                }
+                ready_.back().bytes.reserve(chunk_bytes + chunk_slack);
             }
             ready_bytes_ += e.lines.size();
             chunk& c = ready_.back();
-            if (c.bytes.empty()) {
-                c.bytes = std::move(e.lines);
-            } else {
-                c.bytes += e.lines;
-            }
+            c.bytes += e.lines;
             c.ids.push_back(std::move(e.id));
         }
         metrics_->entries_pending.store(static_cast<std::int64_t>(in_flight_.size()), std::memory_order_relaxed);
@@ -322,6 +333,10 @@ private:
     std::deque<chunk> ready_;
     std::size_t ready_bytes_ = 0;
     std::string current_;              // the chunk the run has now
+    // Emptied chunks' buffers, for the next ones: as many as ready_limit
+    // holds, so that the memory a source keeps is what it may use anyway
+    // (fresh buffers cost a page fault per 4 KiB on their first fill).
+    std::vector<std::string> spare_;
     std::vector<std::string> handed_;  // its ids
     std::deque<awaiting_ack> awaiting_;
     std::unordered_set<std::string> in_flight_; // read and not yet acknowledged

@@ -54,12 +54,12 @@ broker_entry to_broker_entry(stream_entry&& e) {
     if (e.deleted) {
         return out; // trimmed or deleted while pending: nothing to deliver, only to acknowledge
     }
-    if (const std::string* line = e.find("line")) {
-        out.lines.reserve(line->size() + 1);
-        out.lines = *line;
+    // The value is moved out, not copied (the entry is ours).
+    if (std::string* line = e.find("line")) {
+        out.lines = std::move(*line);
         out.lines += '\n';
-    } else if (const std::string* lines = e.find("lines")) {
-        out.lines = *lines;
+    } else if (std::string* lines = e.find("lines")) {
+        out.lines = std::move(*lines);
         if (!out.lines.empty() && out.lines.back() != '\n') {
             out.lines += '\n';
         }

@@ -40,6 +40,7 @@ struct stream_entry {
 
     /// The value of the first field named `name`, or null.
     const std::string* find(std::string_view name) const noexcept;
+    std::string* find(std::string_view name) noexcept; ///< (to move a value out)
 };
 
 /// XADD's options.
