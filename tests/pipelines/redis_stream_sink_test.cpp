@@ -32,6 +32,7 @@ namespace net = boost::asio;
 using namespace coropipe::asio;
 using coropipe::test::redis_server;
 using coropipe::test::daemon_process;
+using coropipe::test::read_file;
 using coropipe::test::metric;
 using coropipe::test::poll_until;
 using coropipe::test::temp_dir;
@@ -256,7 +257,7 @@ TEST_CASE("over TLS with client certificates, lines go through a redis-stream si
             expected += line + "\n";
         }
         std::string got;
-        poll_until([&] { return (got = coropipe::test::read_file(out)).size() >= expected.size(); },
+        poll_until([&] { return (got = read_file(out)).size() >= expected.size(); },
                    "every kept line back through the stream", [&] { return d.child.err; });
         CHECK(got == expected);
         CHECK(metric(port, "coropiped_broker_connected{kind=\"sink\",name=\"bus\"}") == 1);
@@ -267,7 +268,7 @@ TEST_CASE("over TLS with client certificates, lines go through a redis-stream si
         d.child.wait_for_err("source bus_in: redis-stream " + server.tls_address() + " out (group back, consumer c1) (TLS handshake with");
         CHECK(metric(port, "coropiped_broker_connected{kind=\"sink\",name=\"bus\"}") == 0);
         CHECK(metric(port, "coropiped_broker_connected{kind=\"source\",name=\"bus_in\"}") == 0);
-        CHECK(coropipe::test::read_file(out).empty());
+        CHECK(read_file(out).empty());
     }
     // A clean stop, or one that says the held lines were not written.
     d.child.signal(SIGTERM);

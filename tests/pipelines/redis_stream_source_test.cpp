@@ -38,6 +38,7 @@ namespace net = boost::asio;
 using namespace coropipe::asio;
 using coropipe::test::redis_server;
 using coropipe::test::daemon_process;
+using coropipe::test::read_file;
 using coropipe::test::metric;
 using coropipe::test::poll_until;
 using coropipe::test::temp_dir;
@@ -45,11 +46,6 @@ using coropipe::test::wait_for;
 using namespace std::chrono_literals;
 
 namespace {
-
-std::string read_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), {}};
-}
 
 /// The lines of `text`, counted.
 void count_lines(std::string_view text, std::map<std::string, int>& counts) {
