@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # sourced: the variables it sets are the scripts'
 # The pieces the daemon benchmarks share (bench/daemon_vs_rsyslog.sh,
 # bench/redis_sink_vs_rsyslog.sh, bench/tls_vs_rsyslog.sh): sourced, not run.
 #

@@ -34,6 +34,7 @@ set -euo pipefail
 
 lines=${1:-5000000}
 reps=${2:-3}
+# shellcheck source=bench/daemon_common.sh
 source "$(dirname "$0")/daemon_common.sh"
 
 need_rsyslogd rsyslog-openssl
