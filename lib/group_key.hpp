@@ -28,8 +28,14 @@ public:
 
     /// The key of `line`: one key's text, or each key's length (4 bytes)
     /// and text; a missing FIELD is empty. `same_line`: `scratch` has just
-    /// looked up another FIELD of this line. Valid until the next call.
+    /// looked up another FIELD of this line. Valid until the next call (and
+    /// while `line` is).
     std::string_view of(std::string_view line, field_scratch& scratch, bool same_line) {
+        if (keys_.size() == 1) { // the text itself, not a copy
+            std::optional<field_value> k = same_line ? keys_[0].find_in_same_line(line, scratch)
+                                                     : keys_[0].find(line, scratch);
+            return k ? k->text : std::string_view();
+        }
         composite_.clear();
         for (std::size_t i = 0; i < keys_.size(); ++i) {
             std::optional<field_value> k =
