@@ -5,6 +5,7 @@
 #include <coropipe/error.hpp>
 
 #include <array>
+#include <bit>
 #include <atomic>
 #include <charconv>
 #include <cstdint>
@@ -187,23 +188,48 @@ std::optional<std::string_view> find_logfmt_field(std::string_view line, std::st
     return std::string_view(value, static_cast<std::size_t>(end - value));
 }
 
-std::optional<std::string_view> find_column(std::string_view line, std::size_t n) noexcept {
-    std::size_t pos = 0;
-    for (std::size_t col = 1;; ++col) {
-        while (pos < line.size() && is_space(line[pos])) {
-            ++pos;
+namespace {
+
+// The first space, tab, CR or LF at or after `p`, or `last`: 8 bytes at a
+// time. A byte below 0x21 sets its high bit in `m` (the lowest such byte
+// exactly; a borrow may flag a byte above it too, so each is checked).
+const char* next_space(const char* p, const char* last) noexcept {
+    while (last - p >= 8) {
+        std::uint64_t w;
+        std::memcpy(&w, p, sizeof w);
+        std::uint64_t m = (w - 0x2121212121212121ULL) & ~w & 0x8080808080808080ULL;
+        while (m != 0) {
+            const char* at = p + std::countr_zero(m) / 8;
+            if (is_space(*at)) {
+                return at;
+            }
+            m &= m - 1;
         }
-        if (pos == line.size()) {
+        p += 8;
+    }
+    while (p != last && !is_space(*p)) {
+        ++p;
+    }
+    return p;
+}
+
+} // namespace
+
+std::optional<std::string_view> find_column(std::string_view line, std::size_t n) noexcept {
+    const char* p = line.data();
+    const char* const last = p + line.size();
+    for (std::size_t col = 1;; ++col) {
+        while (p != last && is_space(*p)) {
+            ++p;
+        }
+        if (p == last) {
             return std::nullopt;
         }
-        std::size_t end = pos;
-        while (end < line.size() && !is_space(line[end])) {
-            ++end;
-        }
+        const char* end = next_space(p, last);
         if (col == n) {
-            return line.substr(pos, end - pos);
+            return std::string_view(p, static_cast<std::size_t>(end - p));
         }
-        pos = end;
+        p = end;
     }
 }
 

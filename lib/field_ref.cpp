@@ -256,6 +256,15 @@ std::optional<field_value> field_ref::find_in_same_line(std::string_view line, f
     return lookup(line, scratch, true);
 }
 
+std::optional<std::string_view> field_ref::find_text(std::string_view line, field_scratch& scratch,
+                                                     bool same_line) const {
+    if (source_ == source::whitespace_column) { // the common key ($2): no number read
+        return detail::find_column(line, column_);
+    }
+    std::optional<field_value> v = lookup(line, scratch, same_line);
+    return v ? std::optional(v->text) : std::nullopt;
+}
+
 std::optional<field_value> field_ref::lookup(std::string_view line, field_scratch& scratch, bool same_line) const {
     switch (source_) {
     case source::logfmt: {

@@ -7,13 +7,13 @@
 #include <coropipe/timestamp.hpp>
 
 #include "group_key.hpp"
+#include "group_map.hpp"
 
 #include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <optional>
-#include <unordered_map>
 #include <utility>
 
 namespace coropipe {
@@ -116,11 +116,6 @@ struct distinct_state {
     std::string text() const { return std::to_string(counter.count()); }
 };
 
-struct key_hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
-};
-
 void append_json_string(std::string& out, std::string_view s) {
     out += '"';
     for (char c : s) {
@@ -178,7 +173,7 @@ namespace {
 
 template <class State>
 struct table final : group_table::impl {
-    std::unordered_map<std::string, State, key_hash, std::equal_to<>> map;
+    detail::group_map<State> map;
     std::optional<State> other;
 
     // The line's FIELD as text and number; false if it does not count.
@@ -210,8 +205,8 @@ struct table final : group_table::impl {
             return;
         }
         const std::string_view composite = keys->of(line, scratch, field.has_value());
-        auto it = map.find(composite);
-        if (it == map.end()) {
+        State* state = map.find(composite);
+        if (state == nullptr) {
             if (map.size() >= options.group_limit) {
                 if (!other) {
                     other.emplace(spec);
@@ -226,15 +221,15 @@ struct table final : group_table::impl {
                 other->offer(value_text, value);
                 return;
             }
-            it = map.try_emplace(std::string(composite), spec).first;
+            state = &map.insert(composite, spec);
         }
-        it->second.offer(value_text, value);
+        state->offer(value_text, value);
     }
 
     std::vector<group_result> results() const override {
         std::vector<group_result> rows;
         rows.reserve(map.size() + (other ? 1 : 0));
-        for (const auto& [key, state] : map) {
+        for (const auto& [key, state] : map.entries()) {
             rows.push_back({keys->split(key), state.value(), state.text()});
         }
         if (other) {

@@ -32,15 +32,12 @@ public:
     /// while `line` is).
     std::string_view of(std::string_view line, field_scratch& scratch, bool same_line) {
         if (keys_.size() == 1) { // the text itself, not a copy
-            std::optional<field_value> k = same_line ? keys_[0].find_in_same_line(line, scratch)
-                                                     : keys_[0].find(line, scratch);
-            return k ? k->text : std::string_view();
+            return keys_[0].find_text(line, scratch, same_line).value_or(std::string_view());
         }
         composite_.clear();
         for (std::size_t i = 0; i < keys_.size(); ++i) {
-            std::optional<field_value> k =
-                i == 0 && !same_line ? keys_[i].find(line, scratch) : keys_[i].find_in_same_line(line, scratch);
-            const std::string_view text = k ? k->text : std::string_view();
+            const std::string_view text =
+                keys_[i].find_text(line, scratch, i != 0 || same_line).value_or(std::string_view());
             if (keys_.size() > 1) {
                 const auto n = static_cast<std::uint32_t>(text.size());
                 composite_.append(reinterpret_cast<const char*>(&n), sizeof n);

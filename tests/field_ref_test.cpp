@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 #include <syntax_error_of.hpp>
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -87,6 +88,65 @@ TEST_CASE("$N is whitespace column N", "[field_ref][column]") {
     CHECK(text_of("$5", line) == "<none>");
     CHECK(kind_of("$3", line) == field_kind::number);
     CHECK(kind_of("$2", line) == field_kind::string);
+}
+
+TEST_CASE("$N splits at spaces, tabs and CR only, in fields of any length, as a byte-by-byte scan does",
+          "[field_ref][column]") {
+    // A reference: the plain scan the word-at-a-time one must agree with.
+    const auto reference = [](std::string_view line, std::size_t n) -> std::optional<std::string_view> {
+        const auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+        std::size_t pos = 0;
+        for (std::size_t col = 1;; ++col) {
+            while (pos < line.size() && space(line[pos])) {
+                ++pos;
+            }
+            if (pos == line.size()) {
+                return std::nullopt;
+            }
+            std::size_t end = pos;
+            while (end < line.size() && !space(line[end])) {
+                ++end;
+            }
+            if (col == n) {
+                return line.substr(pos, end - pos);
+            }
+            pos = end;
+        }
+    };
+    // Bytes the word test flags and must then reject (controls, '!' just
+    // above the space, bytes >= 0x80), mixed with the four separators.
+    constexpr char alphabet[] = {' ', '\t', '\r', '\x01', '\x1f', '!', 'a', 'Z', '\x80', '\xff', '\0', '\x0b', '\x0c'};
+    std::uint64_t state = 12345;
+    field_scratch scratch;
+    for (int round = 0; round < 20'000; ++round) {
+        state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+        std::string line(static_cast<std::size_t>(state >> 58), 'x'); // 0 to 63 bytes
+        for (char& c : line) {
+            state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+            c = (state >> 60) < 9 ? 'x' : alphabet[(state >> 33) % sizeof alphabet];
+        }
+        for (std::size_t n = 1; n <= 4; ++n) {
+            const field_ref f = field_ref::parse("$" + std::to_string(n));
+            INFO("line '" << line << "' $" << n);
+            const std::optional<field_value> v = f.find(line, scratch);
+            const std::optional<std::string_view> expected = reference(line, n);
+            REQUIRE(v.has_value() == expected.has_value());
+            if (expected) {
+                CHECK(v->text == *expected);
+                CHECK(f.find_text(line, scratch) == expected); // the text alone, for keys
+            }
+        }
+    }
+}
+
+TEST_CASE("find_text gives the text find gives, for every form of FIELD", "[field_ref]") {
+    field_scratch scratch;
+    const std::string_view json = R"({"host":"web-1","ms":12})";
+    CHECK(field_ref::parse(".host").find_text(json, scratch) == "web-1");
+    CHECK(field_ref::parse(".ms").find_text(json, scratch, true) == "12");
+    CHECK(field_ref::parse(".nope").find_text(json, scratch) == std::nullopt);
+    CHECK(field_ref::parse("user").find_text("a=1 user=\"x y\"", scratch) == "x y");
+    CHECK(field_ref::parse("@host").find_text("<13>1 2026-11-23T10:00:00Z web-2 app - - - hi", scratch) == "web-2");
 }
 
 // ---- JSON ---------------------------------------------------------------------------

@@ -73,6 +73,12 @@ public:
     /// lookup was on another line, it is `find`.
     std::optional<field_value> find_in_same_line(std::string_view line, field_scratch& scratch) const;
 
+    /// The text of `find` (or of `find_in_same_line` when `same_line`),
+    /// without reading it as a number: for keys (`count by $2`), where only
+    /// the bytes count.
+    std::optional<std::string_view> find_text(std::string_view line, field_scratch& scratch,
+                                              bool same_line = false) const;
+
     /// The text this was parsed from (`.a."b c"[2]`).
     std::string_view text() const noexcept { return text_; }
     source from() const noexcept { return source_; }
