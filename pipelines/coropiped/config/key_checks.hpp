@@ -28,6 +28,9 @@ void claim_written_file(key_use& use);
 /// daemon.metrics_auth: `USER:` and 64 hex digits (a SHA-256).
 void check_metrics_auth(key_use& use);
 
+/// daemon.metrics_tls.cert: only with metrics_listen.
+void check_metrics_tls(key_use& use);
+
 /// pipeline.run: every error of the text, at its place in the file; then the
 /// caller's run_check.
 void check_run(key_use& use);
