@@ -8,6 +8,7 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
@@ -151,7 +152,9 @@ net::awaitable<void> serve(tcp::socket socket, std::shared_ptr<http_state> state
     boost::beast::ssl_stream<boost::beast::tcp_stream> secure(std::move(stream), *context);
     co_await secure.async_handshake(ssl::stream_base::server, net::redirect_error(net::use_awaitable, ec));
     if (ec) {
-        const tls_failure why = classify_handshake_failure(ec, SSL_get_verify_result(secure.native_handle()));
+        const tls_failure why = ec == boost::beast::error::timeout
+                                    ? tls_failure{"timeout", "no TLS handshake within 10 s"}
+                                    : classify_handshake_failure(ec, SSL_get_verify_result(secure.native_handle()));
         count_tls_refusal("metrics", "metrics_listen", why.reason);
         state->refusals_logged(log_to_stderr, log_level::warning,
                                "metrics_listen: TLS client " + remote.address().to_string() + ":" +

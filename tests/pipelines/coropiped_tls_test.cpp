@@ -282,6 +282,17 @@ std::string octet_counted(const std::string& newline_lines) {
     return out;
 }
 
+/// The value of the sample that starts with `name_and_labels` in `metrics`; 0 if none.
+std::uint64_t counter(const std::string& metrics, const std::string& name_and_labels) {
+    const std::size_t at = metrics.find(name_and_labels);
+    std::uint64_t n = 0;
+    if (at != std::string::npos) {
+        const char* from = metrics.data() + at + name_and_labels.size();
+        std::from_chars(from, metrics.data() + metrics.size(), n);
+    }
+    return n;
+}
+
 std::string refused_metric(const std::string& reason) {
     return "coropiped_tls_refused_total{kind=\"source\",name=\"app\",reason=\"" + reason + "\"} 1\n";
 }
@@ -662,6 +673,11 @@ TEST_CASE("A TLS sink refuses a peer of another CA or another name, says so on /
         const std::string h = http_get(metrics, "/health");
         return h.starts_with("HTTP/1.1 503") && h.find("sink peer: cannot write") != std::string::npos;
     }));
+    // Every retry is counted; the log says it a few times only (checked at the end).
+    CHECK(eventually([&] {
+        return counter(http_get(metrics, "/metrics"),
+                       "coropiped_tls_refused_total{kind=\"sink\",name=\"peer\",reason=\"unknown_ca\"} ") >= 10;
+    }));
 
     server.serve_as("intruder"); // the right CA, the wrong name
     d.child.wait_for_err("refused (hostname): hostname mismatch (expected localhost)");
@@ -676,6 +692,7 @@ TEST_CASE("A TLS sink refuses a peer of another CA or another name, says so on /
     CHECK(eventually([&] { return http_get(metrics, "/health").starts_with("HTTP/1.1 200"); }));
     d.child.signal(SIGTERM);
     CHECK(d.child.wait_exit() == 0);
+    CHECK(running_child::occurrences(d.child.err, "refused (unknown_ca)") <= 3); // at once, then once per 10 s
 }
 
 TEST_CASE("A TLS source or sink whose certificate file is missing or is no certificate stops the daemon at start, "
@@ -786,6 +803,8 @@ TEST_CASE("/metrics over TLS ([daemon.metrics_tls]) serves curl with the test CA
         return more;
     };
 
+    const int stalled = connect_loopback(port); // never says a word: let go after 10 s, counted (checked at the end)
+
     // Plaintext on the TLS port: no HTTP answer, the connection is closed; logged and counted.
     const std::string plain = http_get(port, "/metrics", "Authorization: Basic b3BzOnNlY3JldA==\r\n");
     CHECK_THAT(plain, !Catch::Contains("HTTP/1.1") && !Catch::Contains("coropiped_"));
@@ -827,6 +846,16 @@ TEST_CASE("/metrics over TLS ([daemon.metrics_tls]) serves curl with the test CA
     r = curl(port, "/health", with({"-u", "ops:secret", "-v"}));
     CHECK_THAT(r.err, Catch::Contains("CN=localhost-2"));
     CHECK(r.out == "ok\n\nstatus 200\n");
+
+    CHECK(closed_by_peer(stalled));
+    ::close(stalled);
+    std::string last;
+    CHECK(eventually([&] {
+        last = curl(port, "/metrics", with({"-u", "ops:secret"})).out;
+        return last.find(metrics_refused("timeout")) != std::string::npos;
+    }));
+    INFO(last);
+    CHECK_THAT(last, Catch::Contains(metrics_refused("timeout")));
     d.child.signal(SIGTERM);
     CHECK(d.child.wait_exit() == 0);
 }
