@@ -142,7 +142,9 @@ net::awaitable<void> serve(tcp::socket socket, std::shared_ptr<http_state> state
     boost::system::error_code ec;
     const tcp::endpoint remote = socket.remote_endpoint(ec);
     boost::beast::tcp_stream stream(std::move(socket));
-    stream.expires_after(std::chrono::seconds(10)); // a client that sends nothing goes (handshake included)
+    constexpr auto patience = std::chrono::seconds(10);
+    const auto deadline = std::chrono::steady_clock::now() + patience;
+    stream.expires_at(deadline); // a client that sends nothing goes (handshake included)
     if (!state->tls) {
         co_await answer_one(stream, state);
         stream.socket().shutdown(tcp::socket::shutdown_send, ec);
@@ -152,7 +154,9 @@ net::awaitable<void> serve(tcp::socket socket, std::shared_ptr<http_state> state
     boost::beast::ssl_stream<boost::beast::tcp_stream> secure(std::move(stream), *context);
     co_await secure.async_handshake(ssl::stream_base::server, net::redirect_error(net::use_awaitable, ec));
     if (ec) {
-        const tls_failure why = ec == boost::beast::error::timeout
+        // (The timeout reaches here as beast's error::timeout or as what the
+        // TLS engine made of the closed socket: the clock tells.)
+        const tls_failure why = ec == boost::beast::error::timeout || std::chrono::steady_clock::now() >= deadline
                                     ? tls_failure{"timeout", "no TLS handshake within 10 s"}
                                     : classify_handshake_failure(ec, SSL_get_verify_result(secure.native_handle()));
         count_tls_refusal("metrics", "metrics_listen", why.reason);
