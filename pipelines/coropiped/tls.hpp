@@ -76,7 +76,7 @@ tls_failure classify_handshake_failure(const boost::system::error_code& ec, long
 /// (shown by `tls_metrics_text()` on /metrics). Thread-safe.
 void count_tls_refusal(const std::string& kind, const std::string& name, const std::string& reason);
 
-/// The `coropiped_tls_refused_total{name,reason}` counter, Prometheus text.
+/// The `coropiped_tls_refused_total{kind,name,reason}` counter, Prometheus text.
 std::string tls_metrics_text();
 
 /// The client context of a tcp sink with TLS (`[sink.NAME.tls]`): the CAs
