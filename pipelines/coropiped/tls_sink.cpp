@@ -79,12 +79,11 @@ private:
         count_tls_refusal("sink", sink_, why.reason);
         const std::string detail = why.detail + (why.reason == "hostname" ? " (expected " + server_name_ + ")" : "");
         const std::string message = "sink " + sink_ + ": TLS to " + describe() + " refused (" + why.reason + "): " + detail;
-        if (detail != last_refusal_) {
+        if (detail != last_refusal_ || !refusals_) {
             last_refusal_ = detail;
-            log(log_level::error, message);
-        } else {
-            refusals_(log_to_stderr, log_level::error, message);
+            refusals_ = std::make_unique<coropipe::asio::log_limiter>(); // its first line is now
         }
+        (*refusals_)(log_to_stderr, log_level::error, message);
     }
 
     std::shared_ptr<tls_context_slot> ctx_;
@@ -94,7 +93,7 @@ private:
     std::string server_name_;
     std::shared_ptr<ssl::context> stream_context_; // what stream_ was made with (outlives it)
     std::unique_ptr<ssl::stream<tcp::socket>> stream_;
-    coropipe::asio::log_limiter refusals_;
+    std::unique_ptr<coropipe::asio::log_limiter> refusals_; // one per reason in a row
     std::string last_refusal_;
 };
 

@@ -692,7 +692,7 @@ TEST_CASE("A TLS sink refuses a peer of another CA or another name, says so on /
     CHECK(eventually([&] { return http_get(metrics, "/health").starts_with("HTTP/1.1 200"); }));
     d.child.signal(SIGTERM);
     CHECK(d.child.wait_exit() == 0);
-    CHECK(running_child::occurrences(d.child.err, "refused (unknown_ca)") <= 3); // at once, then once per 10 s
+    CHECK(running_child::occurrences(d.child.err, "refused (unknown_ca)") <= 2); // at once, then once per 10 s
 }
 
 TEST_CASE("A TLS source or sink whose certificate file is missing or is no certificate stops the daemon at start, "
