@@ -725,7 +725,7 @@ TEST_CASE("A TLS source or sink whose certificate file is missing or is no certi
                                       ": No such file or directory"));
 }
 
-TEST_CASE("SIGHUP reads a TLS sink's certificate files again: its next connection uses them and no line is lost; a "
+TEST_CASE("SIGHUP reads a TLS sink's certificate files again: its next connection uses them and no line is lost, and a "
           "bad file refuses the reload and the old ones stay",
           "[pipelines][coropiped][tls][sink][reload]") {
     temp_dir dir;
