@@ -2,6 +2,8 @@
 // a TCP peer.
 #include <coropipe/asio/queued_sink.hpp>
 
+#include <coropipe/asio/connected_target.hpp>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -154,51 +156,25 @@ private:
     std::string name_;
 };
 
-class tcp_target final : public sink_target {
+class tcp_target final : public connected_target {
 public:
     tcp_target(const net::any_io_executor& executor, std::string host, std::string port)
-        : executor_(executor), socket_(executor), host_(std::move(host)), port_(std::move(port)) {}
+        : connected_target(executor), socket_(executor), host_(std::move(host)), port_(std::move(port)) {}
 
     std::string describe() const override {
         return "tcp " + (host_.find(':') != std::string::npos ? "[" + host_ + "]" : host_) + ":" + port_;
     }
 
-    void async_write_some(std::string_view bytes, write_handler handler) override {
-        net::co_spawn(executor_, write(bytes),
-                      [h = std::move(handler)](std::exception_ptr e,
-                                               std::tuple<boost::system::error_code, std::size_t> r) mutable {
-                          auto [ec, n] = r;
-                          if (e) {
-                              ec = net::error::fault; // (the coroutine does not throw but bad_alloc)
-                              n = 0;
-                          }
-                          std::move(h)(ec, n);
-                      });
-    }
-
 private:
-    /// The peer has shut down or reset: a peek finds EOF or an error.
-    bool peer_closed() {
-        char byte = 0;
-        const ssize_t n = ::recv(socket_.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-        return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
-    }
-
-    net::awaitable<std::tuple<boost::system::error_code, std::size_t>> write(std::string_view bytes) {
-        if (connected_ && peer_closed()) {
+    net::awaitable<std::tuple<boost::system::error_code, std::size_t>> write(std::string_view bytes) override {
+        if (connected_ && peer_closed(socket_.native_handle())) {
             // Found before writing into a connection the peer has closed,
             // where the bytes would be lost.
             disconnect();
         }
         if (!connected_) {
-            net::ip::tcp::resolver resolver(executor_);
-            auto [rec, endpoints] = co_await resolver.async_resolve(host_, port_, net::as_tuple(net::use_awaitable));
-            if (rec) {
-                co_return std::tuple{rec, std::size_t{0}};
-            }
-            socket_ = net::ip::tcp::socket(executor_);
-            auto [cec, ignored] = co_await net::async_connect(socket_, endpoints, net::as_tuple(net::use_awaitable));
-            (void)ignored;
+            socket_ = net::ip::tcp::socket(executor());
+            const boost::system::error_code cec = co_await connect(socket_, host_, port_);
             if (cec) {
                 co_return std::tuple{cec, std::size_t{0}};
             }
@@ -219,7 +195,6 @@ private:
         socket_.close(ignored);
     }
 
-    net::any_io_executor executor_;
     net::ip::tcp::socket socket_;
     std::string host_;
     std::string port_;
@@ -227,6 +202,37 @@ private:
 };
 
 } // namespace
+
+void connected_target::async_write_some(std::string_view bytes, write_handler handler) {
+    net::co_spawn(executor_, write(bytes),
+                  [h = std::move(handler)](std::exception_ptr e,
+                                           std::tuple<boost::system::error_code, std::size_t> r) mutable {
+                      auto [ec, n] = r;
+                      if (e) {
+                          ec = net::error::fault; // (the coroutine does not throw but bad_alloc)
+                          n = 0;
+                      }
+                      std::move(h)(ec, n);
+                  });
+}
+
+net::awaitable<boost::system::error_code> connected_target::connect(net::ip::tcp::socket& socket, std::string host,
+                                                                     std::string port) {
+    net::ip::tcp::resolver resolver(executor_);
+    auto [rec, endpoints] = co_await resolver.async_resolve(host, port, net::as_tuple(net::use_awaitable));
+    if (rec) {
+        co_return rec;
+    }
+    auto [cec, ignored] = co_await net::async_connect(socket, endpoints, net::as_tuple(net::use_awaitable));
+    (void)ignored;
+    co_return cec;
+}
+
+bool connected_target::peer_closed(int fd) noexcept {
+    char byte = 0;
+    const ssize_t n = ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+}
 
 std::unique_ptr<sink_target> make_file_target(const net::any_io_executor& executor, std::filesystem::path path,
                                               unsigned mode) {

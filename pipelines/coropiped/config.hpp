@@ -143,6 +143,9 @@ struct daemon_config {
     bool metrics_enabled = false;     ///< metrics_listen given
     endpoint metrics_listen;          ///< /metrics and /health
     std::string metrics_auth;         ///< `user:SHA256HEX` of HTTP basic auth on them; empty: open
+    std::filesystem::path metrics_tls_cert; ///< `[daemon.metrics_tls]`: served over HTTPS with this certificate; empty: HTTP
+    std::filesystem::path metrics_tls_key;  ///< its private key
+    std::filesystem::path metrics_tls_ca;   ///< the CAs of the client certificates required; empty: none asked for
     std::filesystem::path state_file; ///< file sources' offsets; empty: not saved
     std::chrono::milliseconds checkpoint_interval{1000}; ///< how often the offsets are saved while running
     std::string user;  ///< started as root: switch to this user once the sockets are bound; empty: stay

@@ -6,7 +6,7 @@
 #include "log.hpp"
 #include "notify.hpp"
 #include "sinks.hpp"
-#include "tls.hpp" // make_tls_settings: a reload checks the certificates
+#include "tls.hpp" // make_tls_settings, tls_context_slot: a reload reads the certificates again
 
 #include <algorithm>
 
@@ -25,8 +25,8 @@ bool uses(const std::vector<std::string>& names, const std::string& name) {
 
 // ---- configuration: prepare (may fail, changes nothing), then commit ------------
 
-sink_handle daemon::open_sink_entry(const sink_config& c) {
-    std::shared_ptr<queued_sink> real = open_sink(io_, c, metrics_);
+sink_handle daemon::open_sink_entry(const sink_config& c, std::shared_ptr<tls_context_slot> tls) {
+    std::shared_ptr<queued_sink> real = open_sink(io_, c, metrics_, std::move(tls));
     const std::string key = c.name + "@" + std::to_string(reinterpret_cast<std::uintptr_t>(real.get()));
     {
         std::lock_guard lock(mutex_);
@@ -76,10 +76,18 @@ daemon::prepared daemon::prepare(const daemon_config& next) {
     for (const sink_config& c : next.sinks) {
         const auto old = old_sinks.find(c.name);
         if (old != old_sinks.end() && old->second.config == c) {
+            if (old->second.tls) {
+                // Its certificates read again: a bad file refuses the reload, the old context stays.
+                p.sink_tls.emplace_back(old->second.tls, make_sink_tls(c));
+            }
             p.sinks.emplace(c.name, old->second);
         } else {
-            p.sinks.emplace(c.name, sink_entry{c, open_sink_entry(c)}); // throws: the new ones finish unused
+            std::shared_ptr<tls_context_slot> tls = make_sink_tls(c); // throws: the new ones finish unused
+            p.sinks.emplace(c.name, sink_entry{c, open_sink_entry(c, tls), tls});
         }
+    }
+    if (http_ && http_->tls() && !next.metrics_tls_cert.empty()) {
+        p.metrics_tls = std::make_shared<tls_context_slot>(make_metrics_context(next)); // a bad file refuses the reload
     }
     for (const source_config& c : next.sources) {
         const auto old = old_sources.find(c.name);
@@ -141,6 +149,12 @@ void daemon::commit(prepared p, daemon_config next) {
         }
         sources_ = std::move(p.sources);
         sinks_ = std::move(p.sinks);
+        for (const auto& [running, reread] : p.sink_tls) {
+            running->replace(reread->current()); // the sink's next connection uses it
+        }
+        if (p.metrics_tls) {
+            http_->tls()->replace(p.metrics_tls->current());
+        }
         config_ = std::move(next);
     }
     for (running_source* s : to_stop) {

@@ -31,6 +31,8 @@ namespace coropiped {
 
 namespace net = boost::asio;
 
+class tls_context_slot; // tls.hpp
+
 inline unsigned thread_count(const daemon_config& c) {
     return c.threads != 0 ? c.threads : std::max(1u, std::thread::hardware_concurrency());
 }
@@ -51,6 +53,7 @@ public:
     struct sink_entry {
         sink_config config;
         sink_handle users; // routes hold copies; the last one gone finishes the sink
+        std::shared_ptr<tls_context_slot> tls; // a TLS sink's client context, replaced by a reload
     };
     struct source_entry {
         source_config config;
@@ -62,13 +65,17 @@ public:
         std::map<std::string, sink_entry> sinks;
         std::map<std::string, source_entry> sources; // new ones: not started
         std::map<std::string, coropipe::text_pipeline> pipelines;
+        // Kept TLS sinks: their context, and the one read again from their files.
+        std::vector<std::pair<std::shared_ptr<tls_context_slot>, std::shared_ptr<tls_context_slot>>> sink_tls;
+        std::shared_ptr<tls_context_slot> metrics_tls; // [daemon.metrics_tls] read again
+
     };
 
     prepared prepare(const daemon_config& next);
     void commit(prepared p, daemon_config next);
     std::vector<coropipe::asio::route<sink_handle>> routes_for(const std::string& source, const daemon_config& c,
                                                                const prepared& p);
-    sink_handle open_sink_entry(const sink_config& c);
+    sink_handle open_sink_entry(const sink_config& c, std::shared_ptr<tls_context_slot> tls);
     void reload();
     void reopen();
     health_report health();

@@ -1,15 +1,18 @@
 #include "http.hpp"
 
 #include "log.hpp"
+#include "tls.hpp" // classify_handshake_failure, count_tls_refusal
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 
 #include <chrono>
 
@@ -24,6 +27,7 @@ namespace coropiped {
 
 namespace net = boost::asio;
 namespace http = boost::beast::http;
+namespace ssl = boost::asio::ssl;
 using tcp = net::ip::tcp;
 
 namespace {
@@ -72,24 +76,15 @@ bool authorized(std::string_view header, const std::string& auth) {
     return same_hash && decoded.compare(0, colon, auth, 0, auth_colon) == 0 && colon == auth_colon;
 }
 
-net::awaitable<void> serve(tcp::socket socket, metrics_registry* metrics, std::shared_ptr<std::atomic<bool>> stopping,
-                           std::shared_ptr<const std::string> auth) {
-    boost::beast::tcp_stream stream(std::move(socket));
-    stream.expires_after(std::chrono::seconds(10)); // a client that sends nothing goes
-    boost::beast::flat_buffer buffer(16 * 1024);    // and one that sends too much is refused
-    http::request_parser<http::empty_body> parser;
-    parser.header_limit(8 * 1024);
-    boost::system::error_code ec;
-    co_await http::async_read(stream, buffer, parser, net::redirect_error(net::use_awaitable, ec));
-    if (ec) {
-        co_return;
-    }
-    const auto& request = parser.get();
+/// The answer to `request`: 401 without the credentials `auth` asks for,
+/// then /metrics, /health (503 once `stopping`), or 404.
+http::response<http::string_body> respond(const http::request<http::empty_body>& request, metrics_registry& metrics,
+                                          bool stopping, const std::string& auth) {
     http::response<http::string_body> response;
     response.version(request.version());
     response.keep_alive(false);
     const std::string_view target = request.target();
-    if (!auth->empty() && !authorized(request[http::field::authorization], *auth)) {
+    if (!auth.empty() && !authorized(request[http::field::authorization], auth)) {
         response.result(http::status::unauthorized);
         response.set(http::field::www_authenticate, "Basic realm=\"coropiped\", charset=\"UTF-8\"");
         response.set(http::field::content_type, "text/plain");
@@ -101,10 +96,10 @@ net::awaitable<void> serve(tcp::socket socket, metrics_registry* metrics, std::s
     } else if (target == "/metrics") {
         response.result(http::status::ok);
         response.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
-        response.body() = metrics->prometheus();
+        response.body() = metrics.prometheus();
     } else if (target == "/health") {
-        health_report h = metrics->health();
-        if (stopping->load()) {
+        health_report h = metrics.health();
+        if (stopping) {
             h.ok = false;
             h.problems.insert(h.problems.begin(), "stopping");
         }
@@ -124,28 +119,75 @@ net::awaitable<void> serve(tcp::socket socket, metrics_registry* metrics, std::s
     if (request.method() == http::verb::head) {
         response.body().clear();
     }
-    co_await http::async_write(stream, response, net::redirect_error(net::use_awaitable, ec));
-    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    return response;
 }
 
-net::awaitable<void> accept(std::shared_ptr<tcp::acceptor> acceptor, metrics_registry* metrics,
-                            std::shared_ptr<std::atomic<bool>> stopping, std::shared_ptr<const std::string> auth) {
+/// One request read from `stream` (plain or TLS) and its response written.
+template <class Stream>
+net::awaitable<void> answer_one(Stream& stream, std::shared_ptr<const http_state> state) {
+    boost::beast::flat_buffer buffer(16 * 1024); // a client that sends too much is refused
+    http::request_parser<http::empty_body> parser;
+    parser.header_limit(8 * 1024);
+    boost::system::error_code ec;
+    co_await http::async_read(stream, buffer, parser, net::redirect_error(net::use_awaitable, ec));
+    if (ec) {
+        co_return;
+    }
+    http::response<http::string_body> response =
+        respond(parser.get(), *state->metrics, state->stopping.load(), state->auth);
+    co_await http::async_write(stream, response, net::redirect_error(net::use_awaitable, ec));
+}
+
+net::awaitable<void> serve(tcp::socket socket, std::shared_ptr<http_state> state) {
+    boost::system::error_code ec;
+    const tcp::endpoint remote = socket.remote_endpoint(ec);
+    boost::beast::tcp_stream stream(std::move(socket));
+    constexpr auto patience = std::chrono::seconds(10);
+    const auto deadline = std::chrono::steady_clock::now() + patience;
+    stream.expires_at(deadline); // a client that sends nothing goes (handshake included)
+    if (!state->tls) {
+        co_await answer_one(stream, state);
+        stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+        co_return;
+    }
+    const std::shared_ptr<ssl::context> context = state->tls->current(); // (outlives the stream)
+    boost::beast::ssl_stream<boost::beast::tcp_stream> secure(std::move(stream), *context);
+    co_await secure.async_handshake(ssl::stream_base::server, net::redirect_error(net::use_awaitable, ec));
+    if (ec) {
+        // (The timeout reaches here as beast's error::timeout or as what the
+        // TLS engine made of the closed socket: the clock tells.)
+        const tls_failure why = ec == boost::beast::error::timeout || std::chrono::steady_clock::now() >= deadline
+                                    ? tls_failure{"timeout", "no TLS handshake within 10 s"}
+                                    : classify_handshake_failure(ec, SSL_get_verify_result(secure.native_handle()));
+        count_tls_refusal("metrics", "metrics_listen", why.reason);
+        state->refusals_logged(log_to_stderr, log_level::warning,
+                               "metrics_listen: TLS client " + remote.address().to_string() + ":" +
+                                   std::to_string(remote.port()) + " refused (" + why.reason + "): " + why.detail);
+        co_return;
+    }
+    co_await answer_one(secure, state);
+    co_await secure.async_shutdown(net::redirect_error(net::use_awaitable, ec)); // close_notify; bounded as above
+}
+
+net::awaitable<void> accept(std::shared_ptr<tcp::acceptor> acceptor, std::shared_ptr<http_state> state) {
     for (;;) {
         boost::system::error_code ec;
         tcp::socket socket = co_await acceptor->async_accept(net::redirect_error(net::use_awaitable, ec));
         if (ec) {
             co_return; // closed
         }
-        net::co_spawn(acceptor->get_executor(), serve(std::move(socket), metrics, stopping, auth), net::detached);
+        net::co_spawn(acceptor->get_executor(), serve(std::move(socket), state), net::detached);
     }
 }
 
 } // namespace
 
-metrics_server::metrics_server(net::io_context& io, const endpoint& at, metrics_registry& metrics, std::string auth)
-    : acceptor_(std::make_shared<tcp::acceptor>(io)),
-      metrics_(metrics),
-      auth_(std::make_shared<const std::string>(std::move(auth))) {
+metrics_server::metrics_server(net::io_context& io, const endpoint& at, metrics_registry& metrics, std::string auth,
+                               std::shared_ptr<tls_context_slot> tls)
+    : acceptor_(std::make_shared<tcp::acceptor>(io)), state_(std::make_shared<http_state>()) {
+    state_->metrics = &metrics;
+    state_->auth = std::move(auth);
+    state_->tls = std::move(tls);
     try {
         tcp::resolver resolver(io);
         const tcp::endpoint e =
@@ -154,7 +196,7 @@ metrics_server::metrics_server(net::io_context& io, const endpoint& at, metrics_
         acceptor_->set_option(tcp::acceptor::reuse_address(true));
         acceptor_->bind(e);
         acceptor_->listen();
-        if (auth_->empty() && !e.address().is_loopback()) {
+        if (state_->auth.empty() && !e.address().is_loopback()) {
             log(log_level::warning, "metrics_listen " + e.address().to_string() +
                                         " is not a loopback address and metrics_auth is not set: anyone who reaches "
                                         "it reads /metrics and /health");
@@ -173,11 +215,11 @@ std::string metrics_server::local_address() const {
 }
 
 void metrics_server::start() {
-    net::co_spawn(acceptor_->get_executor(), accept(acceptor_, &metrics_, stopping_, auth_), net::detached);
+    net::co_spawn(acceptor_->get_executor(), accept(acceptor_, state_), net::detached);
 }
 
 void metrics_server::stop() {
-    stopping_->store(true);
+    state_->stopping.store(true);
     net::post(acceptor_->get_executor(), [a = acceptor_] {
         boost::system::error_code ignored;
         a->close(ignored);

@@ -4,6 +4,7 @@
 #include "log.hpp"
 #include "notify.hpp"
 #include "privileges.hpp"
+#include "tls.hpp" // make_server_context: [daemon.metrics_tls]
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -227,9 +228,15 @@ int daemon::run() {
         daemon_config c = config_;
         commit(std::move(p), std::move(c));
         if (config_.metrics_enabled) {
-            http_ = std::make_unique<metrics_server>(io_, config_.metrics_listen, metrics_, config_.metrics_auth);
+            std::shared_ptr<tls_context_slot> tls;
+            if (!config_.metrics_tls_cert.empty()) {
+                tls = std::make_shared<tls_context_slot>(make_metrics_context(config_));
+            }
+            const std::string scheme = tls ? "https" : "http";
+            http_ = std::make_unique<metrics_server>(io_, config_.metrics_listen, metrics_, config_.metrics_auth,
+                                                     std::move(tls));
             http_->start();
-            log(log_level::info, "metrics on http://" + http_->local_address() + "/metrics");
+            log(log_level::info, "metrics on " + scheme + "://" + http_->local_address() + "/metrics");
         }
         // Bound and opened as root if need be; from here on, as the configured user.
         drop_privileges(config_.user, config_.group);

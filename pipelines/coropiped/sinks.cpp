@@ -1,7 +1,7 @@
 #include "sinks.hpp"
 
 #include "log.hpp"
-#include "tls.hpp" // make_tls_target
+#include "tls.hpp" // make_tls_target, tls_context_slot
 
 #include <coropipe/asio/redis_stream_target.hpp>
 
@@ -20,7 +20,15 @@ std::string address_text(const endpoint& e) {
     return host + ":" + std::to_string(e.port);
 }
 
-std::shared_ptr<queued_sink> open_sink(net::io_context& io, const sink_config& c, metrics_registry& metrics) {
+std::shared_ptr<tls_context_slot> make_sink_tls(const sink_config& c) {
+    if (c.type != sink_config::kind::tcp || !c.tls()) {
+        return nullptr;
+    }
+    return std::make_shared<tls_context_slot>(make_client_context("sink " + c.name, c.tls_ca, c.tls_cert, c.tls_key));
+}
+
+std::shared_ptr<queued_sink> open_sink(net::io_context& io, const sink_config& c, metrics_registry& metrics,
+                                       std::shared_ptr<tls_context_slot> tls) {
     net::any_io_executor strand = net::make_strand(io);
     std::unique_ptr<sink_target> target;
     switch (c.type) {
@@ -36,8 +44,11 @@ std::shared_ptr<queued_sink> open_sink(net::io_context& io, const sink_config& c
         target = make_descriptor_target(strand, 1, "stdout");
         break;
     case sink_config::kind::tcp:
-        target = c.tls() ? make_tls_target(strand, c)
-                         : make_tcp_target(strand, c.address.host, std::to_string(c.address.port));
+        if (c.tls()) {
+            target = make_tls_target(strand, c, tls ? std::move(tls) : make_sink_tls(c));
+        } else {
+            target = make_tcp_target(strand, c.address.host, std::to_string(c.address.port));
+        }
         break;
     case sink_config::kind::redis_stream:
         try {

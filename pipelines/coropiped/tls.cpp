@@ -19,6 +19,7 @@
 #include <map>
 #include <mutex>
 #include <stdexcept>
+#include <tuple>
 #include <utility>
 
 #include <unistd.h>
@@ -53,65 +54,86 @@ void check_readable(const std::filesystem::path& file, const std::string& key) {
     }
 }
 
-namespace {
-
-} // namespace
-
-std::shared_ptr<ssl::context> make_server_context(const source_config& c) {
+std::shared_ptr<ssl::context> make_server_context(const server_tls_files& c) {
+    const std::string& k = c.keys;
     auto ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
     ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
                      ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
-    const int min = c.tls_min_version == source_config::tls_version::v1_3 ? TLS1_3_VERSION : TLS1_2_VERSION;
+    const int min = c.min_version == source_config::tls_version::v1_3 ? TLS1_3_VERSION : TLS1_2_VERSION;
     SSL_CTX_set_min_proto_version(ctx->native_handle(), min);
-    check_readable(c.tls_cert, "tls.cert");
-    check_readable(c.tls_key, "tls.key");
-    check_readable(c.tls_ca, "tls.ca");
+    check_readable(c.cert, k + "cert");
+    check_readable(c.key, k + "key");
+    check_readable(c.ca, k + "ca");
     boost::system::error_code ec;
     ERR_clear_error();
-    if (ctx->use_certificate_chain_file(c.tls_cert.string(), ec); ec) {
-        refuse_setting("cannot use tls.cert " + c.tls_cert.string(), ec);
+    if (ctx->use_certificate_chain_file(c.cert.string(), ec); ec) {
+        refuse_setting("cannot use " + k + "cert " + c.cert.string(), ec);
     }
-    if (ctx->use_private_key_file(c.tls_key.string(), ssl::context::pem, ec); ec) {
-        refuse_setting("cannot use tls.key " + c.tls_key.string(), ec);
+    if (ctx->use_private_key_file(c.key.string(), ssl::context::pem, ec); ec) {
+        refuse_setting("cannot use " + k + "key " + c.key.string(), ec);
     }
     if (SSL_CTX_check_private_key(ctx->native_handle()) != 1) {
-        refuse_setting("tls.key " + c.tls_key.string() + " is not the key of tls.cert " + c.tls_cert.string(), {});
+        refuse_setting(k + "key " + c.key.string() + " is not the key of " + k + "cert " + c.cert.string(), {});
     }
-    if (!c.tls_ca.empty()) {
+    if (!c.ca.empty()) {
         std::error_code fs_ec;
-        if (std::filesystem::is_directory(c.tls_ca, fs_ec)) {
-            if (ctx->add_verify_path(c.tls_ca.string(), ec); ec) {
-                refuse_setting("cannot use tls.ca " + c.tls_ca.string(), ec);
+        if (std::filesystem::is_directory(c.ca, fs_ec)) {
+            if (ctx->add_verify_path(c.ca.string(), ec); ec) {
+                refuse_setting("cannot use " + k + "ca " + c.ca.string(), ec);
             }
         } else {
-            if (ctx->load_verify_file(c.tls_ca.string(), ec); ec) {
-                refuse_setting("cannot use tls.ca " + c.tls_ca.string(), ec);
+            if (ctx->load_verify_file(c.ca.string(), ec); ec) {
+                refuse_setting("cannot use " + k + "ca " + c.ca.string(), ec);
             }
             // The CAs named to the client, so that it can choose its certificate.
-            if (STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(c.tls_ca.c_str())) {
+            if (STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(c.ca.c_str())) {
                 SSL_CTX_set_client_CA_list(ctx->native_handle(), names);
             }
         }
     }
-    source_config::verify mode = c.tls_verify;
+    source_config::verify mode = c.verify;
     if (mode == source_config::verify::automatic) {
-        mode = c.tls_ca.empty() ? source_config::verify::none : source_config::verify::required;
+        mode = c.ca.empty() ? source_config::verify::none : source_config::verify::required;
     }
-    if (mode != source_config::verify::none && c.tls_ca.empty()) {
-        throw std::runtime_error("tls.verify_client = \"" +
+    if (mode != source_config::verify::none && c.ca.empty()) {
+        throw std::runtime_error(k + "verify_client = \"" +
                                  std::string(mode == source_config::verify::required ? "required" : "optional") +
-                                 "\" needs tls.ca: the CAs that sign the clients' certificates");
+                                 "\" needs " + k + "ca: the CAs that sign the clients' certificates");
     }
     ctx->set_verify_mode(mode == source_config::verify::required ? ssl::verify_peer | ssl::verify_fail_if_no_peer_cert
                          : mode == source_config::verify::optional ? ssl::verify_peer
                                                                     : ssl::verify_none);
-    if (!c.tls_ciphers.empty() && SSL_CTX_set_cipher_list(ctx->native_handle(), c.tls_ciphers.c_str()) != 1) {
-        refuse_setting("tls.ciphers \"" + c.tls_ciphers + "\" names no cipher OpenSSL knows", {});
+    if (!c.ciphers.empty() && SSL_CTX_set_cipher_list(ctx->native_handle(), c.ciphers.c_str()) != 1) {
+        refuse_setting(k + "ciphers \"" + c.ciphers + "\" names no cipher OpenSSL knows", {});
     }
     // Resumed sessions would skip the client certificate's check.
     SSL_CTX_set_session_cache_mode(ctx->native_handle(), SSL_SESS_CACHE_OFF);
     SSL_CTX_set_num_tickets(ctx->native_handle(), 0);
     return ctx;
+}
+
+std::shared_ptr<ssl::context> make_server_context(const source_config& c) {
+    return make_server_context(server_tls_files{.cert = c.tls_cert,
+                                                .key = c.tls_key,
+                                                .ca = c.tls_ca,
+                                                .verify = c.tls_verify,
+                                                .min_version = c.tls_min_version,
+                                                .ciphers = c.tls_ciphers,
+                                                .keys = "tls."});
+}
+
+std::shared_ptr<ssl::context> make_metrics_context(const daemon_config& c) {
+    try {
+        return make_server_context(server_tls_files{.cert = c.metrics_tls_cert,
+                                                    .key = c.metrics_tls_key,
+                                                    .ca = c.metrics_tls_ca,
+                                                    .verify = source_config::verify::automatic,
+                                                    .min_version = source_config::tls_version::v1_2,
+                                                    .ciphers = {},
+                                                    .keys = "metrics_tls."});
+    } catch (const std::runtime_error& e) {
+        throw std::runtime_error(std::string("metrics_listen: cannot set up TLS: ") + e.what());
+    }
 }
 
 bool peer_name_matches(std::string_view pattern, std::string_view name) {
@@ -164,6 +186,8 @@ tls_failure classify_handshake_failure(const boost::system::error_code& ec, long
     case X509_V_ERR_CERT_HAS_EXPIRED:
     case X509_V_ERR_CERT_NOT_YET_VALID:
         return {"expired", X509_verify_cert_error_string(verify_result)};
+    case X509_V_ERR_HOSTNAME_MISMATCH: // a sink's peer
+        return {"hostname", X509_verify_cert_error_string(verify_result)};
     case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
     case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
     case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
@@ -194,25 +218,28 @@ tls_failure classify_handshake_failure(const boost::system::error_code& ec, long
 namespace {
 
 std::mutex refusals_mutex;
-std::map<std::pair<std::string, std::string>, std::uint64_t>& refusals() {
-    static std::map<std::pair<std::string, std::string>, std::uint64_t> counts;
+// (kind, name, reason) -> count
+std::map<std::tuple<std::string, std::string, std::string>, std::uint64_t>& refusals() {
+    static std::map<std::tuple<std::string, std::string, std::string>, std::uint64_t> counts;
     return counts;
 }
 
 } // namespace
 
-void count_tls_refusal(const std::string& source, const std::string& reason) {
+void count_tls_refusal(const std::string& kind, const std::string& name, const std::string& reason) {
     std::lock_guard lock(refusals_mutex);
-    ++refusals()[{source, reason}];
+    ++refusals()[{kind, name, reason}];
 }
 
 std::string tls_metrics_text() {
-    std::string out = "# HELP coropiped_tls_refused_total TLS clients refused by a source, by reason (expired, "
-                      "unknown_ca, no_certificate, not_permitted, not_tls, timeout, bad_certificate, handshake).\n"
+    std::string out = "# HELP coropiped_tls_refused_total TLS handshakes refused: clients of a source or of the "
+                      "metrics listener, peers of a sink; by reason (expired, unknown_ca, hostname, no_certificate, "
+                      "not_permitted, not_tls, timeout, bad_certificate, handshake).\n"
                       "# TYPE coropiped_tls_refused_total counter\n";
     std::lock_guard lock(refusals_mutex);
     for (const auto& [key, n] : refusals()) {
-        out += "coropiped_tls_refused_total{kind=\"source\",name=\"" + key.first + "\",reason=\"" + key.second +
+        const auto& [kind, name, reason] = key;
+        out += "coropiped_tls_refused_total{kind=\"" + kind + "\",name=\"" + name + "\",reason=\"" + reason +
                "\"} " + std::to_string(n) + "\n";
     }
     return out;
@@ -233,7 +260,7 @@ namespace {
 
 void refuse(const tls_settings& settings, const std::string& source, const std::string& peer,
             const tls_failure& why) {
-    count_tls_refusal(source, why.reason);
+    count_tls_refusal("source", source, why.reason);
     settings.refusals_logged(log_to_stderr, log_level::warning,
                              "source " + source + ": TLS client " + peer + " refused (" + why.reason + "): " +
                                  why.detail);

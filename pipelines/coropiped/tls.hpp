@@ -16,6 +16,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,10 +24,30 @@
 
 namespace coropiped {
 
-/// The server context of a tcp source with `tls.cert`: certificate, key,
-/// client CAs and verification, oldest version, ciphers. Throws
-/// `std::runtime_error` saying which file or setting OpenSSL refused and why.
+/// What a TLS server context is made of: certificate, key, client CAs and
+/// verification, oldest version, ciphers; `keys` is how the configuration
+/// names them in errors (`tls.` of `[source.NAME.tls]`, `metrics_tls.`).
+struct server_tls_files {
+    std::filesystem::path cert;
+    std::filesystem::path key;
+    std::filesystem::path ca; ///< empty: no client certificate asked for
+    source_config::verify verify = source_config::verify::automatic;
+    source_config::tls_version min_version = source_config::tls_version::v1_2;
+    std::string ciphers;
+    std::string keys = "tls.";
+};
+
+/// The server context of `f`. Throws `std::runtime_error` saying which file
+/// or setting OpenSSL refused and why.
+std::shared_ptr<boost::asio::ssl::context> make_server_context(const server_tls_files& f);
+
+/// The server context of a tcp source with `tls.cert`.
 std::shared_ptr<boost::asio::ssl::context> make_server_context(const source_config& c);
+
+/// The server context of `[daemon.metrics_tls]` (client certificates
+/// required with `metrics_tls.ca`). Throws `std::runtime_error`
+/// (`metrics_listen: cannot set up TLS: ...`).
+std::shared_ptr<boost::asio::ssl::context> make_metrics_context(const daemon_config& c);
 
 /// Throws `std::runtime_error` (`cannot read KEY FILE: why`) unless `file`
 /// is empty or readable.
@@ -42,30 +63,53 @@ bool peer_name_matches(std::string_view pattern, std::string_view name);
 bool permitted_peer(const X509* cert, const std::vector<std::string>& permitted, std::string& names);
 
 /// Why a TLS handshake failed, as a short label for /metrics (`expired`,
-/// `unknown_ca`, `no_certificate`, `not_tls`, `bad_certificate`,
-/// `handshake`) and the words for the log.
+/// `unknown_ca`, `hostname` (a sink's peer), `no_certificate`, `not_tls`,
+/// `bad_certificate`, `handshake`) and the words for the log.
 struct tls_failure {
     std::string reason;
     std::string detail;
 };
 tls_failure classify_handshake_failure(const boost::system::error_code& ec, long verify_result);
 
-/// Counts a refused TLS client of `source` under `reason` (shown by
-/// `tls_metrics_text()` on /metrics). Thread-safe.
-void count_tls_refusal(const std::string& source, const std::string& reason);
+/// Counts a TLS handshake refused by (or, for a sink, refused to) the
+/// `kind` (`source`, `sink`, `metrics`) named `name`, under `reason`
+/// (shown by `tls_metrics_text()` on /metrics). Thread-safe.
+void count_tls_refusal(const std::string& kind, const std::string& name, const std::string& reason);
 
-/// The `coropiped_tls_refused_total{name,reason}` counter, Prometheus text.
+/// The `coropiped_tls_refused_total{kind,name,reason}` counter, Prometheus text.
 std::string tls_metrics_text();
 
-/// A tcp sink's peer over TLS (`[sink.NAME.tls]`): connected on the first
-/// write and again after a failure, as `make_tcp_target`; the peer's
-/// certificate must chain to `tls.ca` (else the system's CAs) and carry
+/// A TLS context replaced whole by a reload (SIGHUP): a TLS sink's client
+/// context, the metrics listener's server context. The next connection uses
+/// the new one; an established connection keeps the one it was made with.
+/// Thread-safe.
+class tls_context_slot {
+public:
+    explicit tls_context_slot(std::shared_ptr<boost::asio::ssl::context> c) : context_(std::move(c)) {}
+    std::shared_ptr<boost::asio::ssl::context> current() const {
+        std::lock_guard lock(mutex_);
+        return context_;
+    }
+    void replace(std::shared_ptr<boost::asio::ssl::context> c) {
+        std::lock_guard lock(mutex_);
+        context_ = std::move(c);
+    }
+
+private:
+    mutable std::mutex mutex_;
+    std::shared_ptr<boost::asio::ssl::context> context_;
+};
+
+/// A tcp sink's peer over TLS: connected on the first write and again after
+/// a failure, as `make_tcp_target`, with `ctx`'s context of the moment; the
+/// peer's certificate must chain to the context's CAs and carry
 /// `tls.server_name` (else the address's host), or the handshake fails: the
-/// write fails (the queued sink holds the lines and retries) and the reason
-/// is logged, at most once per 10 s. Throws `std::runtime_error` for files
-/// it cannot use.
+/// write fails (the queued sink holds the lines and retries), the refusal is
+/// counted by reason (`count_tls_refusal("sink", ...)`) and logged, a new
+/// reason at once, a repeated one at most once per 10 s.
 std::unique_ptr<coropipe::asio::sink_target> make_tls_target(const boost::asio::any_io_executor& executor,
-                                                             const sink_config& c);
+                                                             const sink_config& c,
+                                                             std::shared_ptr<tls_context_slot> ctx);
 
 /// A client context (TLS 1.2 or later, the peer verified): trusting `ca` (a
 /// PEM file or a hashed directory; empty: the system's CAs), with the client

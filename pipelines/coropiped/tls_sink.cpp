@@ -4,9 +4,9 @@
 
 #include "log.hpp"
 
+#include <coropipe/asio/connected_target.hpp>
+
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/connect.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
@@ -17,8 +17,6 @@
 #include <stdexcept>
 #include <tuple>
 
-#include <sys/socket.h>
-
 namespace coropiped {
 
 namespace net = boost::asio;
@@ -27,10 +25,10 @@ using tcp = net::ip::tcp;
 
 namespace {
 
-class tls_target final : public coropipe::asio::sink_target {
+class tls_target final : public coropipe::asio::connected_target {
 public:
-    tls_target(const net::any_io_executor& executor, const sink_config& c, std::shared_ptr<ssl::context> ctx)
-        : executor_(executor),
+    tls_target(const net::any_io_executor& executor, const sink_config& c, std::shared_ptr<tls_context_slot> ctx)
+        : connected_target(executor),
           ctx_(std::move(ctx)),
           sink_(c.name),
           host_(c.address.host),
@@ -41,62 +39,28 @@ public:
         return "tls " + (host_.find(':') != std::string::npos ? "[" + host_ + "]" : host_) + ":" + port_;
     }
 
-    void async_write_some(std::string_view bytes, write_handler handler) override {
-        net::co_spawn(executor_, write(bytes),
-                      [h = std::move(handler)](std::exception_ptr e,
-                                               std::tuple<boost::system::error_code, std::size_t> r) mutable {
-                          auto [ec, n] = r;
-                          if (e) {
-                              ec = net::error::fault;
-                              n = 0;
-                          }
-                          std::move(h)(ec, n);
-                      });
-    }
-
 private:
-    bool peer_closed() {
-        char byte = 0;
-        const ssize_t n = ::recv(stream_->next_layer().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-        return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
-    }
-
-    net::awaitable<std::tuple<boost::system::error_code, std::size_t>> write(std::string_view bytes) {
-        if (stream_ && peer_closed()) {
+    net::awaitable<std::tuple<boost::system::error_code, std::size_t>> write(std::string_view bytes) override {
+        if (stream_ && peer_closed(stream_->next_layer().native_handle())) {
             stream_.reset();
         }
         if (!stream_) {
-            tcp::resolver resolver(executor_);
-            auto [rec, endpoints] = co_await resolver.async_resolve(host_, port_, net::as_tuple(net::use_awaitable));
-            if (rec) {
-                co_return std::tuple{rec, std::size_t{0}};
-            }
-            auto stream = std::make_unique<ssl::stream<tcp::socket>>(executor_, *ctx_);
+            // The context of the moment (a reload may have replaced it since
+            // the last connection); the stream keeps it while it lives.
+            std::shared_ptr<ssl::context> ctx = ctx_->current();
+            auto stream = std::make_unique<ssl::stream<tcp::socket>>(executor(), *ctx);
             SSL_set_tlsext_host_name(stream->native_handle(), server_name_.c_str());
             SSL_set1_host(stream->native_handle(), server_name_.c_str()); // the name check, by OpenSSL
-            auto [cec, ignored] =
-                co_await net::async_connect(stream->next_layer(), endpoints, net::as_tuple(net::use_awaitable));
-            (void)ignored;
+            const boost::system::error_code cec = co_await connect(stream->next_layer(), host_, port_);
             if (cec) {
                 co_return std::tuple{cec, std::size_t{0}};
             }
             auto [hec] = co_await stream->async_handshake(ssl::stream_base::client, net::as_tuple(net::use_awaitable));
             if (hec) {
-                const long verify = SSL_get_verify_result(stream->native_handle());
-                const std::string why =
-                    verify != X509_V_OK ? std::string(X509_verify_cert_error_string(verify)) +
-                                              (verify == X509_V_ERR_HOSTNAME_MISMATCH ? " (expected " + server_name_ + ")"
-                                                                                      : std::string())
-                                        : hec.message();
-                const std::string message = "sink " + sink_ + ": TLS to " + describe() + " refused: " + why;
-                if (why != last_refusal_) { // a new reason is told at once, a repeated one once per 10 s
-                    last_refusal_ = why;
-                    log(log_level::error, message);
-                } else {
-                    refusals_(log_to_stderr, log_level::error, message);
-                }
+                refused(classify_handshake_failure(hec, SSL_get_verify_result(stream->native_handle())));
                 co_return std::tuple{hec, std::size_t{0}};
             }
+            stream_context_ = std::move(ctx);
             stream_ = std::move(stream);
             last_refusal_.clear();
         }
@@ -109,14 +73,27 @@ private:
         co_return std::tuple{ec, n};
     }
 
-    net::any_io_executor executor_;
-    std::shared_ptr<ssl::context> ctx_;
+    /// Counted under its reason, and logged: a new reason at once, the same
+    /// one again at most once per 10 s.
+    void refused(const tls_failure& why) {
+        count_tls_refusal("sink", sink_, why.reason);
+        const std::string detail = why.detail + (why.reason == "hostname" ? " (expected " + server_name_ + ")" : "");
+        const std::string message = "sink " + sink_ + ": TLS to " + describe() + " refused (" + why.reason + "): " + detail;
+        if (detail != last_refusal_ || !refusals_) {
+            last_refusal_ = detail;
+            refusals_ = std::make_unique<coropipe::asio::log_limiter>(); // its first line is now
+        }
+        (*refusals_)(log_to_stderr, log_level::error, message);
+    }
+
+    std::shared_ptr<tls_context_slot> ctx_;
     std::string sink_;
     std::string host_;
     std::string port_;
     std::string server_name_;
+    std::shared_ptr<ssl::context> stream_context_; // what stream_ was made with (outlives it)
     std::unique_ptr<ssl::stream<tcp::socket>> stream_;
-    coropipe::asio::log_limiter refusals_;
+    std::unique_ptr<coropipe::asio::log_limiter> refusals_; // one per reason in a row
     std::string last_refusal_;
 };
 
@@ -165,9 +142,9 @@ std::shared_ptr<ssl::context> make_client_context(const std::string& who, const 
 }
 
 std::unique_ptr<coropipe::asio::sink_target> make_tls_target(const net::any_io_executor& executor,
-                                                             const sink_config& c) {
-    return std::make_unique<tls_target>(executor, c,
-                                        make_client_context("sink " + c.name, c.tls_ca, c.tls_cert, c.tls_key));
+                                                             const sink_config& c,
+                                                             std::shared_ptr<tls_context_slot> ctx) {
+    return std::make_unique<tls_target>(executor, c, std::move(ctx));
 }
 
 } // namespace coropiped

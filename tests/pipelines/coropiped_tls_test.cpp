@@ -73,6 +73,14 @@ struct pki {
         issue("intruder", "ca", "intruder.elsewhere.net", 30);     // not in permitted_peers
     }
     std::string crt(const std::string& name) const { return dir.path(name + ".crt"); }
+
+    /// A new server certificate and key in the same files (CN localhost-2, SAN localhost).
+    void renew_server() {
+        openssl({"req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key("server"),
+                 "-out", dir.path("server2.csr"), "-subj", "/CN=localhost-2", "-addext", "subjectAltName=DNS:localhost"});
+        openssl({"x509", "-req", "-in", dir.path("server2.csr"), "-CA", crt("ca"), "-CAkey", key("ca"),
+                 "-CAcreateserial", "-out", crt("server"), "-days", "30", "-copy_extensions", "copy"});
+    }
     std::string key(const std::string& name) const { return dir.path(name + ".key"); }
 
     void make_ca(const std::string& name) {
@@ -274,6 +282,17 @@ std::string octet_counted(const std::string& newline_lines) {
     return out;
 }
 
+/// The value of the sample that starts with `name_and_labels` in `metrics`; 0 if none.
+std::uint64_t counter(const std::string& metrics, const std::string& name_and_labels) {
+    const std::size_t at = metrics.find(name_and_labels);
+    std::uint64_t n = 0;
+    if (at != std::string::npos) {
+        const char* from = metrics.data() + at + name_and_labels.size();
+        std::from_chars(from, metrics.data() + metrics.size(), n);
+    }
+    return n;
+}
+
 std::string refused_metric(const std::string& reason) {
     return "coropiped_tls_refused_total{kind=\"source\",name=\"app\",reason=\"" + reason + "\"} 1\n";
 }
@@ -391,11 +410,7 @@ TEST_CASE("SIGHUP reloads the TLS certificate: an established connection goes on
     REQUIRE(before.send(lines("before", 100)));
     REQUIRE(eventually([&] { return read_file(out).size() == lines("before", 100).size(); }));
 
-    // A new server certificate in the same files (CN localhost-2, SAN localhost).
-    openssl({"req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", p.key("server"),
-             "-out", dir.path("server2.csr"), "-subj", "/CN=localhost-2", "-addext", "subjectAltName=DNS:localhost"});
-    openssl({"x509", "-req", "-in", dir.path("server2.csr"), "-CA", p.crt("ca"), "-CAkey", p.key("ca"),
-             "-CAcreateserial", "-out", p.crt("server"), "-days", "30", "-copy_extensions", "copy"});
+    p.renew_server();
     d.child.signal(SIGHUP);
     d.child.wait_for_err("reloaded");
     {
@@ -557,6 +572,14 @@ public:
         return received_;
     }
 
+    /// Closes the connection being served (without close_notify, as a
+    /// server that goes away); true once it is closed (within 10 s).
+    bool drop() {
+        const int before = closed_.load();
+        drop_ = true;
+        return eventually([&] { return closed_.load() > before; });
+    }
+
     std::uint16_t port = 0;
 
 private:
@@ -584,7 +607,7 @@ private:
             ::setsockopt(conn, SOL_SOCKET, SO_RCVTIMEO, &one_s, sizeof one_s);
             if (SSL_accept(ssl) == 1) {
                 char buffer[16384];
-                while (!stop_) {
+                while (!stop_ && !drop_) {
                     const int n = SSL_read(ssl, buffer, sizeof buffer);
                     if (n > 0) {
                         std::lock_guard lock(mutex_);
@@ -598,17 +621,32 @@ private:
             SSL_free(ssl);
             SSL_CTX_free(ctx);
             ::close(conn);
+            drop_ = false;
+            ++closed_;
         }
     }
 
     const pki& p_;
     int fd_ = -1;
     std::atomic<bool> stop_{false};
+    std::atomic<bool> drop_{false};
+    std::atomic<int> closed_{0}; // connections served and closed
     std::thread thread_;
     std::mutex mutex_;
     std::string cert_;
     std::string received_;
 };
+
+/// A config with a plaintext tcp source `app` whose `keep` lines go to the
+/// TLS sink `peer` at `port`, which trusts the CAs in `ca`; and /metrics.
+std::string sink_config(std::uint16_t port, const std::string& ca) {
+    return "[daemon]\nmetrics_listen = \"127.0.0.1:0\"\n"
+           "\n[source.app]\ntype = \"tcp\"\nlisten = \"127.0.0.1:0\"\n"
+           "\n[pipeline.keep]\nfrom = [\"app\"]\nrun = \"grep keep\"\nto = [\"peer\"]\n"
+           "\n[sink.peer]\ntype = \"tcp\"\naddress = \"127.0.0.1:" + std::to_string(port) + "\"\n"
+           "backoff_min = \"20ms\"\nbackoff_max = \"100ms\"\n"
+           "\n[sink.peer.tls]\nca = \"" + ca + "\"\nserver_name = \"localhost\"\n";
+}
 
 } // namespace
 
@@ -618,13 +656,7 @@ TEST_CASE("A TLS sink refuses a peer of another CA or another name, says so on /
     temp_dir dir;
     const pki p(dir);
     tls_server server(p);
-    const std::string config =
-        "[daemon]\nmetrics_listen = \"127.0.0.1:0\"\n"
-        "\n[source.app]\ntype = \"tcp\"\nlisten = \"127.0.0.1:0\"\n"
-        "\n[pipeline.keep]\nfrom = [\"app\"]\nrun = \"grep keep\"\nto = [\"peer\"]\n"
-        "\n[sink.peer]\ntype = \"tcp\"\naddress = \"127.0.0.1:" + std::to_string(server.port) + "\"\n"
-        "backoff_min = \"20ms\"\nbackoff_max = \"100ms\"\n"
-        "\n[sink.peer.tls]\nca = \"" + p.crt("ca") + "\"\nserver_name = \"localhost\"\n";
+    const std::string config = sink_config(server.port, p.crt("ca"));
     running_daemon d(dir.write("d.toml", config));
     const std::uint16_t metrics = d.metrics_port();
 
@@ -636,15 +668,23 @@ TEST_CASE("A TLS sink refuses a peer of another CA or another name, says so on /
         ::close(fd);
     }
     d.child.wait_for_err("sink peer: TLS to tls 127.0.0.1:" + std::to_string(server.port) +
-                         " refused: unable to get local issuer certificate");
+                         " refused (unknown_ca): unknown CA: unable to get local issuer certificate");
     CHECK(eventually([&] {
         const std::string h = http_get(metrics, "/health");
         return h.starts_with("HTTP/1.1 503") && h.find("sink peer: cannot write") != std::string::npos;
     }));
+    // Every retry is counted; the log says it a few times only (checked at the end).
+    CHECK(eventually([&] {
+        return counter(http_get(metrics, "/metrics"),
+                       "coropiped_tls_refused_total{kind=\"sink\",name=\"peer\",reason=\"unknown_ca\"} ") >= 10;
+    }));
 
     server.serve_as("intruder"); // the right CA, the wrong name
-    d.child.wait_for_err("refused: hostname mismatch (expected localhost)");
+    d.child.wait_for_err("refused (hostname): hostname mismatch (expected localhost)");
     CHECK(server.received().empty());
+    const std::string counted = http_get(metrics, "/metrics");
+    CHECK_THAT(counted, Catch::Contains("coropiped_tls_refused_total{kind=\"sink\",name=\"peer\",reason=\"unknown_ca\"} "));
+    CHECK_THAT(counted, Catch::Contains("coropiped_tls_refused_total{kind=\"sink\",name=\"peer\",reason=\"hostname\"} "));
 
     server.serve_as("server"); // localhost, from the CA
     CHECK(eventually([&] { return server.received().size() >= sent.size(); }));
@@ -652,6 +692,7 @@ TEST_CASE("A TLS sink refuses a peer of another CA or another name, says so on /
     CHECK(eventually([&] { return http_get(metrics, "/health").starts_with("HTTP/1.1 200"); }));
     d.child.signal(SIGTERM);
     CHECK(d.child.wait_exit() == 0);
+    CHECK(running_child::occurrences(d.child.err, "refused (unknown_ca)") <= 2); // at once, then once per 10 s
 }
 
 TEST_CASE("A TLS source or sink whose certificate file is missing or is no certificate stops the daemon at start, "
@@ -682,4 +723,139 @@ TEST_CASE("A TLS source or sink whose certificate file is missing or is no certi
     CHECK(r.status == 1);
     CHECK_THAT(r.err, Catch::Contains("sink peer: cannot read tls.ca " + dir.path("nope-ca.crt") +
                                       ": No such file or directory"));
+}
+
+TEST_CASE("SIGHUP reads a TLS sink's certificate files again: its next connection uses them and no line is lost, and a "
+          "bad file refuses the reload and the old ones stay",
+          "[pipelines][coropiped][tls][sink][reload]") {
+    temp_dir dir;
+    const pki p(dir);
+    tls_server server(p);
+    const std::string sink_ca = dir.write("sink-ca.crt", read_file(p.crt("other-ca"))); // not the server's CA yet
+    const std::string config = sink_config(server.port, sink_ca);
+    running_daemon d(dir.write("d.toml", config));
+    server.serve_as("server");
+    const int fd = connect_loopback(d.port());
+    const std::string held = lines("held", 5000);
+    REQUIRE(send_all(fd, held));
+    d.child.wait_for_err("sink peer: TLS to tls 127.0.0.1:" + std::to_string(server.port) + " refused (unknown_ca)");
+
+    dir.write("sink-ca.crt", read_file(p.crt("ca"))); // the right CA, in the same file
+    d.child.signal(SIGHUP);
+    d.child.wait_for_err("reloaded");
+    CHECK(eventually([&] { return server.received().size() >= held.size(); }));
+    CHECK(server.received() == held); // every line held, once, in order
+
+    // A file that is no certificate: refused like a bad config, the context in use stays.
+    dir.write("sink-ca.crt", "-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n");
+    d.child.signal(SIGHUP);
+    d.child.wait_for_err("reload refused");
+    CHECK_THAT(d.child.err, Catch::Contains("sink peer: cannot use tls.ca " + sink_ca));
+    CHECK_THAT(http_get(d.metrics_port(), "/metrics"), Catch::Contains("coropiped_reload_failures_total 1"));
+    // A new connection (the server went away) is made with the old, good context.
+    REQUIRE(server.drop());
+    const std::string more = lines("more", 5000);
+    REQUIRE(send_all(fd, more));
+    CHECK(eventually([&] { return server.received().size() >= held.size() + more.size(); }));
+    CHECK(server.received() == held + more);
+    ::close(fd);
+    d.child.signal(SIGTERM);
+    CHECK(d.child.wait_exit() == 0);
+}
+
+namespace {
+
+/// `curl -sS ARGS... https://localhost:PORT/TARGET` (localhost resolved to
+/// 127.0.0.1); its output ends with `status CODE`.
+coropipe::test::process_result curl(std::uint16_t port, const std::string& target, std::vector<std::string> args) {
+    const std::string where = "localhost:" + std::to_string(port);
+    std::vector<std::string> argv{"/usr/bin/curl", "-sS", "--max-time", "10", "--resolve", where + ":127.0.0.1",
+                                  "-w", "\nstatus %{http_code}\n"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    argv.push_back("https://" + where + target);
+    return run_process(argv);
+}
+
+std::string metrics_refused(const std::string& reason) {
+    return "coropiped_tls_refused_total{kind=\"metrics\",name=\"metrics_listen\",reason=\"" + reason + "\"} 1\n";
+}
+
+} // namespace
+
+TEST_CASE("/metrics over TLS ([daemon.metrics_tls]) serves curl with the test CA and a client certificate, refuses "
+          "plaintext and clients without a certificate, and metrics_auth still applies",
+          "[pipelines][coropiped][metrics][tls]") {
+    temp_dir dir;
+    pki p(dir);
+    const std::string config =
+        "[daemon]\nmetrics_listen = \"127.0.0.1:0\"\n"
+        "metrics_auth = \"ops:2bb80d537b1da3e38bd30361aa855686bde0eacd7162fef6a25fe97bf527a25b\"\n" // ops:secret
+        "\n[daemon.metrics_tls]\ncert = \"" + p.crt("server") + "\"\nkey = \"" + p.key("server") + "\"\nca = \"" +
+        p.crt("ca") + "\"\n"
+        "\n[source.app]\ntype = \"tcp\"\nlisten = \"127.0.0.1:0\"\n"
+        "\n[pipeline.keep]\nfrom = [\"app\"]\nrun = \"grep keep\"\nto = [\"out\"]\n"
+        "\n[sink.out]\ntype = \"file\"\npath = \"" + dir.path("out.log") + "\"\n";
+    running_daemon d(dir.write("d.toml", config));
+    const std::uint16_t port = d.port_after("metrics on https://127.0.0.1:");
+    const std::vector<std::string> trusted{"--cacert", p.crt("ca"), "--cert", p.crt("app1"), "--key", p.key("app1")};
+    auto with = [&](std::vector<std::string> more) {
+        more.insert(more.begin(), trusted.begin(), trusted.end());
+        return more;
+    };
+
+    const int stalled = connect_loopback(port); // never says a word: let go after 10 s, counted (checked at the end)
+
+    // Plaintext on the TLS port: no HTTP answer, the connection is closed; logged and counted.
+    const std::string plain = http_get(port, "/metrics", "Authorization: Basic b3BzOnNlY3JldA==\r\n");
+    CHECK_THAT(plain, !Catch::Contains("HTTP/1.1") && !Catch::Contains("coropiped_"));
+    d.child.wait_for_err("metrics_listen: TLS client 127.0.0.1:");
+    CHECK_THAT(d.child.err, Catch::Contains("refused (not_tls)"));
+
+    coropipe::test::process_result r = curl(port, "/metrics", with({"-u", "ops:secret"}));
+    INFO(r.err);
+    CHECK(r.status == 0);
+    CHECK_THAT(r.out, Catch::EndsWith("status 200\n") && Catch::Contains("coropiped_lines_in_total"));
+    CHECK_THAT(r.out, Catch::Contains(metrics_refused("not_tls")));
+    r = curl(port, "/health", with({"-u", "ops:secret"}));
+    CHECK(r.out == "ok\n\nstatus 200\n");
+    r = curl(port, "/metrics", with({}));
+    CHECK_THAT(r.out, Catch::EndsWith("status 401\n") && !Catch::Contains("coropiped_lines_in_total"));
+    r = curl(port, "/metrics", with({"-u", "ops:wrong"}));
+    CHECK_THAT(r.out, Catch::EndsWith("status 401\n"));
+
+    // No client certificate: the handshake is refused, and counted.
+    r = curl(port, "/metrics", {"--cacert", p.crt("ca"), "-u", "ops:secret"});
+    CHECK(r.status != 0);
+    CHECK_THAT(r.out, !Catch::Contains("coropiped_"));
+    CHECK(eventually([&] {
+        return curl(port, "/metrics", with({"-u", "ops:secret"})).out.find(metrics_refused("no_certificate")) !=
+               std::string::npos;
+    }));
+
+    // SIGHUP reads the certificate again; a bad one refuses the reload, the old stays.
+    p.renew_server();
+    d.child.signal(SIGHUP);
+    d.child.wait_for_err("reloaded");
+    r = curl(port, "/health", with({"-u", "ops:secret", "-v"}));
+    CHECK_THAT(r.err, Catch::Contains("CN=localhost-2"));
+    CHECK(r.out == "ok\n\nstatus 200\n");
+    dir.write("server.crt", "-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n");
+    d.child.signal(SIGHUP);
+    d.child.wait_for_err("reload refused");
+    CHECK_THAT(d.child.err, Catch::Contains("metrics_listen: cannot set up TLS: cannot use metrics_tls.cert"));
+    r = curl(port, "/health", with({"-u", "ops:secret", "-v"}));
+    CHECK_THAT(r.err, Catch::Contains("CN=localhost-2"));
+    CHECK(r.out == "ok\n\nstatus 200\n");
+
+    CHECK(closed_by_peer(stalled));
+    ::close(stalled);
+    std::string last;
+    CHECK(eventually([&] {
+        last = curl(port, "/metrics", with({"-u", "ops:secret"})).out;
+        return last.find(metrics_refused("timeout")) != std::string::npos;
+    }));
+    INFO(last);
+    CHECK_THAT(last, Catch::Contains(metrics_refused("timeout")));
+    d.child.signal(SIGTERM);
+    CHECK(d.child.wait_exit() == 0);
 }

@@ -1082,3 +1082,23 @@ type = "stdout"
                     .sources.at(0)
                     .redis_tls());
 }
+
+TEST_CASE("A [daemon.metrics_tls] table sets the HTTPS files of /metrics, relative to the file, and needs "
+          "metrics_listen and both of cert and key",
+          "[daemon][config][tls][metrics]") {
+    const daemon_config c = parse_config("[daemon]\nmetrics_listen = \"127.0.0.1:9100\"\n[daemon.metrics_tls]\n"
+                                         "cert = \"m.crt\"\nkey = \"/k/m.key\"\nca = \"/k/ca.crt\"\n" +
+                                             tls_source_head,
+                                         "/c/c.toml");
+    CHECK(c.metrics_tls_cert == "/c/m.crt");
+    CHECK(c.metrics_tls_key == "/k/m.key");
+    CHECK(c.metrics_tls_ca == "/k/ca.crt");
+    CHECK(parse_config(tls_source_head, "c.toml").metrics_tls_cert.empty());
+
+    CHECK(error_of("[daemon]\n[daemon.metrics_tls]\ncert = \"/m.crt\"\nkey = \"/m.key\"\n" + tls_source_head) ==
+          "c.toml:3:8: daemon.metrics_tls.cert: not used without metrics_listen");
+    CHECK(error_of("[daemon]\nmetrics_listen = \"127.0.0.1:9100\"\n[daemon.metrics_tls]\ncert = \"/m.crt\"\n" +
+                   tls_source_head) == "c.toml:4:8: daemon.metrics_tls.cert: not used without metrics_tls.key");
+    CHECK(error_of("[daemon]\nmetrics_listen = \"127.0.0.1:9100\"\n[daemon.metrics_tls]\nkey = \"/m.key\"\n" +
+                   tls_source_head) == "c.toml:4:7: daemon.metrics_tls.key: not used without metrics_tls.cert");
+}

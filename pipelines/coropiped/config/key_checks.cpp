@@ -101,6 +101,12 @@ void check_source_tls_ca(key_use& use) {
     }
 }
 
+void check_metrics_tls(key_use& use) {
+    if (!use.as<daemon_config>().metrics_enabled) {
+        use.found.error(use.where, use.dotted, "not used without metrics_listen");
+    }
+}
+
 void check_run(key_use& use) {
     pipeline_config& pipeline = use.as<pipeline_config>();
     const std::vector<coropipe::pipeline_text_error> errors = run_text_errors(pipeline.run);

@@ -32,6 +32,9 @@ void check_metrics_auth(key_use& use);
 /// source's is a client's, alone).
 void check_source_tls_ca(key_use& use);
 
+/// daemon.metrics_tls.cert: only with metrics_listen.
+void check_metrics_tls(key_use& use);
+
 /// pipeline.run: every error of the text, at its place in the file; then the
 /// caller's run_check.
 void check_run(key_use& use);

@@ -82,6 +82,27 @@ constexpr key daemon_keys[] = {
      .doc = "`\"USER:SHA256\"`: `/metrics` and `/health` ask for HTTP basic auth, this user with a password whose "
             "SHA-256 is the 64 hex digits given (`printf %s 'PASSWORD' \\| sha256sum`); others get 401",
      .none = "open to whoever reaches `metrics_listen` (a warning at start when that is not a loopback address)"},
+    // [daemon.metrics_tls]: /metrics and /health over HTTPS
+    {.name = "metrics_tls.cert",
+     .value = of_kind(value_kind::path),
+     .target = member<&daemon_config::metrics_tls_cert>,
+     .only_with = "metrics_tls.key",
+     .after = check_metrics_tls,
+     .doc = "`[daemon.metrics_tls]`: `/metrics` and `/health` are served over HTTPS (only) with this certificate "
+            "(PEM, the chain after it)",
+     .none = "plain HTTP"},
+    {.name = "metrics_tls.key",
+     .value = of_kind(value_kind::path),
+     .target = member<&daemon_config::metrics_tls_key>,
+     .only_with = "metrics_tls.cert",
+     .doc = "the private key of `metrics_tls.cert` (PEM, unencrypted)"},
+    {.name = "metrics_tls.ca",
+     .value = of_kind(value_kind::path),
+     .target = member<&daemon_config::metrics_tls_ca>,
+     .only_with = "metrics_tls.cert",
+     .doc = "clients must show a certificate signed by these CAs (a PEM file or a directory hashed by `openssl "
+            "rehash`), or the handshake is refused",
+     .none = "no client certificate is asked for"},
     {.name = "state_file",
      .value = of_kind(value_kind::path),
      .target = member<&daemon_config::state_file>,
