@@ -38,6 +38,8 @@ constexpr choice verify_modes[] = {{"required", static_cast<int>(source_config::
                                    {"none", static_cast<int>(source_config::verify::none)}};
 constexpr choice tls_versions[] = {{"1.2", static_cast<int>(source_config::tls_version::v1_2)},
                                    {"1.3", static_cast<int>(source_config::tls_version::v1_3)}};
+constexpr choice output_formats[] = {{"text", static_cast<int>(pipeline_config::output_format::text)},
+                                     {"json", static_cast<int>(pipeline_config::output_format::json)}};
 constexpr choice sink_types[] = {{"file", static_cast<int>(sink_kind::file)},
                                  {"stdout", static_cast<int>(sink_kind::stdout_)},
                                  {"tcp", static_cast<int>(sink_kind::tcp)},
@@ -407,6 +409,21 @@ constexpr key pipeline_keys[] = {
      .doc = "input lines queued for this pipeline. *Checked, not yet used*: pipelines run inline in each "
             "connection, without a queue of their own",
      .note = "at least the `max_line` of each source in `from`"},
+    {.table = table_kind::pipeline,
+     .name = "format",
+     .value = one_of(output_formats),
+     .target = member<&pipeline_config::format>,
+     .doc = "how a grouped aggregate (`count by $2`, `p99 ms`, `distinct ip`) writes each group: `\"text\"`, "
+            "`KEY1<TAB>...<TAB>VALUE`; `\"json\"`, one JSON object per group (`coropipe --json`). Other stages' "
+            "lines are as they are"},
+    {.table = table_kind::pipeline,
+     .name = "grace",
+     .value = duration(0ms, max_timeout),
+     .target = member<&pipeline_config::grace>,
+     .doc = "an aggregate with `every DURATION` writes a window once a line of a later window arrives, or once the "
+            "clock has passed the window's end plus this grace (checked every second while the source is idle), "
+            "or when the source's stream ends; 2 s lets the lines a sender or relay delivers a moment late count in "
+            "their window"},
 };
 
 constexpr type_mask to_file = of(sink_kind::file), to_stdout = of(sink_kind::stdout_), to_tcp = of(sink_kind::tcp),
