@@ -77,6 +77,8 @@ std::string metrics_registry::prometheus() const {
          [](const counters& c) { return static_cast<std::int64_t>(c.bytes_out.load()); }},
         {"coropiped_lines_dropped_total", "counter", "UDP only: lines dropped because a sink's buffer (and spool) was full (sinks, pipelines); datagrams the kernel dropped, its receive buffer full (sources).",
          [](const counters& c) { return static_cast<std::int64_t>(c.dropped.load()); }},
+        {"coropiped_lines_throttled_total", "counter", "Pipelines: lines their throttle stages dropped, over the rate.",
+         [](const counters& c) { return static_cast<std::int64_t>(c.throttled.load()); }},
         {"coropiped_lines_truncated_total", "counter", "Lines cut to max_line.",
          [](const counters& c) { return static_cast<std::int64_t>(c.truncated.load()); }},
         {"coropiped_buffer_bytes", "gauge", "Bytes waiting in a component's buffer.",

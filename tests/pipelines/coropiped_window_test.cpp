@@ -102,3 +102,24 @@ TEST_CASE("A pipeline's grace and format are checked: a bad duration or format n
     CHECK(bad_format.status == 2);
     CHECK_THAT(bad_format.err, Catch::Contains("format"));
 }
+
+TEST_CASE("/metrics counts the lines a pipeline's throttle stage dropped", "[pipelines][coropiped][metrics]") {
+    temp_dir dir;
+    const std::string out = dir.path("out.log");
+    const std::string config = "[daemon]\nmetrics_listen = \"127.0.0.1:0\"\n"
+                               "\n[source.app]\ntype = \"tcp\"\nlisten = \"127.0.0.1:0\"\n"
+                               "\n[pipeline.quiet]\nfrom = [\"app\"]\nrun = \"throttle 2 per 1h\"\nto = [\"out\"]\n"
+                               "\n[sink.out]\ntype = \"file\"\npath = \"" +
+                               out + "\"\n";
+    daemon_process d(dir.write("d.toml", config));
+    const std::uint16_t metrics = d.port_after("metrics on http://127.0.0.1:");
+    const int fd = connect_loopback(d.port_after("source app: listening on tcp 127.0.0.1:"));
+    send_all(fd, "1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n");
+    const std::string key = "coropiped_lines_throttled_total{kind=\"pipeline\",name=\"quiet\"}";
+    poll_until([&] { return coropipe::test::metric(metrics, key) == 8; }, "8 throttled lines on /metrics",
+               [&] { return std::to_string(coropipe::test::metric(metrics, key)); }, std::chrono::seconds(10));
+    ::close(fd);
+    d.child.signal(SIGTERM);
+    CHECK(d.child.wait_exit() == 0);
+    CHECK(read_file(out) == "1\n2\n");
+}
