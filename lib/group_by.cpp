@@ -435,7 +435,11 @@ struct windowed {
 
     void write_current() {
         out.clear();
-        table.write(out, every > 0 ? format_rfc3339(*current * every) : std::string());
+        const std::string window = every > 0 ? format_rfc3339(*current * every) : std::string();
+        if (every > 0 && table.options().on_window) {
+            table.options().on_window(window, table.results());
+        }
+        table.write(out, window);
         table.clear();
     }
 

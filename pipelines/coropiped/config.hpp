@@ -91,6 +91,8 @@ struct pipeline_config {
     enum class output_format { text, json };  // "text" "json"
     output_format format = output_format::text; ///< grouped aggregates: TSV lines or JSON objects
     std::chrono::milliseconds grace{2000};    ///< `every` windows: written this long after their end
+    std::string metric_name;                  ///< `metric.name`: each window's groups as gauges on /metrics
+    std::vector<std::string> metric_labels;   ///< `metric.labels`: a label name per `by` KEY
     bool operator==(const pipeline_config&) const = default;
 
 };

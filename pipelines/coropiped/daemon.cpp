@@ -68,6 +68,13 @@ daemon::prepared daemon::prepare(const daemon_config& next) {
             // Not owned: the registry's counters live as long as the daemon.
             o.throttled = std::shared_ptr<std::atomic<std::uint64_t>>(std::shared_ptr<void>(),
                                                                       &metrics_.get("pipeline", pc.name).throttled);
+            if (!pc.metric_name.empty()) {
+                o.groups.on_window = [registry = &metrics_, pipeline = pc.name, name = pc.metric_name,
+                                      labels = pc.metric_labels](std::string_view,
+                                                                 const std::vector<coropipe::group_result>& groups) {
+                    registry->set_gauges(pipeline, name, labels, groups);
+                };
+            }
             p.pipelines.emplace(pc.name, coropipe::text_pipeline(pc.run, std::move(o)));
         } catch (const std::exception& e) {
             throw std::runtime_error("pipeline " + pc.name + ": " + e.what());

@@ -38,6 +38,14 @@ std::int64_t now_ms() {
         .count();
 }
 
+/// A daemon with /metrics on a free port, a tcp source `app`, the pipeline
+/// tables `pipelines`, and a file sink `out` at `out`.
+std::string metrics_config(const std::string& pipelines, const std::string& out) {
+    return "[daemon]\nmetrics_listen = \"127.0.0.1:0\"\n"
+           "\n[source.app]\ntype = \"tcp\"\nlisten = \"127.0.0.1:0\"\n" +
+           pipelines + "\n[sink.out]\ntype = \"file\"\npath = \"" + out + "\"\n";
+}
+
 void send_all(int fd, const std::string& bytes) {
     REQUIRE(::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size()));
 }
@@ -106,11 +114,8 @@ TEST_CASE("A pipeline's grace and format are checked: a bad duration or format n
 TEST_CASE("/metrics counts the lines a pipeline's throttle stage dropped", "[pipelines][coropiped][metrics]") {
     temp_dir dir;
     const std::string out = dir.path("out.log");
-    const std::string config = "[daemon]\nmetrics_listen = \"127.0.0.1:0\"\n"
-                               "\n[source.app]\ntype = \"tcp\"\nlisten = \"127.0.0.1:0\"\n"
-                               "\n[pipeline.quiet]\nfrom = [\"app\"]\nrun = \"throttle 2 per 1h\"\nto = [\"out\"]\n"
-                               "\n[sink.out]\ntype = \"file\"\npath = \"" +
-                               out + "\"\n";
+    const std::string config =
+        metrics_config("\n[pipeline.quiet]\nfrom = [\"app\"]\nrun = \"throttle 2 per 1h\"\nto = [\"out\"]\n", out);
     daemon_process d(dir.write("d.toml", config));
     const std::uint16_t metrics = d.port_after("metrics on http://127.0.0.1:");
     const int fd = connect_loopback(d.port_after("source app: listening on tcp 127.0.0.1:"));
@@ -122,4 +127,55 @@ TEST_CASE("/metrics counts the lines a pipeline's throttle stage dropped", "[pip
     d.child.signal(SIGTERM);
     CHECK(d.child.wait_exit() == 0);
     CHECK(read_file(out) == "1\n2\n");
+}
+
+TEST_CASE("A windowed aggregate with metric.name is served on /metrics as gauges, one series per group",
+          "[pipelines][coropiped][metrics][window]") {
+    temp_dir dir;
+    const std::string out = dir.path("out.log");
+    const std::string config =
+        metrics_config("\n[pipeline.hosts]\nfrom = [\"app\"]\nrun = \"count by $2 every 1s\"\ngrace = \"0s\"\n"
+                       "to = [\"out\"]\n[pipeline.hosts.metric]\nname = \"app_lines\"\nlabels = [\"host\"]\n",
+                       out);
+    daemon_process d(dir.write("d.toml", config));
+    const std::uint16_t metrics = d.port_after("metrics on http://127.0.0.1:");
+    const int fd = connect_loopback(d.port_after("source app: listening on tcp 127.0.0.1:"));
+    const std::string stamp = coropipe::format_rfc3339(now_ms());
+    send_all(fd, stamp + " web-1\n" + stamp + " web-2\n" + stamp + " we\"b\n" + stamp + " web-1\n");
+    const auto served = [&] {
+        const std::string m = coropipe::test::metrics_text(metrics);
+        return m.find("# TYPE app_lines gauge\n") != std::string::npos &&
+               m.find("app_lines{host=\"web-1\"} 2\n") != std::string::npos &&
+               m.find("app_lines{host=\"web-2\"} 1\n") != std::string::npos &&
+               m.find("app_lines{host=\"we\\\"b\"} 1\n") != std::string::npos;
+    };
+    poll_until(
+        served, "the window's gauges on /metrics", [&] { return coropipe::test::metrics_text(metrics); },
+        std::chrono::seconds(10));
+    ::close(fd);
+    d.child.signal(SIGTERM);
+    CHECK(d.child.wait_exit() == 0);
+    CHECK(read_file(out).find("\tweb-1\t2\n") != std::string::npos); // and to the sink besides
+}
+
+TEST_CASE("metric.name needs a Prometheus name, a windowed aggregate at the end of run, and a label per KEY",
+          "[pipelines][coropiped][metrics]") {
+    temp_dir dir;
+    const auto check = [&](const std::string& run, const std::string& metric) {
+        const std::string config = "[source.app]\ntype = \"tcp\"\nlisten = \"127.0.0.1:0\"\n"
+                                   "\n[sink.out]\ntype = \"file\"\npath = \"" +
+                                   dir.path("out.log") + "\"\n\n[pipeline.p]\nfrom = [\"app\"]\nrun = \"" + run +
+                                   "\"\nto = [\"out\"]\n[pipeline.p.metric]\n" + metric;
+        return coropipe::test::run_process({coropipe::test::daemon_binary, "--check", dir.write("c.toml", config)});
+    };
+    CHECK(check("count by $2 every 1m", "name = \"a:b_c\"\nlabels = [\"host\"]\n").status == 0);
+    const auto bad_name = check("count by $2 every 1m", "name = \"9lines\"\nlabels = [\"host\"]\n");
+    CHECK(bad_name.status == 2);
+    CHECK_THAT(bad_name.err, Catch::Contains("metric.name") && Catch::Contains("Prometheus metric name"));
+    const auto no_window = check("count by $2", "name = \"n\"\nlabels = [\"host\"]\n");
+    CHECK(no_window.status == 2);
+    CHECK_THAT(no_window.err, Catch::Contains("'every DURATION'"));
+    const auto labels = check("count by $2, $3 every 1m", "name = \"n\"\nlabels = [\"host\"]\n");
+    CHECK(labels.status == 2);
+    CHECK_THAT(labels.err, Catch::Contains("metric.labels names 1 label; the aggregate is by 2 KEYs"));
 }

@@ -34,6 +34,8 @@ struct group_by_spec {
     std::string name{};
 };
 
+struct group_result;
+
 /// How a grouped aggregate runs and writes.
 struct group_by_options {
     /// At most this many groups are kept; past it, lines of new groups are
@@ -60,6 +62,11 @@ struct group_by_options {
     /// alone never consult it: a window they close is the one a later line
     /// of a later window ends.
     std::chrono::milliseconds grace{2000};
+    /// With `every`: told of each window as it is written — its start (RFC
+    /// 3339) and its groups, as `group_table::results()` gives them — before
+    /// its lines are yielded (a daemon exports them as Prometheus gauges).
+    /// Null: not told.
+    std::function<void(std::string_view window, const std::vector<group_result>& groups)> on_window{};
 };
 
 /// The line that is no line: handed to a `group_by` stage (`send` it, or

@@ -424,6 +424,22 @@ constexpr key pipeline_keys[] = {
             "clock has passed the window's end plus this grace (checked every second while the source is idle), "
             "or when the source's stream ends; 2 s lets the lines a sender or relay delivers a moment late count in "
             "their window"},
+    {.table = table_kind::pipeline,
+     .name = "metric.labels",
+     .value = strings(),
+     .target = member<&pipeline_config::metric_labels>,
+     .only_with = "metric.name",
+     .doc = "the label names of the gauge's series, one per `by` KEY in order: `[\"host\"]` for `by @host`",
+     .none = "no labels: the aggregate has no `by`"},
+    {.table = table_kind::pipeline,
+     .name = "metric.name",
+     .value = of_kind(value_kind::string),
+     .target = member<&pipeline_config::metric_name>,
+     .after = check_metric_name,
+     .doc = "`[pipeline.NAME.metric]`: `run` ends in an aggregate with `every` (`count by @host every 1m`); each "
+            "window's groups are also served on /metrics as gauges of this name, one series per group, the last "
+            "window's value (`metrics_listen`)",
+     .none = "not on /metrics"},
 };
 
 constexpr type_mask to_file = of(sink_kind::file), to_stdout = of(sink_kind::stdout_), to_tcp = of(sink_kind::tcp),
