@@ -377,6 +377,11 @@ std::uint64_t group_table::overflowed() const noexcept {
 
 namespace {
 
+std::int64_t now_ms() noexcept {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
 // A line's time for `every`: its time FIELD, or an RFC 3339 timestamp at
 // its start, or @time; else the system clock.
 struct line_clock {
@@ -401,9 +406,7 @@ struct line_clock {
         if (t) {
             return *t;
         }
-        return std::chrono::duration_cast<std::chrono::milliseconds>(
-                   std::chrono::system_clock::now().time_since_epoch())
-            .count();
+        return now_ms();
     }
 };
 
@@ -418,15 +421,37 @@ struct windowed {
     line_clock clock;
     std::int64_t every = 0; // 0: one window, the whole input, written without its start
     std::optional<std::int64_t> current;
+    std::optional<std::int64_t> written; // the last window a tick wrote
     std::uint64_t late = 0;
+    std::int64_t grace = 0;
     std::string out;
     std::string held;
     std::string name;
 
     void write_current() {
         out.clear();
-        table.write(out, every > 0 ? format_rfc3339(*current * every) : std::string());
+        const std::string window = every > 0 ? format_rfc3339(*current * every) : std::string();
+        if (every > 0 && table.options().on_window) {
+            table.options().on_window(window, table.results());
+        }
+        table.write(out, window);
         table.clear();
+    }
+
+    /// A tick: true when the current window's end plus the grace has passed
+    /// (it is written into `out`, and has no successor yet).
+    bool close_by_clock() {
+        if (every == 0 || !current || now_ms() < (*current + 1) * every + grace) {
+            return false;
+        }
+        write_current();
+        written = current;
+        current.reset();
+        return true;
+    }
+
+    bool is_late(std::int64_t index) const noexcept {
+        return current ? index < *current : written && index <= *written;
     }
 };
 
@@ -447,9 +472,14 @@ stage<std::string_view> window_lines(std::unique_ptr<windowed> w) {
                 break;
             }
             w->write_current();
+        } else if (line->data() == group_by_tick().data()) {
+            if (!w->close_by_clock()) {
+                continue;
+            }
+            w->held.clear();
         } else {
             const std::int64_t index = w->every > 0 ? window_of(w->clock.time_of(*line), w->every) : 0;
-            if (w->current && index < *w->current) {
+            if (w->is_late(index)) {
                 ++w->late;
                 continue;
             }
@@ -468,13 +498,18 @@ stage<std::string_view> window_lines(std::unique_ptr<windowed> w) {
             co_yield rest.substr(0, end);
             rest.remove_prefix(end + 1);
         }
-        if (!ended) {
+        if (!ended && w->current) {
             w->table.offer(w->held);
         }
     }
 }
 
 } // namespace
+
+std::string_view group_by_tick() noexcept {
+    static const char mark = '\0';
+    return {&mark, 0};
+}
 
 stage<std::string_view> group_by(group_by_spec spec, group_by_options options) {
     std::optional<field_ref> time_field;
@@ -486,6 +521,7 @@ stage<std::string_view> group_by(group_by_spec spec, group_by_options options) {
     auto w = std::make_unique<windowed>(group_table(std::move(spec), std::move(options)));
     w->clock.field = std::move(time_field);
     w->every = every;
+    w->grace = std::max<std::int64_t>(0, w->table.options().grace.count());
     w->name = std::move(name);
     return window_lines(std::move(w));
 }

@@ -14,6 +14,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -553,4 +554,64 @@ TEST_CASE("Random pipelines give the same output with the fast paths on and off,
     // The test means something: most pipelines output lines, many take a fast path.
     CHECK(with_output > rounds / 3);
     CHECK(planned > rounds / 2);
+}
+
+// ---- ticks: windows closed by the clock ---------------------------------------------
+
+TEST_CASE("A tick writes an every window once the clock has passed its end plus the grace, and only then",
+          "[text][text_pipeline][window]") {
+    const text_pipeline p("count by $2 every 1m");
+    text_run run = p.start();
+    CHECK(run.ticks());
+    REQUIRE(run.feed("2020-01-01T00:00:01Z web-1\n2020-01-01T00:00:02Z web-2\n2020-01-01T00:00:03Z web-1\n"));
+    CHECK(run.output().empty());
+    CHECK(run.tick());
+    CHECK(run.output() == "2020-01-01T00:00:00Z\tweb-1\t2\n2020-01-01T00:00:00Z\tweb-2\t1\n");
+    run.output().clear();
+    // A line of the closed window is late; one of a window not due yet waits.
+    std::vector<std::string> warnings;
+    plan_options warned;
+    warned.on_warning = [&](std::string_view w) { warnings.emplace_back(w); };
+    text_run late = text_pipeline("count by $2 every 1m", warned).start();
+    REQUIRE(late.feed("2020-01-01T00:00:01Z web-1\n"));
+    late.tick();
+    late.output().clear();
+    REQUIRE(late.feed("2020-01-01T00:00:30Z web-1\n2999-01-01T00:00:00Z web-3\n"));
+    late.tick();
+    CHECK(late.output().empty());
+    late.finish();
+    CHECK(late.output() == "2999-01-01T00:00:00Z\tweb-3\t1\n");
+    CHECK(warnings == std::vector<std::string>{"count: 1 late line (of windows already written) not counted"});
+}
+
+TEST_CASE("A window within its grace is not written by a tick", "[text][text_pipeline][window]") {
+    plan_options o;
+    o.groups.grace = std::chrono::hours(24 * 365 * 100); // 2020 plus a century is not yet
+    text_run run = text_pipeline("p99 ms by $2 every 1h", o).start();
+    REQUIRE(run.feed("2020-01-01T00:00:01Z web-1 ms=5\n"));
+    run.tick();
+    CHECK(run.output().empty());
+    run.finish();
+    CHECK(run.output() == "2020-01-01T00:00:00Z\tweb-1\t5\n");
+}
+
+TEST_CASE("A tick reaches only the windowed aggregates: stages before and after them see no line",
+          "[text][text_pipeline][window]") {
+    // `count --final` after the windows counts what they wrote; a tick
+    // counted as a line would show. The grep before it would drop an empty
+    // line, the head after it would let it through.
+    text_run run =
+        text_pipeline("grep web | count by $2 every 1m | count by $2 every 1h | head 3 | count --final").start();
+    CHECK(run.ticks());
+    REQUIRE(run.feed("2020-01-01T00:00:01Z web-1\n2020-01-01T00:01:02Z web-2\nnothing\n"));
+    for (int i = 0; i < 3; ++i) {
+        CHECK(run.tick());
+    }
+    run.finish();
+    // The first window written by the 2nd line, the second by the tick; the
+    // hourly window counts both window lines (their first column is their
+    // window's start, within the hour) per $2 ("web-1", "web-2").
+    CHECK(run.output() == "2\n");
+    CHECK_FALSE(text_pipeline("grep web | count by $2").start().ticks());
+    CHECK_FALSE(text_pipeline("grep x").start().ticks());
 }

@@ -4,6 +4,7 @@
 #include <coropipe/stage.hpp>
 #include <coropipe/stages/group_by.hpp>
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -35,6 +36,10 @@ struct plan_options {
     /// lines an aggregate did not count, the group limit passed, lines
     /// `throttle` dropped. Used instead of `groups.on_warning`. Null: not told.
     std::function<void(std::string_view)> on_warning{};
+    /// Incremented for each line a `throttle` stage of any run of this
+    /// pipeline drops (a daemon's /metrics reads it). Null: each stage
+    /// counts on its own.
+    std::shared_ptr<std::atomic<std::uint64_t>> throttled{};
 };
 
 class text_run;
@@ -107,6 +112,20 @@ public:
     /// the pipeline wants no more input (`head N` has passed N lines): the
     /// rest of this block was not looked at, and later feeds are ignored.
     bool feed(std::string_view block);
+
+    /// Time has passed without a line: each aggregate with `every` (`count
+    /// by $2 every 1m`) writes its current window if the wall clock has
+    /// passed its end plus the grace (`group_by_options::grace`), through
+    /// the stages after it, into `output()`. A driver that follows a live
+    /// input calls it now and then while it waits (`run_files` when
+    /// following, the Asio driver on a timer); without it, a window closes
+    /// only when a line of a later window comes, or at the end. No other
+    /// stage sees a tick. Returns what `feed` would; exceptions as `feed`.
+    bool tick();
+
+    /// Whether `tick` does anything: the pipeline has an aggregate with
+    /// `every` (false for a run of a user stage).
+    bool ticks() const noexcept;
 
     /// The end of the input: stages finish (`--final` totals are output).
     /// Idempotent.

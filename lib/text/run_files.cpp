@@ -123,9 +123,11 @@ file_run_result run_files(const text_pipeline& pipeline, std::vector<std::string
         const std::string& file = files[0];
         follow_options f;
         f.stop_fd = options.stop_fd;
-        f.on_idle = [&out, &writing] {
-            // Before the follower waits: what is held goes out now.
+        f.on_idle = [&run, &out, &writing] {
+            // Before the follower waits (at least once a poll interval):
+            // windows the clock has closed, and what is held, go out now.
             writing = true;
+            run.tick();
             out.flush();
             writing = false;
         };

@@ -35,6 +35,7 @@ text_stage build_with(const stage_spec& spec, const plan_options& options) {
     throttle_options o;
     o.keys = spec.group_by;
     o.on_warning = options.on_warning;
+    o.dropped = options.throttled;
     return throttle(number_operand(spec), per(spec), std::move(o));
 }
 

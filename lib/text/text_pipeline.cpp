@@ -148,6 +148,21 @@ sink<std::string_view> append_lines(std::string* out, std::uint64_t* lines) {
     }
 }
 
+/// The tail of a segment of the per-line stages that a windowed aggregate
+/// follows: each line sent on to the next segment, until it wants no more.
+sink<std::string_view> forward_to(sink<std::string_view>* next) {
+    while (std::string_view* line = co_await input) {
+        if (!next->send(*line)) {
+            co_return;
+        }
+    }
+}
+
+/// An aggregate with `every`: it closes windows by the clock on a tick.
+bool is_windowed(const stage_spec& spec) {
+    return spec.find_clause("every") != nullptr;
+}
+
 } // namespace
 
 struct text_run::state {
@@ -157,6 +172,12 @@ struct text_run::state {
     detail::field_fold::line_test test;        // ... and their exact tests, if any
     std::optional<detail::field_fold> fold;
     std::optional<sink<std::string_view>> chain; // the per-line stages, then append_lines
+    // Split at each windowed aggregate (`count by $2 every 1m`), the per-line
+    // stages are `chain` (up to the first one after the first stage), then
+    // these segments, each ending in `forward_to` the next (the last in
+    // append_lines): a tick goes to the head of each that starts with one.
+    std::vector<std::unique_ptr<sink<std::string_view>>> segments;
+    bool chain_ticks = false; // chain's first stage is a windowed aggregate
     bool done = false;                           // no more input wanted
     bool finished = false;
 
@@ -285,12 +306,30 @@ text_run text_pipeline::start() const {
         }
     }
     if (p.per_line_begin < p.per_line_end) {
+        // Built from the last segment back, each ending in the next's head.
         std::optional<text_stage> stages;
-        for (std::size_t k = p.per_line_begin; k < p.per_line_end; ++k) {
-            text_stage next = build_stage(p.specs[k], p.options);
-            stages = stages ? std::move(*stages) | std::move(next) : std::move(next);
+        std::unique_ptr<sink<std::string_view>> next;
+        for (std::size_t k = p.per_line_end; k-- > p.per_line_begin;) {
+            text_stage built = build_stage(p.specs[k], p.options);
+            stages = stages ? std::move(built) | std::move(*stages) : std::move(built);
+            if (k > p.per_line_begin && is_windowed(p.specs[k])) {
+                auto segment = std::make_unique<sink<std::string_view>>(
+                    next ? std::move(*stages) | forward_to(next.get())
+                         : std::move(*stages) | append_lines(&s.out, &s.lines_out));
+                stages.reset();
+                if (next) {
+                    s.segments.insert(s.segments.begin(), std::move(next));
+                }
+                next = std::move(segment);
+            }
         }
-        s.chain_to_output(std::move(stages));
+        if (next) {
+            s.segments.insert(s.segments.begin(), std::move(next));
+            s.chain.emplace(std::move(*stages) | forward_to(s.segments.front().get()));
+        } else {
+            s.chain_to_output(std::move(stages));
+        }
+        s.chain_ticks = is_windowed(p.specs[p.per_line_begin]);
     }
     return run;
 }
@@ -320,6 +359,31 @@ bool text_run::feed(std::string_view block) {
     return !s.done;
 }
 
+bool text_run::ticks() const noexcept {
+    return s_->chain_ticks || !s_->segments.empty();
+}
+
+bool text_run::tick() {
+    state& s = *s_;
+    if (s.done || s.finished || !ticks()) {
+        return !s.done && !s.finished;
+    }
+    try {
+        if (s.chain_ticks) {
+            s.send(group_by_tick());
+        }
+        for (const auto& segment : s.segments) {
+            if (!segment->done()) {
+                segment->send(group_by_tick());
+            }
+        }
+    } catch (...) {
+        s.done = true;
+        throw;
+    }
+    return !s.done;
+}
+
 void text_run::finish() {
     state& s = *s_;
     if (s.finished) {
@@ -331,6 +395,9 @@ void text_run::finish() {
     }
     if (s.chain) {
         s.chain->close(); // totals (count --final) come out here
+    }
+    for (const auto& segment : s.segments) {
+        segment->close(); // in order: each one's totals go through the next
     }
 }
 

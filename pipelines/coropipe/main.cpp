@@ -132,6 +132,7 @@ int run(const options& o) {
         plan.groups.group_limit = o.group_limit;
         plan.groups.json = o.json;
         plan.groups.time_field = o.time_field;
+        plan.groups.grace = o.grace;
         plan.on_warning = [](std::string_view message) {
             std::fprintf(stderr, "coropipe: %.*s\n", static_cast<int>(message.size()), message.data());
         };

@@ -1,5 +1,6 @@
 #include "options.hpp"
 
+#include <coropipe/duration.hpp>
 #include <coropipe/field_ref.hpp>
 #include <coropipe/pipeline_text.hpp>
 #include <coropipe/syntax_error.hpp>
@@ -61,6 +62,16 @@ options parse_options(const std::vector<std::string>& args) {
                 } catch (const syntax_error& e) {
                     throw usage_error{"coropipe: --time: " + e.reason() + " in '" + o.time_field + "'"};
                 }
+            } else if (arg == "--grace" || arg.starts_with("--grace=")) {
+                if (arg == "--grace" && n + 1 == args.size()) {
+                    throw usage_error{"coropipe: --grace needs a DURATION (how long after its end a window waits)"};
+                }
+                const std::string value = arg == "--grace" ? args[++n] : arg.substr(8);
+                const std::optional<std::chrono::milliseconds> d = parse_duration(value);
+                if (!d) {
+                    throw usage_error{"coropipe: --grace: '" + value + "' is not a duration (write 0s, 500ms, 2s, 1m)"};
+                }
+                o.grace = *d;
             } else if (arg == "--groups" || arg.starts_with("--groups=")) {
                 std::string value;
                 if (arg == "--groups") {
@@ -134,6 +145,8 @@ std::string usage() {
            "                   object per group instead of KEY<TAB>...<TAB>VALUE lines\n"
            "  --time FIELD     with 'every DURATION': a line's time is the RFC 3339 timestamp in FIELD\n"
            "                   (default: one at the start of the line, else @time; else the clock)\n"
+           "  --grace DURATION with 'every DURATION' and -f: a window is also written when the clock has\n"
+           "                   passed its end plus DURATION (default 2s), even if no later line comes\n"
            "  --groups N       the most groups an aggregate keeps (default 1000000); the lines of\n"
            "                   further groups are counted in one group (other), with a warning\n"
            "  -h, --help       this help\n"

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <string>
 #include <vector>
@@ -19,6 +20,7 @@ struct options {
     bool json = false;          ///< --json: grouped aggregates write JSON objects
     std::size_t group_limit = 1'000'000; ///< --groups N
     std::string time_field;     ///< --time FIELD
+    std::chrono::milliseconds grace{2000}; ///< --grace DURATION
     std::string text;           ///< the pipeline text, or the stage name for `help STAGE`
     std::vector<std::string> files;
 };

@@ -91,7 +91,13 @@ struct pipeline_config {
     std::vector<coropipe::stage_spec> stages; ///< `run`, parsed and checked
     std::vector<std::string> to;              ///< sink names, each once, in the file's order
     std::size_t buffer_bytes = 0;             ///< input lines queued for this pipeline
+    enum class output_format { text, json };  // "text" "json"
+    output_format format = output_format::text; ///< grouped aggregates: TSV lines or JSON objects
+    std::chrono::milliseconds grace{2000};    ///< `every` windows: written this long after their end
+    std::string metric_name;                  ///< `metric.name`: each window's groups as gauges on /metrics
+    std::vector<std::string> metric_labels;   ///< `metric.labels`: a label name per `by` KEY
     bool operator==(const pipeline_config&) const = default;
+
 };
 
 /// `[sink.NAME]`: where a pipeline's output goes.

@@ -48,6 +48,13 @@ sink_handle daemon::open_sink_entry(const sink_config& c, std::shared_ptr<tls_co
     }));
 }
 
+coropipe::plan_options plan_of(const pipeline_config& pipeline) {
+    coropipe::plan_options o;
+    o.groups.json = pipeline.format == pipeline_config::output_format::json;
+    o.groups.grace = pipeline.grace;
+    return o;
+}
+
 daemon::prepared daemon::prepare(const daemon_config& next) {
     // A sink reached through a link from a followed file (checked now: the
     // links may have changed since --check).
@@ -57,7 +64,18 @@ daemon::prepared daemon::prepare(const daemon_config& next) {
     prepared p;
     for (const pipeline_config& pc : next.pipelines) {
         try {
-            p.pipelines.emplace(pc.name, coropipe::text_pipeline(pc.run));
+            coropipe::plan_options o = plan_of(pc);
+            // Not owned: the registry's counters live as long as the daemon.
+            o.throttled = std::shared_ptr<std::atomic<std::uint64_t>>(std::shared_ptr<void>(),
+                                                                      &metrics_.get("pipeline", pc.name).throttled);
+            if (!pc.metric_name.empty()) {
+                o.groups.on_window = [registry = &metrics_, pipeline = pc.name, name = pc.metric_name,
+                                      labels = pc.metric_labels](std::string_view,
+                                                                 const std::vector<coropipe::group_result>& groups) {
+                    registry->set_gauges(pipeline, name, labels, groups);
+                };
+            }
+            p.pipelines.emplace(pc.name, coropipe::text_pipeline(pc.run, std::move(o)));
         } catch (const std::exception& e) {
             throw std::runtime_error("pipeline " + pc.name + ": " + e.what());
         }

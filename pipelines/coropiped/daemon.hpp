@@ -5,6 +5,8 @@
 
 #include "config.hpp"
 
+#include <coropipe/text_pipeline.hpp>
+
 #include <functional>
 
 namespace coropiped {
@@ -12,6 +14,10 @@ namespace coropiped {
 /// Reads and validates the configuration file again (on SIGHUP); throws
 /// with a message naming the file, line and key.
 using config_loader = std::function<daemon_config()>;
+
+/// How a pipeline's `run` is planned: its `format` and `grace` for the
+/// grouped aggregates (daemon.cpp).
+coropipe::plan_options plan_of(const pipeline_config& pipeline);
 
 /// Runs until SIGTERM/SIGINT, then drains every buffer to the sinks within
 /// the shutdown timeout, and returns the exit status: 0 when every line

@@ -49,7 +49,7 @@ const char* usage_text =
 /// config error too, at its place in the file).
 coropiped::daemon_config load(const std::string& path, unsigned threads_override, bool override_threads) {
     coropiped::daemon_config c = coropiped::load_config(
-        path, [](const coropiped::pipeline_config& p) { (void)coropipe::text_pipeline(p.run); });
+        path, [](const coropiped::pipeline_config& p) { (void)coropipe::text_pipeline(p.run, coropiped::plan_of(p)); });
     for (const std::string& w : c.warnings) {
         std::fprintf(stderr, "coropiped: %s\n", w.c_str());
     }

@@ -59,6 +59,26 @@ std::string escape_label(const std::string& s) {
 
 } // namespace
 
+void metrics_registry::set_gauges(const std::string& pipeline, const std::string& name,
+                                  const std::vector<std::string>& labels,
+                                  const std::vector<coropipe::group_result>& groups) {
+    std::vector<std::pair<std::string, std::string>> series;
+    for (const coropipe::group_result& g : groups) {
+        std::string key;
+        for (std::size_t i = 0; i < labels.size() && i < g.keys.size(); ++i) {
+            key += (i == 0 ? "{" : ",") + labels[i] + "=\"" + escape_label(g.keys[i]) + "\"";
+        }
+        key += labels.empty() ? "" : "}";
+        series.emplace_back(std::move(key), g.value.to_string());
+    }
+    std::lock_guard lock(mutex_);
+    gauge_family& family = gauges_[name];
+    family.pipeline = pipeline;
+    for (auto& [key, value] : series) {
+        family.series[std::move(key)] = std::move(value);
+    }
+}
+
 std::string metrics_registry::prometheus() const {
     struct metric {
         const char* name;
@@ -77,6 +97,8 @@ std::string metrics_registry::prometheus() const {
          [](const counters& c) { return static_cast<std::int64_t>(c.bytes_out.load()); }},
         {"coropiped_lines_dropped_total", "counter", "UDP only: lines dropped because a sink's buffer (and spool) was full (sinks, pipelines); datagrams the kernel dropped, its receive buffer full (sources).",
          [](const counters& c) { return static_cast<std::int64_t>(c.dropped.load()); }},
+        {"coropiped_lines_throttled_total", "counter", "Pipelines: lines their throttle stages dropped, over the rate.",
+         [](const counters& c) { return static_cast<std::int64_t>(c.throttled.load()); }},
         {"coropiped_lines_truncated_total", "counter", "Lines cut to max_line.",
          [](const counters& c) { return static_cast<std::int64_t>(c.truncated.load()); }},
         {"coropiped_buffer_bytes", "gauge", "Bytes waiting in a component's buffer.",
@@ -171,6 +193,13 @@ std::string metrics_registry::prometheus() const {
     for (const auto& [name, lines] : h.spooled) {
         out += "coropiped_spooled_lines{kind=\"sink\",name=\"" + escape_label(name) + "\"} " + std::to_string(lines) +
                "\n";
+    }
+    for (const auto& [name, family] : gauges_) {
+        out += "# HELP " + name + " Pipeline " + family.pipeline + ": each group's value in its last window.\n";
+        out += "# TYPE " + name + " gauge\n";
+        for (const auto& [labels, value] : family.series) {
+            out += name + labels + " " + value + "\n";
+        }
     }
     out += tls_metrics_text();
     out += "# HELP coropiped_healthy 1 when every sink writes and every listener accepts.\n"

@@ -3,11 +3,13 @@
 
 #include <coropipe/asio/counters.hpp>
 #include <coropipe/asio/redis_stream_target.hpp>
+#include <coropipe/stages/group_by.hpp>
 
 #include <atomic>
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -54,6 +56,12 @@ public:
     std::atomic<std::uint64_t> checkpoints{0};        ///< offsets saved while running
     std::atomic<std::uint64_t> checkpoint_failures{0};
 
+    /// A window of a pipeline with `metric.name`: each group's value becomes
+    /// the series `name{label="KEY",...}` (a later window's value replaces
+    /// it; a series stays until the daemon stops). Thread-safe.
+    void set_gauges(const std::string& pipeline, const std::string& name, const std::vector<std::string>& labels,
+                    const std::vector<coropipe::group_result>& groups);
+
     /// The Prometheus text exposition format (version 0.0.4).
     std::string prometheus() const;
 
@@ -71,6 +79,11 @@ private:
     std::deque<std::pair<std::string, broker_counters>> brokers_;
     std::vector<std::pair<std::string, std::shared_ptr<coropipe::asio::redis_stream_target_stats>>> redis_sinks_;
     std::function<health_report()> probe_;
+    struct gauge_family {
+        std::string pipeline;
+        std::map<std::string, std::string> series; // `{labels}` -> value
+    };
+    std::map<std::string, gauge_family> gauges_; // by metric name
 };
 
 } // namespace coropiped

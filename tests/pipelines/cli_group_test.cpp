@@ -5,12 +5,17 @@
 #include "child_process.hpp"
 #include "corpus.hpp"
 #include "run_coropipe.hpp"
+#include "running_child.hpp"
 #include "temp_dir.hpp"
+
+#include <coropipe/timestamp.hpp>
 
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
+#include <fstream>
 #include <map>
 #include <sstream>
 #include <string>
@@ -21,6 +26,7 @@ using coropipe::test::corpus_path;
 using coropipe::test::process_result;
 using coropipe::test::run_coropipe;
 using coropipe::test::run_process;
+using coropipe::test::running_child;
 using coropipe::test::temp_dir;
 
 namespace {
@@ -205,4 +211,49 @@ TEST_CASE("with --time FIELD, windows follow that field, and lines of a closed w
     const process_result bad = coropipe_stdin({"--time", "a b", "count every 1m"}, "");
     CHECK(bad.status == 2);
     CHECK(bad.err.starts_with("coropipe: --time: "));
+}
+
+TEST_CASE("coropipe -f writes a window once the clock passes its end plus the grace, with no later line",
+          "[program][group][window][follow]") {
+    temp_dir dir;
+    const std::string log = dir.write("live.log", "");
+    running_child child({coropipe::test::coropipe_binary, "-f", "--grace", "0s", "count by $2 every 1s", log});
+    // Lines stamped with the current time: their window ends within a
+    // second, and nothing is written after them.
+    const std::int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                 std::chrono::system_clock::now().time_since_epoch())
+                                 .count();
+    const std::string stamp = coropipe::format_rfc3339(now);
+    const std::string window = coropipe::format_rfc3339(now / 1000 * 1000);
+    {
+        std::ofstream out(log, std::ios::binary | std::ios::app);
+        out << stamp << " web-1\n" << stamp << " web-2\n" << stamp << " web-1\n";
+    }
+    const std::string expected = window + "\tweb-1\t2\n" + window + "\tweb-2\t1\n";
+    child.wait_for_out_size(expected);
+    CHECK(child.out == expected);
+    // A line of that window, now closed, is late: not merged into another.
+    // The next window's line shows when both were read.
+    const std::int64_t later = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count();
+    {
+        std::ofstream out(log, std::ios::binary | std::ios::app);
+        out << stamp << " web-3\n" << coropipe::format_rfc3339(later) << " web-4\n";
+    }
+    const std::string next = expected + coropipe::format_rfc3339(later / 1000 * 1000) + "\tweb-4\t1\n";
+    child.wait_for_out_size(next);
+    child.signal(SIGTERM);
+    CHECK(child.wait_exit() == 0);
+    CHECK(child.out == next);
+    CHECK(child.err == "coropipe: count: 1 late line (of windows already written) not counted\n");
+}
+
+TEST_CASE("--grace needs a duration", "[program][group][window]") {
+    const process_result bad = coropipe_stdin({"--grace", "soon", "count every 1m"}, "");
+    CHECK(bad.status == 2);
+    CHECK(bad.err.starts_with("coropipe: --grace: 'soon' is not a duration"));
+    const process_result ok = coropipe_stdin({"--grace=500ms", "count every 1m"}, "2026-11-23T10:00:05Z x\n");
+    CHECK(ok.status == 0);
+    CHECK(ok.out == "2026-11-23T10:00:00Z\t1\n");
 }

@@ -64,8 +64,8 @@ inline int connect_loopback(std::uint16_t port) {
     return fd;
 }
 
-/// The value of `key` in the daemon's /metrics on `port`.
-inline std::uint64_t metric(std::uint16_t port, const std::string& key) {
+/// The response to GET /metrics from the daemon's HTTP server on `port`.
+inline std::string metrics_text(std::uint16_t port) {
     const int fd = connect_loopback(port);
     const std::string request = "GET /metrics HTTP/1.1\r\nHost: localhost\r\n\r\n";
     REQUIRE(::send(fd, request.data(), request.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(request.size()));
@@ -75,6 +75,12 @@ inline std::uint64_t metric(std::uint16_t port, const std::string& key) {
         response.append(buffer, static_cast<std::size_t>(n));
     }
     ::close(fd);
+    return response;
+}
+
+/// The value of `key` in the daemon's /metrics on `port`.
+inline std::uint64_t metric(std::uint16_t port, const std::string& key) {
+    const std::string response = metrics_text(port);
     const auto k = response.find(key + " ");
     INFO(response);
     REQUIRE(k != std::string::npos);

@@ -22,6 +22,7 @@ struct counters {
     std::atomic<std::int64_t> buffer_bytes{0}; ///< bytes waiting in this component's buffer
     std::atomic<std::int64_t> connections{0};  ///< open connections (stream sources)
     std::atomic<std::uint64_t> rejected{0};    ///< connections refused (over the limit, out of descriptors)
+    std::atomic<std::uint64_t> throttled{0};   ///< lines a pipeline's `throttle` stages dropped
 };
 
 } // namespace coropipe::asio

@@ -9,7 +9,9 @@
 
 #include <boost/asio/associator.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/bind_executor.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/cancellation_state.hpp>
 #include <boost/asio/cancellation_type.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -18,11 +20,13 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/error.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/system/system_error.hpp>
 
 #include <atomic>
 #include <algorithm>
+#include <chrono>
 #include <concepts>
 #include <functional>
 #include <mutex>
@@ -128,6 +132,14 @@ struct run_options {
     /// and is reported here (route name, exception); the others go on. Without
     /// it, a stage that throws ends the run with its exception.
     std::function<void(const std::string& route, std::exception_ptr)> on_route_error;
+    /// While the source has nothing, a route whose pipeline has an aggregate
+    /// with `every` gets a `text_run::tick()` this often, so that a window
+    /// is written once the clock passes its end plus the grace, without a
+    /// later line (the wait for the source is cancelled for it, and taken up
+    /// again: a source whose wait ignores per-operation cancellation ticks
+    /// only when it wakes). A window is so written at most this long after
+    /// its due time. Zero: never (windows close by lines and at the end).
+    std::chrono::milliseconds tick_every{1000};
 };
 
 /// One pipeline fed by a source, and the sinks its output goes to (each
@@ -201,6 +213,18 @@ net::awaitable<std::string_view> read_chunk_of(Source* source) {
 /// The detail form of `framing`.
 coropipe::detail::syslog_framing to_syslog_framing(framing f) noexcept;
 
+/// The clock of a run whose pipelines tick (`text_run::ticks()`): a timer
+/// that, when it expires while the run waits for its source, cancels that
+/// wait through `signal` and marks the tick `due`. Shared with the timer's
+/// handler, which may run after the run is gone.
+struct ticker {
+    explicit ticker(net::steady_timer t) : timer(std::move(t)) {}
+    net::steady_timer timer;
+    net::cancellation_signal signal;
+    bool armed = false; // the timer is running
+    bool due = false;   // it has expired: the runs tick at the next wait
+};
+
 /// One route inside a run: its pipeline's run and its sinks.
 template <class Sink>
 struct route_slot {
@@ -254,6 +278,8 @@ struct run_state {
     std::uint64_t version = 0;
     bool routes_changed = false; // the old slots have finished: take the new routes once written
     std::exception_ptr failure;  // the first error; the run still finishes its stages and its output
+    std::shared_ptr<ticker> ticks; // once a route's pipeline ticks
+    bool tick_wait = false;        // the source's wait in progress has the ticker's slot
     // What the coroutine `read_chunk()` of a source without the callback level returned.
     [[no_unique_address]] std::conditional_t<waiting_source<Source>, nothing, std::optional<std::string_view>> ready;
 };
@@ -292,6 +318,15 @@ public:
     /// A wait of the source, or a write or finish of a sink, has ended.
     template <class Self>
     void operator()(Self& self, boost::system::error_code ec, std::size_t = 0) {
+        if (s_->tick_wait) {
+            // The wait had the ticker's slot: a cancellation of ours is a tick.
+            s_->tick_wait = false;
+            s_->ticks->signal.slot().clear();
+            if (ec == net::error::operation_aborted && s_->ticks->due &&
+                self.cancelled() == net::cancellation_type::none) {
+                ec = {};
+            }
+        }
         if (!ec) {
             resume(self, nullptr);
         } else if (ec == net::error::operation_aborted) {
@@ -378,6 +413,19 @@ private:
             switch (step(self.cancelled() != net::cancellation_type::none)) {
             case next::read:
                 break;
+            case next::wait:
+                if (!take_tick()) {
+                    wait_for_source(self);
+                    return;
+                }
+                if (s_->failure) {
+                    end_input(self);
+                    return;
+                }
+                if (!any_output()) {
+                    break;
+                }
+                [[fallthrough]];
             case next::write:
                 phase_ = phase::writing;
                 slot_ = 0;
@@ -390,17 +438,6 @@ private:
                     return;
                 }
                 break;
-            case next::wait:
-                phase_ = phase::reading;
-                if constexpr (waiting_source<Source>) {
-                    Source& source = s_->source;
-                    source.async_wait_chunk(on_executor(self));
-                } else {
-                    Executor executor = executor_;
-                    net::awaitable<std::string_view> read = s_->source.read_chunk();
-                    net::co_spawn(std::move(executor), std::move(read), on_executor(self));
-                }
-                return;
             case next::end:
                 end_input(self);
                 return;
@@ -408,6 +445,79 @@ private:
         }
         phase_ = phase::reading;
         net::post(on_executor(self));
+    }
+
+    /// Waits for the source (resumed when it has more, or at a tick).
+    template <class Self>
+    void wait_for_source(Self& self) {
+        phase_ = phase::reading;
+        if constexpr (waiting_source<Source>) {
+            Source& source = s_->source;
+            if (ticker* t = arm_ticker()) {
+                // Our signal cancels the wait at a tick; the caller's
+                // cancellation is passed on to it.
+                net::cancellation_slot outer = self.get_cancellation_state().slot();
+                if (outer.is_connected()) {
+                    outer.assign([ticks = s_->ticks](net::cancellation_type type) { ticks->signal.emit(type); });
+                }
+                s_->tick_wait = true;
+                source.async_wait_chunk(net::bind_cancellation_slot(t->signal.slot(), on_executor(self)));
+            } else {
+                source.async_wait_chunk(on_executor(self));
+            }
+        } else {
+            Executor executor = executor_;
+            net::awaitable<std::string_view> read = s_->source.read_chunk();
+            net::co_spawn(std::move(executor), std::move(read), on_executor(self));
+        }
+    }
+
+    /// The ticker, its timer running, if a live route's pipeline ticks.
+    ticker* arm_ticker() {
+        run_state<Source, Sink>& s = *s_;
+        if (s.options.tick_every.count() <= 0 ||
+            std::none_of(s.slots.begin(), s.slots.end(),
+                         [](route_slot<Sink>& slot) { return slot.alive && slot.run.ticks(); })) {
+            return nullptr;
+        }
+        if (!s.ticks) {
+            s.ticks = std::make_shared<ticker>(net::steady_timer(executor_));
+        }
+        if (!s.ticks->armed) {
+            s.ticks->armed = true;
+            s.ticks->timer.expires_after(s.options.tick_every);
+            s.ticks->timer.async_wait(
+                net::bind_executor(executor_, [ticks = s.ticks](boost::system::error_code ec) {
+                    ticks->armed = false;
+                    if (!ec) {
+                        ticks->due = true;
+                        ticks->signal.emit(net::cancellation_type::total);
+                    }
+                }));
+        }
+        return s.ticks.get();
+    }
+
+    /// If a tick is due: every live route ticks (windows the clock has
+    /// closed are output). False when none was due.
+    bool take_tick() {
+        run_state<Source, Sink>& s = *s_;
+        if (!s.ticks || !s.ticks->due) {
+            return false;
+        }
+        s.ticks->due = false;
+        for (route_slot<Sink>& slot : s.slots) {
+            if (!slot.alive) {
+                continue;
+            }
+            try {
+                slot.alive = slot.run.tick();
+            } catch (...) {
+                slot.alive = false;
+                route_failed(slot, std::current_exception());
+            }
+        }
+        return true;
     }
 
     /// Feeds a block to every live route; false once no route wants more.
@@ -538,6 +648,9 @@ private:
         s.stats.truncated = s.splitter.truncated();
         if (s.options.hold_partial) {
             s.stats.held_bytes = s.splitter.carried();
+        }
+        if (s.ticks) {
+            s.ticks->timer.cancel(); // its handler holds the ticker, not the run
         }
         finish_runs();
         phase_ = phase::flushing;

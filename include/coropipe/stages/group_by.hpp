@@ -34,6 +34,8 @@ struct group_by_spec {
     std::string name{};
 };
 
+struct group_result;
+
 /// How a grouped aggregate runs and writes.
 struct group_by_options {
     /// At most this many groups are kept; past it, lines of new groups are
@@ -53,7 +55,28 @@ struct group_by_options {
     /// timestamp). Empty: an RFC 3339 timestamp at the start of the line,
     /// else `@time` (a syslog header's, if it is RFC 3339).
     std::string time_field{};
+    /// With `every`: a `group_by_tick()` closes the current window once the
+    /// wall clock (the system clock) has passed its end plus this grace. Two
+    /// seconds by default: long enough for lines that a sender buffers or a
+    /// relay forwards a moment late, short enough for a live view. Lines
+    /// alone never consult it: a window they close is the one a later line
+    /// of a later window ends.
+    std::chrono::milliseconds grace{2000};
+    /// With `every`: told of each window as it is written — its start (RFC
+    /// 3339) and its groups, as `group_table::results()` gives them — before
+    /// its lines are yielded (a daemon exports them as Prometheus gauges).
+    /// Null: not told.
+    std::function<void(std::string_view window, const std::vector<group_result>& groups)> on_window{};
 };
+
+/// The line that is no line: handed to a `group_by` stage (`send` it, or
+/// yield it from upstream), it says only "time has passed". With `every`,
+/// the stage then writes the current window if the wall clock is past its
+/// end plus `grace` (a later line of that window is then late); otherwise,
+/// and without `every`, it is ignored. Recognised by its address (its
+/// `data()`), never by its text: an empty line of the input is a line.
+/// `text_run::tick()` sends it to a pipeline's windowed aggregates only.
+std::string_view group_by_tick() noexcept;
 
 /// One group's result, as `group_table::results()` gives it.
 struct group_result {
@@ -135,6 +158,9 @@ private:
 /// start (RFC 3339, UTC) and a tab (JSON: a first member `"window"`), and
 /// the next window starts empty. A line of an earlier window (written
 /// already) is late: not counted, and `on_warning` says at the end how many.
+/// A `group_by_tick()` closes the current window by the wall clock (see
+/// `group_by_options::grace`): how a follower or a daemon writes a window
+/// when no later line comes.
 ///
 /// The FIELDs are parsed when `group_by` is called (a malformed one throws
 /// `syntax_error` there). Lazy: the coroutine starts when first pulled; it

@@ -126,4 +126,50 @@ void check_run(key_use& use) {
     }
 }
 
+namespace {
+
+// Prometheus: [a-zA-Z_:][a-zA-Z0-9_:]* for metric names, no ':' in labels.
+bool is_prometheus_name(std::string_view name, bool colons) {
+    if (name.empty() || (name[0] >= '0' && name[0] <= '9')) {
+        return false;
+    }
+    return std::all_of(name.begin(), name.end(), [colons](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+               (colons && c == ':');
+    });
+}
+
+} // namespace
+
+void check_metric_name(key_use& use) {
+    const pipeline_config& pipeline = use.as<pipeline_config>();
+    if (!is_prometheus_name(pipeline.metric_name, true)) {
+        use.found.error(use.where, use.dotted, "expected a Prometheus metric name: letters, digits, '_' and ':', "
+                                               "not starting with a digit");
+        return;
+    }
+    for (const std::string& label : pipeline.metric_labels) {
+        if (!is_prometheus_name(label, false) || label.starts_with("__")) {
+            use.found.error(use.where, use.dotted, "'" + label + "' in metric.labels is not a label name: letters, "
+                                                   "digits and '_', not starting with a digit or '__'");
+            return;
+        }
+    }
+    if (pipeline.stages.empty()) {
+        return; // `run` was reported
+    }
+    const coropipe::stage_spec& last = pipeline.stages.back();
+    if (last.find_clause("every") == nullptr) {
+        use.found.error(use.where, use.dotted, "run must end in an aggregate with 'every DURATION' (as in "
+                                               "\"count by @host every 1m\") to be served as gauges");
+        return;
+    }
+    if (last.group_by.size() != pipeline.metric_labels.size()) {
+        use.found.error(use.where, use.dotted,
+                        "metric.labels names " + std::to_string(pipeline.metric_labels.size()) + " label" +
+                            (pipeline.metric_labels.size() == 1 ? "" : "s") + "; the aggregate is by " +
+                            std::to_string(last.group_by.size()) + " KEY" + (last.group_by.size() == 1 ? "" : "s"));
+    }
+}
+
 } // namespace coropiped::loader

@@ -38,5 +38,8 @@ void check_metrics_tls(key_use& use);
 /// pipeline.run: every error of the text, at its place in the file; then the
 /// caller's run_check.
 void check_run(key_use& use);
+/// `metric.name`: a Prometheus metric name; `run` ends in an aggregate with
+/// `every`, and `metric.labels` (read before) names each of its `by` KEYs.
+void check_metric_name(key_use& use);
 
 } // namespace coropiped::loader

@@ -38,6 +38,8 @@ constexpr choice verify_modes[] = {{"required", static_cast<int>(source_config::
                                    {"none", static_cast<int>(source_config::verify::none)}};
 constexpr choice tls_versions[] = {{"1.2", static_cast<int>(source_config::tls_version::v1_2)},
                                    {"1.3", static_cast<int>(source_config::tls_version::v1_3)}};
+constexpr choice output_formats[] = {{"text", static_cast<int>(pipeline_config::output_format::text)},
+                                     {"json", static_cast<int>(pipeline_config::output_format::json)}};
 constexpr choice sink_types[] = {{"file", static_cast<int>(sink_kind::file)},
                                  {"stdout", static_cast<int>(sink_kind::stdout_)},
                                  {"tcp", static_cast<int>(sink_kind::tcp)},
@@ -438,6 +440,37 @@ constexpr key pipeline_keys[] = {
      .doc = "input lines queued for this pipeline. *Checked, not yet used*: pipelines run inline in each "
             "connection, without a queue of their own",
      .note = "at least the `max_line` of each source in `from`"},
+    {.table = table_kind::pipeline,
+     .name = "format",
+     .value = one_of(output_formats),
+     .target = member<&pipeline_config::format>,
+     .doc = "how a grouped aggregate (`count by $2`, `p99 ms`, `distinct ip`) writes each group: `\"text\"`, "
+            "`KEY1<TAB>...<TAB>VALUE`; `\"json\"`, one JSON object per group (`coropipe --json`). Other stages' "
+            "lines are as they are"},
+    {.table = table_kind::pipeline,
+     .name = "grace",
+     .value = duration(0ms, max_timeout),
+     .target = member<&pipeline_config::grace>,
+     .doc = "an aggregate with `every DURATION` writes a window once a line of a later window arrives, or once the "
+            "clock has passed the window's end plus this grace (checked every second while the source is idle), "
+            "or when the source's stream ends; 2 s lets the lines a sender or relay delivers a moment late count in "
+            "their window"},
+    {.table = table_kind::pipeline,
+     .name = "metric.labels",
+     .value = strings(),
+     .target = member<&pipeline_config::metric_labels>,
+     .only_with = "metric.name",
+     .doc = "the label names of the gauge's series, one per `by` KEY in order: `[\"host\"]` for `by @host`",
+     .none = "no labels: the aggregate has no `by`"},
+    {.table = table_kind::pipeline,
+     .name = "metric.name",
+     .value = of_kind(value_kind::string),
+     .target = member<&pipeline_config::metric_name>,
+     .after = check_metric_name,
+     .doc = "`[pipeline.NAME.metric]`: `run` ends in an aggregate with `every` (`count by @host every 1m`); each "
+            "window's groups are also served on /metrics as gauges of this name, one series per group, the last "
+            "window's value (`metrics_listen`)",
+     .none = "not on /metrics"},
 };
 
 constexpr type_mask to_file = of(sink_kind::file), to_stdout = of(sink_kind::stdout_), to_tcp = of(sink_kind::tcp),
