@@ -249,7 +249,7 @@ TEST_CASE("coropipe -f writes a window once the clock passes its end plus the gr
     CHECK(child.err == "coropipe: count: 1 late line (of windows already written) not counted\n");
 }
 
-TEST_CASE("--grace needs a duration", "[program][group][window]") {
+TEST_CASE("coropipe --grace needs a duration", "[program][group][window]") {
     const process_result bad = coropipe_stdin({"--grace", "soon", "count every 1m"}, "");
     CHECK(bad.status == 2);
     CHECK(bad.err.starts_with("coropipe: --grace: 'soon' is not a duration"));
