@@ -268,7 +268,11 @@ net::awaitable<redis_connection::attempt_result> redis_connection::tls_handshake
     if (address_.unix_socket) {
         co_return attempt_result{redis_errc::protocol_error, what + "TLS is for TCP addresses, not unix sockets", true};
     }
-    tls_ = std::make_shared<tls_stream>(socket_, *options_.tls);
+    tls_context_ = options_.tls_current ? options_.tls_current() : options_.tls;
+    if (!tls_context_) {
+        tls_context_ = options_.tls;
+    }
+    tls_ = std::make_shared<tls_stream>(socket_, *tls_context_);
     const std::string& name = options_.tls_server_name.empty() ? address_.host : options_.tls_server_name;
     // OpenSSL's own name check (not a verify callback): its failure says
     // "hostname mismatch" rather than "unspecified".

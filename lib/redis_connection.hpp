@@ -148,6 +148,7 @@ private:
     // The TLS layer over `socket_` (options_.tls), made afresh per attempt;
     // shared with the write in flight, which may end after a drop.
     std::shared_ptr<tls_stream> tls_;
+    std::shared_ptr<net::ssl::context> tls_context_; // the one tls_ was made with (kept alive with it)
     net::ip::tcp::resolver resolver_;
     net::steady_timer connect_timer_;
     net::steady_timer backoff_timer_;

@@ -52,6 +52,11 @@ public:
 
     /// Whether the broker answers now (for `/metrics`).
     virtual bool connected() const = 0;
+
+    /// A reload (SIGHUP) of the same source: reads its TLS files again, for
+    /// the next connections (the open ones stay). A file it cannot use
+    /// throws; the old context stays.
+    virtual void reload(const source_config& c) { (void)c; }
 };
 
 /// A `redis-stream` source (broker_source.cpp): its run reads the entries

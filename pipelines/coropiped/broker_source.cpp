@@ -112,6 +112,8 @@ public:
         settle_.cancel();
     }
 
+    broker_consumer& consumer() noexcept { return *consumer_; }
+
     void stop() {
         stopped_ = true;
         consumer_->stop_fetching();
@@ -386,7 +388,19 @@ public:
         net::post(strand_, [feed = feed_] { feed->stop(); });
     }
 
-    bool update(const source_config& next) override { return next == config_; }
+    /// The same source again: its TLS files read again (checked by the
+    /// reload's prepare; a file that went bad since keeps the old context).
+    bool update(const source_config& next) override {
+        if (!(next == config_)) {
+            return false;
+        }
+        try {
+            feed_->consumer().reload(next);
+        } catch (const std::exception& e) {
+            log(log_level::warning, std::string(e.what()) + "; the certificates in use stay");
+        }
+        return true;
+    }
 
 private:
     source_config config_;

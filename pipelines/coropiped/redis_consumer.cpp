@@ -31,19 +31,22 @@ std::string host_name() {
     return buffer;
 }
 
-redis_options options_of(const source_config& c, std::chrono::milliseconds queue_timeout,
-                         std::shared_ptr<net::ssl::context> tls) {
-    redis_options o;
-    o.address = c.broker_address;
-    o.queue_timeout = queue_timeout; // 0: a read waits for the server; acknowledgements fail (and are retried)
-    o.tls = std::move(tls);
-    o.tls_server_name = c.tls_server_name;
-    return o;
-}
-
 /// The client context of a source with `[source.NAME.tls]`, else null.
 std::shared_ptr<net::ssl::context> tls_of(const source_config& c) {
     return c.redis_tls() ? make_client_context("source " + c.name, c.tls_ca, c.tls_cert, c.tls_key) : nullptr;
+}
+
+redis_options options_of(const source_config& c, std::chrono::milliseconds queue_timeout,
+                         const std::shared_ptr<tls_context_slot>& tls) {
+    redis_options o;
+    o.address = c.broker_address;
+    o.queue_timeout = queue_timeout; // 0: a read waits for the server; acknowledgements fail (and are retried)
+    if (tls) {
+        o.tls = tls->current();
+        o.tls_current = [tls] { return tls->current(); }; // a reload's certificates, next connection
+        o.tls_server_name = c.tls_server_name;
+    }
+    return o;
 }
 
 /// A stream entry as lines: `line` is one line, `lines` several,
@@ -82,15 +85,14 @@ bool is(const boost::system::system_error& e, redis_errc code) { return e.code()
 class redis_consumer final : public broker_consumer {
 public:
     redis_consumer(const net::any_io_executor& executor, const source_config& c)
-        : redis_consumer(executor, c, tls_of(c)) {}
+        : redis_consumer(executor, c, c.redis_tls() ? std::make_shared<tls_context_slot>(tls_of(c)) : nullptr) {}
 
-    redis_consumer(const net::any_io_executor& executor, const source_config& c,
-                   const std::shared_ptr<net::ssl::context>& tls)
-        : stream_(c.stream), group_(c.consumer_group), consumer_(c.consumer.empty() ? host_name() : c.consumer),
+    redis_consumer(const net::any_io_executor& executor, const source_config& c, std::shared_ptr<tls_context_slot> tls)
+        : tls_(std::move(tls)), stream_(c.stream), group_(c.consumer_group), consumer_(c.consumer.empty() ? host_name() : c.consumer),
           block_(std::chrono::milliseconds(c.block_ms)), claim_idle_(std::chrono::milliseconds(c.claim_idle_ms)),
           claim_every_(std::clamp(claim_idle_ / 4, std::chrono::milliseconds(50), std::chrono::milliseconds(5000))),
-          address_(c.broker_address), reader_(executor, options_of(c, std::chrono::milliseconds(0), tls)),
-          control_(executor, options_of(c, std::chrono::milliseconds(5'000), tls)) {}
+          address_(c.broker_address), reader_(executor, options_of(c, std::chrono::milliseconds(0), tls_)),
+          control_(executor, options_of(c, std::chrono::milliseconds(5'000), tls_)) {}
 
     /// With why the connection is down, when it is.
     std::string describe() const override {
@@ -124,6 +126,12 @@ public:
     }
 
     void stop_fetching() override { reader_.close(); }
+
+    void reload(const source_config& c) override {
+        if (tls_) {
+            tls_->replace(tls_of(c));
+        }
+    }
 
     bool connected() const override {
         return reader_.status().state == redis_state::connected && control_.status().state == redis_state::connected;
@@ -178,6 +186,7 @@ private:
         co_return out;
     }
 
+    std::shared_ptr<tls_context_slot> tls_; // with [source.NAME.tls]: what the next connections use
     std::string stream_, group_, consumer_;
     std::chrono::milliseconds block_, claim_idle_, claim_every_;
     std::string address_;

@@ -21,7 +21,7 @@ std::string address_text(const endpoint& e) {
 }
 
 std::shared_ptr<tls_context_slot> make_sink_tls(const sink_config& c) {
-    if (c.type != sink_config::kind::tcp || !c.tls()) {
+    if ((c.type != sink_config::kind::tcp && c.type != sink_config::kind::redis_stream) || !c.tls()) {
         return nullptr;
     }
     return std::make_shared<tls_context_slot>(make_client_context("sink " + c.name, c.tls_ca, c.tls_cert, c.tls_key));
@@ -51,6 +51,9 @@ std::shared_ptr<queued_sink> open_sink(net::io_context& io, const sink_config& c
         }
         break;
     case sink_config::kind::redis_stream:
+        if (c.tls() && !tls) {
+            tls = make_sink_tls(c); // (its errors name the sink already)
+        }
         try {
             redis_stream_target_options r;
             r.redis.address = c.broker_address;
@@ -59,8 +62,9 @@ std::shared_ptr<queued_sink> open_sink(net::io_context& io, const sink_config& c
             r.maxlen = c.maxlen;
             r.stats = metrics.redis_sink(c.name);
             r.redis.queue_timeout = std::chrono::seconds(5); // then a failed write: logged, retried, /health says so
-            if (c.tls()) {
-                r.redis.tls = make_client_context("sink " + c.name, c.tls_ca, c.tls_cert, c.tls_key);
+            if (tls) {
+                r.redis.tls = tls->current();
+                r.redis.tls_current = [tls] { return tls->current(); }; // a reload's certificates, next connection
                 r.redis.tls_server_name = c.tls_server_name;
             }
             target = make_redis_stream_target(strand, std::move(r));

@@ -277,3 +277,51 @@ TEST_CASE("over TLS with client certificates, lines go through a redis-stream si
         CHECK_THAT(d.child.err, Catch::Contains("giving up on them"));
     }
 }
+
+TEST_CASE("SIGHUP reads the Redis TLS files again: a sink and a source that trusted the wrong CA connect with the "
+          "right one, and a broken file refuses the reload",
+          "[daemon][redis][tls][reload]") {
+    temp_dir dir;
+    const coropipe::test::test_pki pki(dir.path(""));
+    pki.make_ca("ca");
+    pki.make_ca("other-ca");
+    pki.issue("server", "ca", "localhost", 30, "DNS:localhost,IP:127.0.0.1");
+    redis_server server({.tls_cert = pki.crt("server"), .tls_key = pki.key("server")});
+    const std::string trust = dir.write("trust.crt", coropipe::test::read_file(pki.crt("other-ca")));
+    const std::string tls = "ca = \"" + trust + "\"\n";
+    const std::string out = dir.path("back.log");
+    const std::string config =
+        sink_config(server.tls_address(), "\n[sink.bus.tls]\n" + tls) +
+        "\n[source.bus_in]\ntype = \"redis-stream\"\naddress = \"" + server.tls_address() +
+        "\"\nstream = \"out\"\ngroup = \"back\"\nconsumer = \"c1\"\nblock_ms = 100\n\n[source.bus_in.tls]\n" + tls +
+        "\n[pipeline.back]\nfrom = [\"bus_in\"]\nrun = \"grep keep\"\nto = [\"file\"]\n"
+        "\n[sink.file]\ntype = \"file\"\npath = \"" + out + "\"\n";
+    daemon_process d(dir.write("d.toml", config));
+    std::vector<std::string> kept;
+    const std::string input = make_input(2'000, kept);
+    {
+        sender s(tcp_port(d));
+        REQUIRE(s.send_all(input));
+    }
+    d.child.wait_for_err("sink bus: redis-stream " + server.tls_address() + " out (TLS handshake with");
+
+    // A broken file: the reload is refused, the old context stays.
+    dir.write("trust.crt", "not a certificate\n");
+    d.child.signal(SIGHUP);
+    d.child.wait_for_err("reload refused");
+
+    // The right CA in the same file: the next connections use it.
+    dir.write("trust.crt", coropipe::test::read_file(pki.crt("ca")));
+    d.child.signal(SIGHUP);
+    d.child.wait_for_err("reloaded");
+    std::string expected;
+    for (const std::string& line : kept) {
+        expected += line + "\n";
+    }
+    std::string got;
+    poll_until([&] { return (got = read_file(out)).size() >= expected.size(); },
+               "every kept line through Redis once the CA is right", [&] { return d.child.err; });
+    CHECK(got == expected);
+    d.child.signal(SIGTERM);
+    CHECK(d.child.wait_exit() == 0);
+}

@@ -74,6 +74,11 @@ struct redis_options {
     /// reload) serve from the next connection on.
     std::shared_ptr<net::ssl::context> tls{};
     std::string tls_server_name{}; ///< with `tls`: the name to verify (and SNI); empty: the address's host
+    /// When set (with `tls`), asked at each connection attempt for the
+    /// context to use instead of `tls`: certificates reloaded by the caller
+    /// (a SIGHUP) serve from the next connection, the open one stays.
+    /// Called on the client's executor.
+    std::function<std::shared_ptr<net::ssl::context>()> tls_current{};
     /// One attempt (resolve, connect, AUTH, SELECT, PING) takes at most this.
     std::chrono::milliseconds connect_timeout{5000};
     /// A written request's replies must come within this (plus its
