@@ -219,6 +219,32 @@ TEST_CASE("Redis down: backpressure reaches the TCP sender, memory stays bounded
     CHECK(d.child.wait_exit() == 0);
 }
 
+namespace {
+
+/// TCP → `grep keep` → the stream `out` over TLS, and back: a redis-stream
+/// source over TLS reading `out` → `grep keep` → the file `out_file`. `tls`:
+/// the body of both `tls` tables.
+std::string round_trip_config(const std::string& address, const std::string& tls, const std::string& out_file) {
+    return sink_config(address, "\n[sink.bus.tls]\n" + tls) + "\n[source.bus_in]\ntype = \"redis-stream\"\naddress = \"" +
+           address + "\"\nstream = \"out\"\ngroup = \"back\"\nconsumer = \"c1\"\nblock_ms = 100\n\n[source.bus_in.tls]\n" +
+           tls + "\n[pipeline.back]\nfrom = [\"bus_in\"]\nrun = \"grep keep\"\nto = [\"file\"]\n"
+           "\n[sink.file]\ntype = \"file\"\npath = \"" + out_file + "\"\n";
+}
+
+/// Waits until `out` holds the `kept` lines, then checks it holds exactly them.
+void expect_lines(const daemon_process& d, const std::string& out, const std::vector<std::string>& kept) {
+    std::string expected;
+    for (const std::string& line : kept) {
+        expected += line + "\n";
+    }
+    std::string got;
+    poll_until([&] { return (got = read_file(out)).size() >= expected.size(); }, "every kept line through Redis",
+               [&] { return d.child.err; });
+    CHECK(got == expected);
+}
+
+} // namespace
+
 TEST_CASE("over TLS with client certificates, lines go through a redis-stream sink and back out of a redis-stream "
           "source, and a server signed by another CA is refused and its lines held",
           "[daemon][redis][tls]") {
@@ -236,12 +262,7 @@ TEST_CASE("over TLS with client certificates, lines go through a redis-stream si
     const std::string tls = "ca = \"" + pki.crt(ca) + "\"\ncert = \"" + pki.crt("client") + "\"\nkey = \"" +
                             pki.key("client") + "\"\n";
     const std::string out = dir.path("back.log");
-    std::string config =
-        sink_config(server.tls_address(), "\n[sink.bus.tls]\n" + tls) +
-        "\n[source.bus_in]\ntype = \"redis-stream\"\naddress = \"" + server.tls_address() +
-        "\"\nstream = \"out\"\ngroup = \"back\"\nconsumer = \"c1\"\nblock_ms = 100\n\n[source.bus_in.tls]\n" + tls +
-        "\n[pipeline.back]\nfrom = [\"bus_in\"]\nrun = \"grep keep\"\nto = [\"file\"]\n"
-        "\n[sink.file]\ntype = \"file\"\npath = \"" + out + "\"\n";
+    std::string config = round_trip_config(server.tls_address(), tls, out);
     config.replace(config.find("shutdown_timeout = \"10s\""), 24, "shutdown_timeout = \"1s\" ");
     daemon_process d(dir.write("d.toml", config));
     std::vector<std::string> kept;
@@ -252,14 +273,7 @@ TEST_CASE("over TLS with client certificates, lines go through a redis-stream si
     }
     const std::uint16_t port = d.port_after("metrics on http://127.0.0.1:");
     if (ca == "ca") {
-        std::string expected;
-        for (const std::string& line : kept) {
-            expected += line + "\n";
-        }
-        std::string got;
-        poll_until([&] { return (got = read_file(out)).size() >= expected.size(); },
-                   "every kept line back through the stream", [&] { return d.child.err; });
-        CHECK(got == expected);
+        expect_lines(d, out, kept);
         CHECK(metric(port, "coropiped_broker_connected{kind=\"sink\",name=\"bus\"}") == 1);
     } else {
         // Refused: said in the log, /metrics shows the sink and the source
@@ -290,12 +304,7 @@ TEST_CASE("SIGHUP reads the Redis TLS files again: a sink and a source that trus
     const std::string trust = dir.write("trust.crt", coropipe::test::read_file(pki.crt("other-ca")));
     const std::string tls = "ca = \"" + trust + "\"\n";
     const std::string out = dir.path("back.log");
-    const std::string config =
-        sink_config(server.tls_address(), "\n[sink.bus.tls]\n" + tls) +
-        "\n[source.bus_in]\ntype = \"redis-stream\"\naddress = \"" + server.tls_address() +
-        "\"\nstream = \"out\"\ngroup = \"back\"\nconsumer = \"c1\"\nblock_ms = 100\n\n[source.bus_in.tls]\n" + tls +
-        "\n[pipeline.back]\nfrom = [\"bus_in\"]\nrun = \"grep keep\"\nto = [\"file\"]\n"
-        "\n[sink.file]\ntype = \"file\"\npath = \"" + out + "\"\n";
+    const std::string config = round_trip_config(server.tls_address(), tls, out);
     daemon_process d(dir.write("d.toml", config));
     std::vector<std::string> kept;
     const std::string input = make_input(2'000, kept);
@@ -314,14 +323,7 @@ TEST_CASE("SIGHUP reads the Redis TLS files again: a sink and a source that trus
     dir.write("trust.crt", coropipe::test::read_file(pki.crt("ca")));
     d.child.signal(SIGHUP);
     d.child.wait_for_err("reloaded");
-    std::string expected;
-    for (const std::string& line : kept) {
-        expected += line + "\n";
-    }
-    std::string got;
-    poll_until([&] { return (got = read_file(out)).size() >= expected.size(); },
-               "every kept line through Redis once the CA is right", [&] { return d.child.err; });
-    CHECK(got == expected);
+    expect_lines(d, out, kept);
     d.child.signal(SIGTERM);
     CHECK(d.child.wait_exit() == 0);
 }
