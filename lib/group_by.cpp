@@ -207,7 +207,7 @@ struct table final : group_table::impl {
         const std::string_view composite = keys->of(line, scratch, field.has_value());
         State* state = map.find(composite);
         if (state == nullptr) {
-            if (map.size() >= options.group_limit) {
+            if (map.size() >= std::min(options.group_limit, map.max_size())) {
                 if (!other) {
                     other.emplace(spec);
                     if (options.on_warning && !limit_warned) {

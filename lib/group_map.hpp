@@ -84,6 +84,8 @@ public:
     }
 
     std::size_t size() const noexcept { return entries_.size(); }
+    /// A slot holds an entry's index in 32 bits.
+    static constexpr std::size_t max_size() noexcept { return 0xffff'ffff; }
     /// In the order the keys came.
     const std::vector<entry>& entries() const noexcept { return entries_; }
 

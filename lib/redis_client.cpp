@@ -268,7 +268,7 @@ net::awaitable<redis_connection::attempt_result> redis_connection::tls_handshake
     if (address_.unix_socket) {
         co_return attempt_result{redis_errc::protocol_error, what + "TLS is for TCP addresses, not unix sockets", true};
     }
-    tls_context_ = options_.tls_current ? options_.tls_current() : options_.tls;
+    tls_context_ = options_.tls_current ? options_.tls_current() : nullptr;
     if (!tls_context_) {
         tls_context_ = options_.tls;
     }

@@ -79,7 +79,9 @@ struct source_config {
     std::chrono::milliseconds tls_handshake_timeout{10'000};
     // redis-stream: `[source.NAME.tls]` with tls_ca, tls_cert, tls_key as a client's; TLS when any is given
     std::string tls_server_name; ///< the name the server's certificate must carry (and SNI); empty: the address's host
-    bool redis_tls() const { return !tls_ca.empty() || !tls_cert.empty() || !tls_server_name.empty(); }
+    /// Any TLS key given: a tcp source serves TLS (its `tls.cert`; the config
+    /// refuses `tls.ca` without it), a redis-stream source connects over TLS.
+    bool tls() const { return !tls_ca.empty() || !tls_cert.empty() || !tls_server_name.empty(); }
     bool operator==(const source_config&) const = default;
 };
 

@@ -110,10 +110,12 @@ daemon::prepared daemon::prepare(const daemon_config& next) {
     for (const source_config& c : next.sources) {
         const auto old = old_sources.find(c.name);
         if (old != old_sources.end() && same_place(old->second, c)) {
-            if (c.type == source_config::kind::redis_stream && c.redis_tls()) {
-                (void)make_client_context("source " + c.name, c.tls_ca, c.tls_cert, c.tls_key); // likewise
-            } else if (!c.tls_cert.empty()) {
-                (void)make_tls_settings(c); // a bad certificate refuses the reload; the old one stays
+            if (c.tls()) { // its certificates read again: a bad file refuses the reload; the old ones stay
+                if (c.type == source_config::kind::redis_stream) {
+                    (void)make_client_context("source " + c.name, c.tls_ca, c.tls_cert, c.tls_key);
+                } else {
+                    (void)make_tls_settings(c);
+                }
             }
             continue; // taken over at commit
         }
@@ -154,7 +156,7 @@ void daemon::commit(prepared p, daemon_config next) {
                     now = &c;
                 }
             }
-            if (now != nullptr && !p.sources.contains(it->first) && ((it->second.config == *now && now->tls_cert.empty() && !now->redis_tls()) ||
+            if (now != nullptr && !p.sources.contains(it->first) && ((it->second.config == *now && !now->tls()) ||
                                                                      it->second.source->update(*now))) {
                 it->second.config = *now;
                 p.sources.emplace(it->first, std::move(it->second));

@@ -33,7 +33,7 @@ std::string host_name() {
 
 /// The client context of a source with `[source.NAME.tls]`, else null.
 std::shared_ptr<net::ssl::context> tls_of(const source_config& c) {
-    return c.redis_tls() ? make_client_context("source " + c.name, c.tls_ca, c.tls_cert, c.tls_key) : nullptr;
+    return c.tls() ? make_client_context("source " + c.name, c.tls_ca, c.tls_cert, c.tls_key) : nullptr;
 }
 
 redis_options options_of(const source_config& c, std::chrono::milliseconds queue_timeout,
@@ -85,7 +85,7 @@ bool is(const boost::system::system_error& e, redis_errc code) { return e.code()
 class redis_consumer final : public broker_consumer {
 public:
     redis_consumer(const net::any_io_executor& executor, const source_config& c)
-        : redis_consumer(executor, c, c.redis_tls() ? std::make_shared<tls_context_slot>(tls_of(c)) : nullptr) {}
+        : redis_consumer(executor, c, c.tls() ? std::make_shared<tls_context_slot>(tls_of(c)) : nullptr) {}
 
     redis_consumer(const net::any_io_executor& executor, const source_config& c, std::shared_ptr<tls_context_slot> tls)
         : tls_(std::move(tls)), stream_(c.stream), group_(c.consumer_group), consumer_(c.consumer.empty() ? host_name() : c.consumer),

@@ -7,6 +7,7 @@
 #include "child_process.hpp"
 #include "running_child.hpp"
 #include "temp_dir.hpp"
+#include "test_pki.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -51,19 +52,10 @@ std::string read_file(const std::string& path) {
     return {std::istreambuf_iterator<char>(in), {}};
 }
 
-/// Runs `openssl ARGS...`; fails the test if it fails.
-void openssl(std::vector<std::string> args) {
-    args.insert(args.begin(), "/usr/bin/openssl");
-    const coropipe::test::process_result r = run_process(args);
-    INFO(r.err);
-    REQUIRE(r.status == 0);
-}
-
 /// Certificates made with `openssl` in a temp dir: a CA, a server
 /// certificate for localhost, and client certificates.
-struct pki {
-    temp_dir& dir;
-    explicit pki(temp_dir& d) : dir(d) {
+struct pki : coropipe::test::test_pki {
+    explicit pki(temp_dir& d) : test_pki(d.path("")) {
         make_ca("ca");
         make_ca("other-ca");
         issue("server", "ca", "localhost", 30);
@@ -72,29 +64,9 @@ struct pki {
         issue("expired", "ca", "app1.example.com", -1);            // not after yesterday
         issue("intruder", "ca", "intruder.elsewhere.net", 30);     // not in permitted_peers
     }
-    std::string crt(const std::string& name) const { return dir.path(name + ".crt"); }
 
     /// A new server certificate and key in the same files (CN localhost-2, SAN localhost).
-    void renew_server() {
-        openssl({"req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key("server"),
-                 "-out", dir.path("server2.csr"), "-subj", "/CN=localhost-2", "-addext", "subjectAltName=DNS:localhost"});
-        openssl({"x509", "-req", "-in", dir.path("server2.csr"), "-CA", crt("ca"), "-CAkey", key("ca"),
-                 "-CAcreateserial", "-out", crt("server"), "-days", "30", "-copy_extensions", "copy"});
-    }
-    std::string key(const std::string& name) const { return dir.path(name + ".key"); }
-
-    void make_ca(const std::string& name) {
-        openssl({"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout",
-                 key(name), "-out", crt(name), "-subj", "/CN=" + name, "-days", "30"});
-    }
-    /// A certificate for `cn` (also its DNS SAN) signed by `ca`, valid `days` from now (negative: expired).
-    void issue(const std::string& name, const std::string& ca, const std::string& cn, int days) {
-        const std::string csr = dir.path(name + ".csr");
-        openssl({"req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key(name),
-                 "-out", csr, "-subj", "/CN=" + cn, "-addext", "subjectAltName=DNS:" + cn});
-        openssl({"x509", "-req", "-in", csr, "-CA", crt(ca), "-CAkey", key(ca), "-CAcreateserial", "-out", crt(name),
-                 "-days", std::to_string(days), "-copy_extensions", "copy"});
-    }
+    void renew_server() const { issue("server", "ca", "localhost-2", 30, "DNS:localhost"); }
 };
 
 /// A config with one TLS source, one pipeline `grep keep`, one file sink, and /metrics.

@@ -1059,7 +1059,7 @@ key = "/c.key"
 )",
                                          "/c/c.toml");
     const source_config& s = c.sources.at(0);
-    CHECK(s.redis_tls());
+    CHECK(s.tls());
     CHECK(s.tls_ca == "/etc/coropiped/redis-ca.crt");
     CHECK(s.tls_server_name == "redis.internal");
     const sink_config& k = c.sinks.at(0);
@@ -1080,7 +1080,7 @@ type = "stdout"
 )",
                              "c.toml")
                     .sources.at(0)
-                    .redis_tls());
+                    .tls());
 }
 
 TEST_CASE("A [daemon.metrics_tls] table sets the HTTPS files of /metrics, relative to the file, and needs "

@@ -231,6 +231,16 @@ std::string round_trip_config(const std::string& address, const std::string& tls
            "\n[sink.file]\ntype = \"file\"\npath = \"" + out_file + "\"\n";
 }
 
+/// The certificates of the TLS tests, in `dir`: a CA and another, and a
+/// server certificate for localhost and 127.0.0.1 signed by the first.
+coropipe::test::test_pki redis_pki(const temp_dir& dir) {
+    coropipe::test::test_pki pki(dir.path(""));
+    pki.make_ca("ca");
+    pki.make_ca("other-ca");
+    pki.issue("server", "ca", "localhost", 30, "DNS:localhost,IP:127.0.0.1");
+    return pki;
+}
+
 /// Waits until `out` holds the `kept` lines, then checks it holds exactly them.
 void expect_lines(const daemon_process& d, const std::string& out, const std::vector<std::string>& kept) {
     std::string expected;
@@ -249,10 +259,7 @@ TEST_CASE("over TLS with client certificates, lines go through a redis-stream si
           "source, and a server signed by another CA is refused and its lines held",
           "[daemon][redis][tls]") {
     temp_dir dir;
-    const coropipe::test::test_pki pki(dir.path(""));
-    pki.make_ca("ca");
-    pki.make_ca("other-ca");
-    pki.issue("server", "ca", "localhost", 30, "DNS:localhost,IP:127.0.0.1");
+    const coropipe::test::test_pki pki = redis_pki(dir);
     pki.issue("client", "ca", "coropiped.example.com", 30);
     redis_server server({.tls_cert = pki.crt("server"),
                          .tls_key = pki.key("server"),
@@ -296,10 +303,7 @@ TEST_CASE("SIGHUP reads the Redis TLS files again: a sink and a source that trus
           "right one, and a broken file refuses the reload",
           "[daemon][redis][tls][reload]") {
     temp_dir dir;
-    const coropipe::test::test_pki pki(dir.path(""));
-    pki.make_ca("ca");
-    pki.make_ca("other-ca");
-    pki.issue("server", "ca", "localhost", 30, "DNS:localhost,IP:127.0.0.1");
+    const coropipe::test::test_pki pki = redis_pki(dir);
     redis_server server({.tls_cert = pki.crt("server"), .tls_key = pki.key("server")});
     const std::string trust = dir.write("trust.crt", coropipe::test::read_file(pki.crt("other-ca")));
     const std::string tls = "ca = \"" + trust + "\"\n";

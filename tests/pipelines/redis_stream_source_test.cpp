@@ -27,6 +27,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <map>
 #include <memory>
@@ -186,6 +187,20 @@ comparison compare(const std::vector<std::string>& expected, const std::vector<s
     return c;
 }
 
+/// Waits until every `expected` line is in `outputs` and the group has
+/// nothing pending; the comparison then. `log`: what to show if it never is.
+comparison wait_delivered(redis_fixture& redis, const std::vector<std::string>& expected,
+                          const std::vector<std::string>& outputs, const std::function<std::string()>& log) {
+    comparison c;
+    poll_until(
+        [&] {
+            c = compare(expected, outputs);
+            return c.missing == 0 && redis.pending("logs", "shippers") == 0;
+        },
+        "every line written and acknowledged", [&] { return c.text() + "\n" + log(); });
+    return c;
+}
+
 std::uint16_t metrics_port(const daemon_process& d) { return d.port_after("metrics on http://127.0.0.1:"); }
 
 } // namespace
@@ -204,13 +219,7 @@ TEST_CASE("three daemons in one group share 300,000 lines: each line once, nothi
     }
     // Added once all three read (the first creates the group and the stream).
     const std::vector<std::string> expected = redis.add_lines("logs", 0, 300'000, 20);
-    comparison c;
-    poll_until(
-        [&] {
-            c = compare(expected, outputs);
-            return c.missing == 0 && redis.pending("logs", "shippers") == 0;
-        },
-        "every line written and acknowledged", [&] { return c.text(); });
+    const comparison c = wait_delivered(redis, expected, outputs, [] { return std::string(); });
     CHECK(c.unexpected == 0);
     CHECK(c.duplicates == 0); // no fault: nothing is delivered twice
     std::size_t busy = 0;
@@ -259,13 +268,7 @@ TEST_CASE("a daemon killed with SIGKILL: another claims its pending entries, no 
     daemon_process b(dir.write("b.toml", redis_config(redis.server.address(), "b", out_b,
                                                       "batch = 500\nclaim_idle_ms = 500\n",
                                                       "metrics_listen = \"127.0.0.1:0\"\n")));
-    comparison c;
-    poll_until(
-        [&] {
-            c = compare(expected, {out_a, out_b});
-            return c.missing == 0 && redis.pending("logs", "shippers") == 0;
-        },
-        "every line written and acknowledged", [&] { return c.text() + "\n" + b.child.err; });
+    const comparison c = wait_delivered(redis, expected, {out_a, out_b}, [&] { return b.child.err; });
     CHECK(c.unexpected == 0);
     const std::uint16_t port = metrics_port(b);
     CHECK(metric(port, "coropiped_entries_claimed_total{kind=\"source\",name=\"bus\"}") >= held_by_a);
@@ -295,13 +298,7 @@ TEST_CASE("A file sink that cannot write acknowledges nothing it did not write, 
     CHECK(stuck > 0);
     CHECK(compare(expected, {out}).missing > 0);
     disk.free(d.child.pid());
-    comparison c;
-    poll_until(
-        [&] {
-            c = compare(expected, {out});
-            return c.missing == 0 && redis.pending("logs", "shippers") == 0;
-        },
-        "every line written and acknowledged", [&] { return c.text() + "\n" + d.child.err; });
+    const comparison c = wait_delivered(redis, expected, {out}, [&] { return d.child.err; });
     CHECK(c.unexpected == 0);
     d.child.signal(SIGTERM);
     CHECK(d.child.wait_exit() == 0);
@@ -320,13 +317,7 @@ TEST_CASE("Redis stopped mid-run and started again: the daemon reconnects, no li
     redis.client = std::make_unique<redis_client>(redis.io.get_executor(), redis_options{.address = redis.server.address()});
     const std::vector<std::string> more = redis.add_lines("logs", 100'000, 1000, 1); // after the restart too
     expected.insert(expected.end(), more.begin(), more.end());
-    comparison c;
-    poll_until(
-        [&] {
-            c = compare(expected, {out});
-            return c.missing == 0 && redis.pending("logs", "shippers") == 0;
-        },
-        "every line written and acknowledged", [&] { return c.text() + "\n" + d.child.err; });
+    const comparison c = wait_delivered(redis, expected, {out}, [&] { return d.child.err; });
     CHECK(c.unexpected == 0);
     d.child.wait_for_err("reading again");
     d.child.signal(SIGTERM);
@@ -352,13 +343,7 @@ TEST_CASE("bad entries are skipped and counted, binary lines pass as bytes, a ke
         "\"\nstream = \"text\"\ngroup = \"g\"\n\n[pipeline.w]\nfrom = [\"wrong\"]\nrun = \"grep line\"\nto = "
         "[\"out\"]\n";
     daemon_process d(dir.write("d.toml", config));
-    comparison c;
-    poll_until(
-        [&] {
-            c = compare(expected, {out});
-            return c.missing == 0 && redis.pending("logs", "shippers") == 0;
-        },
-        "every good line written and every entry acknowledged", [&] { return c.text() + "\n" + d.child.err; });
+    const comparison c = wait_delivered(redis, expected, {out}, [&] { return d.child.err; });
     CHECK(c.unexpected == 0);
     CHECK(c.duplicates == 0);
     d.child.wait_for_err("has no field 'line' or 'lines'", 2);
@@ -420,13 +405,7 @@ TEST_CASE("a 100 MB line in an entry is cut to max_line and counted, and the ent
     const std::string out = dir.path("out");
     daemon_process d(dir.write("d.toml", redis_config(redis.server.address(), "c", out, "max_line = \"64KiB\"\n",
                                                       "metrics_listen = \"127.0.0.1:0\"\n")));
-    comparison c;
-    poll_until(
-        [&] {
-            c = compare(expected, {out});
-            return c.missing == 0 && redis.pending("logs", "shippers") == 0;
-        },
-        "every line written and acknowledged", [&] { return c.text() + "\n" + d.child.err; });
+    const comparison c = wait_delivered(redis, expected, {out}, [&] { return d.child.err; });
     CHECK(c.unexpected == 0);
     CHECK(c.duplicates == 0);
     CHECK(metric(metrics_port(d), "coropiped_lines_truncated_total{kind=\"source\",name=\"bus\"}") == 1);
