@@ -13,6 +13,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <optional>
 #include <utility>
 
@@ -153,6 +154,7 @@ void append_tsv_key(std::string& out, std::string_view s) {
 struct group_table::impl {
     virtual ~impl() = default;
     virtual void offer(std::string_view line) = 0;
+    virtual void offer_lines(std::string_view block) = 0;
     virtual std::vector<group_result> results() const = 0;
     virtual std::size_t groups() const noexcept = 0;
     virtual void clear() noexcept = 0;
@@ -226,6 +228,17 @@ struct table final : group_table::impl {
         state->offer(value_text, value);
     }
 
+    void offer_lines(std::string_view block) override {
+        const char* p = block.data();
+        const char* const end = p + block.size();
+        while (p != end) {
+            const void* nl = std::memchr(p, '\n', static_cast<std::size_t>(end - p));
+            const char* stop = nl != nullptr ? static_cast<const char*>(nl) : end;
+            table::offer(std::string_view(p, static_cast<std::size_t>(stop - p))); // (final: no virtual call)
+            p = stop == end ? end : stop + 1;
+        }
+    }
+
     std::vector<group_result> results() const override {
         std::vector<group_result> rows;
         rows.reserve(map.size() + (other ? 1 : 0));
@@ -295,6 +308,10 @@ group_table::~group_table() = default;
 
 void group_table::offer(std::string_view line) {
     impl_->offer(line);
+}
+
+void group_table::offer_lines(std::string_view block) {
+    impl_->offer_lines(block);
 }
 
 std::vector<group_result> group_table::results() const {

@@ -144,6 +144,41 @@ TEST_CASE("A last min, max, sum, avg over a key or count becomes a whole-buffer 
         CHECK(text_pipeline(stage + " k | print '<{}>'").describe() == "per line: " + stage + ", print\n");
     }
     CHECK(text_pipeline("count").describe() == "whole-buffer fold: count\n");
+}
+
+TEST_CASE("A grouped aggregate at the end folds whole buffers, unless it has windows",
+          "[text][text_pipeline][plan]") {
+    for (const std::string stage : {"count by $2", "sum ms by host", "avg ms by $1, host", "min ms by .a",
+                                    "max ms by @app", "p99 ms by host", "p50 ms", "distinct ip", "distinct ip by $2"}) {
+        INFO(stage);
+        CHECK(text_pipeline(stage).describe() == "whole-buffer fold: " + stage.substr(0, stage.find(' ')) + "\n");
+        CHECK(text_pipeline("grep x | " + stage + " | print").describe() ==
+              "whole-buffer filter: grep\nwhole-buffer fold: " + stage.substr(0, stage.find(' ')) + "\n");
+        CHECK(text_pipeline(stage + " every 1m").describe() == "per line: " + stage.substr(0, stage.find(' ')) + "\n");
+        CHECK(text_pipeline(stage + " | head 2").describe() ==
+              "per line: " + stage.substr(0, stage.find(' ')) + ", head\n");
+    }
+    // The same bytes and the same warnings as line by line.
+    const std::string input = "a web-1 ms=5\nb web-2 ms=x\nc web-1 ms=7\nd\ne web-3 ms=1\n";
+    for (const std::string text : {"count by $2", "sum ms by $2", "p50 ms by $2", "distinct ms by $2",
+                                   "grep web | max ms by $2", "count by $2, $1"}) {
+        INFO(text);
+        std::vector<std::string> warned[2];
+        std::string out[2];
+        for (int fast = 0; fast < 2; ++fast) {
+            plan_options o{.fast_paths = fast == 1};
+            o.groups.group_limit = 2;
+            o.on_warning = [&warned, fast](std::string_view w) { warned[fast].emplace_back(w); };
+            text_run run = text_pipeline(text, o).start();
+            run.feed(std::string_view(input).substr(0, 13));
+            run.feed(std::string_view(input).substr(13));
+            run.finish();
+            out[fast] = run.output();
+        }
+        CHECK_FALSE(out[1].empty());
+        CHECK(out[1] == out[0]);
+        CHECK(warned[1] == warned[0]);
+    }
     CHECK(text_pipeline("prefix a | count --final | print").describe() ==
           "whole-buffer filter: prefix\nwhole-buffer fold: count\n");
 }
@@ -455,7 +490,7 @@ std::string random_pipeline(std::mt19937& rng, const std::vector<std::string>& n
         stages.push_back(random_stage(rng, name, tee_file));
     }
     if (chance(rng, 50)) {
-        stages.push_back(random_stage(rng, pick(rng, {"min"s, "max"s, "sum"s, "avg"s, "count"s}), tee_file));
+        stages.push_back(random_stage(rng, pick(rng, {"min"s, "max"s, "sum"s, "avg"s, "count"s, "p99"s, "distinct"s}), tee_file));
     }
     if (stages.empty() || chance(rng, 40)) {
         stages.push_back(random_stage(rng, "print", tee_file));

@@ -49,23 +49,41 @@ inline bool groups(const stage_spec& spec) noexcept {
 /// `every` of the aggregates.
 inline constexpr std::string_view aggregate_keywords[] = {"every"};
 
-/// The stage `spec` grouped by its `by` keys (none: one group), with the
-/// plan's group options.
-inline text_stage grouped_stage(const stage_spec& spec, group_aggregate what, double q, const plan_options& options) {
-    group_by_spec g;
-    g.what = what;
-    g.q = q;
-    g.name = spec.name;
+/// What the stage `spec` computes, grouped by its `by` keys (none: one
+/// group), with the plan's group options: for its per-line stage and its
+/// whole-buffer form.
+inline group_fold grouped_parts(const stage_spec& spec, group_aggregate what, double q, const plan_options& options) {
+    group_fold g;
+    g.spec.what = what;
+    g.spec.q = q;
+    g.spec.name = spec.name;
     if (what != group_aggregate::count && !spec.operands.empty()) {
-        g.field = spec.operands.front();
+        g.spec.field = spec.operands.front();
     }
-    g.keys = spec.group_by;
-    group_by_options o = options.groups;
+    g.spec.keys = spec.group_by;
+    g.options = options.groups;
     if (options.on_warning) {
-        o.on_warning = options.on_warning;
+        g.options.on_warning = options.on_warning;
     }
-    o.every = every_of(spec);
-    return group_by(std::move(g), std::move(o));
+    g.options.every = every_of(spec);
+    return g;
+}
+
+/// The per-line stage: `group_by`.
+inline text_stage grouped_stage(const stage_spec& spec, group_aggregate what, double q, const plan_options& options) {
+    group_fold g = grouped_parts(spec, what, q, options);
+    return group_by(std::move(g.spec), std::move(g.options));
+}
+
+/// The whole-buffer form, for all but windows (`every`: a window is
+/// written when a later line or a tick comes, which only the per-line
+/// stage sees).
+inline std::optional<group_fold> grouped_fold(const stage_spec& spec, group_aggregate what, double q,
+                                              const plan_options& options) {
+    if (spec.find_clause("every") != nullptr) {
+        return std::nullopt;
+    }
+    return grouped_parts(spec, what, q, options);
 }
 
 /// The usage notes of p50, p90, p95 and p99.
@@ -83,6 +101,11 @@ inline constexpr std::string_view quantile_notes[] = {
 template <int Percent>
 text_stage quantile_build_with(const stage_spec& spec, const plan_options& options) {
     return grouped_stage(spec, group_aggregate::quantile, Percent / 100.0, options);
+}
+
+template <int Percent>
+std::optional<group_fold> quantile_group_fold(const stage_spec& spec, const plan_options& options) {
+    return grouped_fold(spec, group_aggregate::quantile, Percent / 100.0, options);
 }
 
 template <int Percent>
@@ -106,6 +129,7 @@ constexpr stage_definition quantile_stage(std::string_view name, std::string_vie
         .check = check_aggregate,
         .build = quantile_build<Percent>,
         .build_with = quantile_build_with<Percent>,
+        .as_group_fold = quantile_group_fold<Percent>,
     };
 }
 

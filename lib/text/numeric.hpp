@@ -71,4 +71,14 @@ inline std::optional<detail::field_fold_spec> numeric_fold_form(const stage_spec
     return fold;
 }
 
+/// The whole-buffer form of `count by KEY` (and sum, avg, min, max): the
+/// grouped one; without `by` it is `numeric_fold_form`'s.
+template <group_aggregate What>
+std::optional<group_fold> numeric_group_fold(const stage_spec& spec, const plan_options& options) {
+    if (spec.group_by.empty()) {
+        return std::nullopt;
+    }
+    return grouped_fold(spec, What, 0, options);
+}
+
 } // namespace coropipe::text

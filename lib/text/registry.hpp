@@ -12,6 +12,7 @@
 #include <coropipe/detail/field_scan.hpp>
 #include <coropipe/detail/line_filter.hpp>
 #include <coropipe/pipeline_text.hpp>
+#include <coropipe/stages/group_by.hpp>
 #include <coropipe/text_pipeline.hpp>
 
 #include <cstddef>
@@ -62,6 +63,17 @@ using filter_form = std::optional<buffer_filter> (*)(const stage_spec&);
 /// must write exactly the bytes its per-line stage and `print` write.
 using fold_form = std::optional<detail::field_fold_spec> (*)(const stage_spec&);
 
+/// The whole-buffer form of a grouped aggregate without `every` (`count by
+/// $2`, `p99 ms by @app`, `distinct ip`; as the last stage, or before a
+/// plain `print`): one `group_table` fed whole buffers (`offer_lines`, no
+/// coroutine resumed per line) and written at the end — the same table and
+/// the same bytes as its per-line stage, `group_by`.
+struct group_fold {
+    group_by_spec spec;
+    group_by_options options;
+};
+using group_fold_form = std::optional<group_fold> (*)(const stage_spec&, const plan_options&);
+
 /// One stage of the pipeline text.
 struct stage_definition {
     // ---- grammar and help (docs/pipeline_text.md) ----
@@ -97,6 +109,7 @@ struct stage_definition {
     text_stage (*build_with)(const stage_spec&, const plan_options&) = nullptr;
     filter_form as_filter = nullptr; ///< null: no whole-buffer filter form
     fold_form as_fold = nullptr;     ///< null: no whole-buffer fold form
+    group_fold_form as_group_fold = nullptr; ///< null: no whole-buffer grouped form
 };
 
 /// Every stage, in the order `coropipe help` lists them.

@@ -31,6 +31,7 @@ extern const stage_definition count_stage{
     .build = build,
     .build_with = build_with,
     .as_fold = as_fold,
+    .as_group_fold = numeric_group_fold<group_aggregate::count>,
 };
 
 } // namespace coropipe::text

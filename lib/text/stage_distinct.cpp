@@ -22,6 +22,10 @@ text_stage build(const stage_spec& spec) {
     return build_with(spec, {});
 }
 
+std::optional<group_fold> as_group_fold(const stage_spec& spec, const plan_options& options) {
+    return grouped_fold(spec, group_aggregate::distinct, 0, options);
+}
+
 } // namespace
 
 extern const stage_definition distinct_stage{
@@ -37,6 +41,7 @@ extern const stage_definition distinct_stage{
     .check = check_aggregate,
     .build = build,
     .build_with = build_with,
+    .as_group_fold = as_group_fold,
 };
 
 } // namespace coropipe::text

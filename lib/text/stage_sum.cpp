@@ -34,6 +34,7 @@ extern const stage_definition sum_stage{
     .build = build,
     .build_with = build_with,
     .as_fold = as_fold,
+    .as_group_fold = numeric_group_fold<group_aggregate::sum>,
 };
 
 } // namespace coropipe::text

@@ -30,6 +30,8 @@ struct text_pipeline::plan {
     std::size_t filtered = 0;
     // specs[filtered]: a whole-buffer fold, when there is one.
     std::optional<detail::field_fold_spec> fold;
+    // ... or a grouped aggregate's whole-buffer form (`count by $2`).
+    std::optional<text::group_fold> group_fold;
     // specs[per_line_begin, per_line_end): built per run, line by line.
     std::size_t per_line_begin = 0;
     std::size_t per_line_end = 0;
@@ -83,7 +85,10 @@ text_pipeline::text_pipeline(std::string_view text, plan_options options) {
             if (d.as_fold) {
                 p->fold = d.as_fold(specs[i]);
             }
-            if (p->fold) {
+            if (!p->fold && d.as_group_fold) {
+                p->group_fold = d.as_group_fold(specs[i], options);
+            }
+            if (p->fold || p->group_fold) {
                 ++i;
             }
         }
@@ -122,7 +127,7 @@ std::string text_pipeline::describe() const {
     if (p.filtered > 0) {
         out += "whole-buffer filter: " + names(0, p.filtered) + "\n";
     }
-    if (p.fold) {
+    if (p.fold || p.group_fold) {
         out += "whole-buffer fold: " + p.specs[p.filtered].name + "\n";
     }
     if (p.per_line_begin < p.per_line_end) {
@@ -171,6 +176,7 @@ struct text_run::state {
     std::optional<detail::line_filter> filter; // the leading whole-buffer filters
     detail::field_fold::line_test test;        // ... and their exact tests, if any
     std::optional<detail::field_fold> fold;
+    std::optional<group_table> groups; // or a grouped aggregate's
     std::optional<sink<std::string_view>> chain; // the per-line stages, then append_lines
     // Split at each windowed aggregate (`count by $2 every 1m`), the per-line
     // stages are `chain` (up to the first one after the first stage), then
@@ -226,6 +232,24 @@ struct text_run::state {
             }
         }
         return true;
+    }
+
+    /// The lines of `block` that pass the filter, into the groups.
+    void group_passing(std::string_view block) {
+        detail::line_filter::cursor lines(*filter, block);
+        while (const std::optional<std::string_view> line = lines.next()) {
+            if (!test || test(*line)) {
+                groups->offer(*line);
+            }
+        }
+    }
+
+    /// The groups, written at the end of the input, as `group_by` writes them.
+    void write_groups() {
+        groups->report_skipped();
+        const std::size_t before = out.size();
+        groups->write(out);
+        lines_out += coropipe::detail::count_newlines(std::string_view(out).substr(before));
     }
 
     /// The lines of `block` that pass the filter, appended as they are: runs
@@ -305,6 +329,9 @@ text_run text_pipeline::start() const {
             s.filter.emplace(std::vector<detail::line_filter_spec>{}); // every line
         }
     }
+    if (p.group_fold) {
+        s.groups.emplace(p.group_fold->spec, p.group_fold->options);
+    }
     if (p.per_line_begin < p.per_line_end) {
         // Built from the last segment back, each ending in the next's head.
         std::optional<text_stage> stages;
@@ -345,6 +372,8 @@ bool text_run::feed(std::string_view block) {
     try {
         if (s.fold) {
             s.lines_out += s.fold->feed(block, *s.filter, s.test, s.out);
+        } else if (s.groups) {
+            s.filter ? s.group_passing(block) : s.groups->offer_lines(block);
         } else if (s.chain) {
             s.filter ? s.send_passing(block) : s.send_lines(block);
         } else if (s.filter) {
@@ -392,6 +421,9 @@ void text_run::finish() {
     s.finished = true;
     if (s.fold) {
         s.lines_out += s.fold->finish(s.out);
+    }
+    if (s.groups) {
+        s.write_groups();
     }
     if (s.chain) {
         s.chain->close(); // totals (count --final) come out here

@@ -118,6 +118,10 @@ public:
 
     /// One line (without its '\n').
     void offer(std::string_view line);
+    /// Each line of `block` (whole lines, each ending in '\n' but perhaps
+    /// the last), as `offer` would take them one by one: what the pipeline
+    /// text's whole-buffer form of a grouped aggregate feeds (no call per line).
+    void offer_lines(std::string_view block);
     /// Every group: by value descending, then by keys as bytes ascending.
     std::vector<group_result> results() const;
     /// `results()` as output lines, each ending in '\n': `KEY1<TAB>...<TAB>VALUE`
