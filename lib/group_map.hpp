@@ -56,6 +56,29 @@ inline std::uint64_t group_key_hash(std::string_view s) noexcept {
     return group_key_mix(h ^ last, 0x94d049bb133111ebULL);
 }
 
+/// Whether `a` and `b` (`n` bytes each) are equal: a short key (most are)
+/// in two overlapping loads, not a call to memcmp (8% of `count by $2`).
+inline bool group_key_equal(const char* a, const char* b, std::size_t n) noexcept {
+    auto same = [a, b](std::size_t at, auto word) {
+        auto other = word;
+        std::memcpy(&word, a + at, sizeof word);
+        std::memcpy(&other, b + at, sizeof other);
+        return word == other;
+    };
+    if (n >= 8) {
+        return n <= 16 ? same(0, std::uint64_t{}) && same(n - 8, std::uint64_t{}) : std::memcmp(a, b, n) == 0;
+    }
+    if (n >= 4) {
+        return same(0, std::uint32_t{}) && same(n - 4, std::uint32_t{});
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+        if (a[i] != b[i]) {
+            return false;
+        }
+    }
+    return true;
+}
+
 template <class State>
 class group_map {
 public:
@@ -73,7 +96,7 @@ public:
         for (std::size_t i = h & mask(); slots_[i] != 0; i = (i + 1) & mask()) {
             if ((slots_[i] >> 32) == (h >> 32)) {
                 entry& e = entries_[(slots_[i] & 0xffff'ffff) - 1];
-                if (e.key == key) {
+                if (e.key.size() == key.size() && group_key_equal(e.key.data(), key.data(), key.size())) {
                     return &e.state;
                 }
             }

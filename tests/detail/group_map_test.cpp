@@ -46,6 +46,19 @@ TEST_CASE("Keys that differ only in their last bytes start at different slots", 
     CHECK(home_slots(numbered("%d", 100000), 262144) >= 80000);
 }
 
+TEST_CASE("Keys of every length are equal only byte for byte", "[detail][group_map]") {
+    for (std::size_t n = 0; n <= 40; ++n) {
+        const std::string a(n, 'k');
+        CHECK(coropipe::detail::group_key_equal(a.data(), std::string(n, 'k').data(), n));
+        for (std::size_t at = 0; at < n; ++at) {
+            std::string b = a;
+            b[at] = 'j';
+            INFO("length " << n << ", differing at " << at);
+            CHECK_FALSE(coropipe::detail::group_key_equal(a.data(), b.data(), n));
+        }
+    }
+}
+
 TEST_CASE("A group_map finds every key it holds, keeps them in arrival order and forgets them on clear",
           "[detail][group_map]") {
     group_map<int> map;
