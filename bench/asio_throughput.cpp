@@ -11,9 +11,9 @@
 //   io_context, async writes); 100 pipelines on the main thread's io_context,
 //   all appending to one output file.
 // - the TCP floor: the same senders, the same bytes, read and discarded on
-//   the main thread (async reads of up to 256 KiB, the size a stream_source
-//   reads): what loopback TCP itself costs on this machine, the best any
-//   pipeline could do.
+//   the main thread (async reads as large as a stream_source's): what
+//   loopback TCP itself costs on this machine, the best any pipeline could
+//   do.
 //
 // The senders write each connection's bytes with as few send() calls as
 // the socket buffer allows (`async_write` would cut them into 64 KiB
@@ -180,7 +180,7 @@ timing run_tcp(const std::string& corpus, std::size_t senders, const std::string
         ok += e == nullptr;
         bytes_in += stats.bytes_in;
     };
-    std::vector<char> discarded(256 * 1024);
+    std::vector<char> discarded(coropipe::detail::read_scratch().size()); // what a stream_source reads at most
     for (std::size_t i = 0; i < senders; ++i) {
         if (how == reader::floor) {
             ok += 1;
