@@ -10,9 +10,18 @@
 //   written concurrently into 100 connections by the sender thread (one
 //   io_context, async writes); 100 pipelines on the main thread's io_context,
 //   all appending to one output file.
+// - the TCP floor: the same senders, the same bytes, read and discarded on
+//   the main thread (async reads as large as a stream_source's): what
+//   loopback TCP itself costs on this machine, the best any pipeline could
+//   do.
 //
-// Each configuration runs `reps` times; the median wall time is reported,
-// with the main (pipeline) thread's CPU time. Every run's output is checked
+// The senders write each connection's bytes with as few send() calls as
+// the socket buffer allows (`async_write` would cut them into 64 KiB
+// writes, which made the sender, not the pipeline, the slower side).
+//
+// `reps` rounds, each running every configuration once (so that a change
+// in the machine's load falls on all alike); each row is the median wall
+// time of its runs, with the main (pipeline) thread's CPU time. Every run's output is checked
 // against the ceiling's: byte for byte for one sender, as the same sorted
 // lines for 100 (batches from different connections interleave).
 //
@@ -118,9 +127,37 @@ timing run_sync(const std::string& corpus_path, const std::string& out_path) {
     return t;
 }
 
-/// `planned`: the pipeline text "grep ERROR", planned (its whole-buffer
-/// search); otherwise the stage `grep("ERROR")`, run line by line.
-timing run_tcp(const std::string& corpus, std::size_t senders, const std::string& out_path, bool planned,
+/// Writes `data` into `socket`, each send() as large as the socket buffer
+/// takes, then shuts down the sending side. `socket` outlives the writes.
+void send_all(tcp::socket& socket, std::string_view data) {
+    socket.async_write_some(net::buffer(data.data(), data.size()),
+                            [&socket, data](boost::system::error_code ec, std::size_t n) {
+                                if (!ec && n < data.size()) {
+                                    send_all(socket, data.substr(n));
+                                    return;
+                                }
+                                socket.shutdown(tcp::socket::shutdown_send, ec);
+                            });
+}
+
+/// Reads `socket` to its end into `buffer`, discarding the bytes, adding
+/// their number to `*bytes`.
+void discard_all(tcp::socket& socket, std::vector<char>& buffer, std::uint64_t* bytes) {
+    socket.async_read_some(net::buffer(buffer), [&socket, &buffer, bytes](boost::system::error_code ec, std::size_t n) {
+        *bytes += n;
+        if (!ec) {
+            discard_all(socket, buffer, bytes);
+        }
+    });
+}
+
+enum class reader : unsigned char {
+    planned, ///< the pipeline text "grep ERROR", planned (its whole-buffer search)
+    stage,   ///< the stage `grep("ERROR")`, run line by line
+    floor,   ///< no pipeline: the bytes read and discarded
+};
+
+timing run_tcp(const std::string& corpus, std::size_t senders, const std::string& out_path, reader how,
                bool* failed) {
     const coropipe::text_pipeline grep_error("grep ERROR");
     const int out = open_output(out_path);
@@ -143,8 +180,12 @@ timing run_tcp(const std::string& corpus, std::size_t senders, const std::string
         ok += e == nullptr;
         bytes_in += stats.bytes_in;
     };
+    std::vector<char> discarded(coropipe::detail::read_scratch().size()); // what a stream_source reads at most
     for (std::size_t i = 0; i < senders; ++i) {
-        if (planned) {
+        if (how == reader::floor) {
+            ok += 1;
+            discard_all(servers[i], discarded, &bytes_in);
+        } else if (how == reader::planned) {
             coropipe::asio::async_run(server_io.get_executor(), coropipe::asio::stream_source(servers[i]), grep_error,
                                       coropipe::asio::file_sink(out), coropipe::asio::run_options{}, done);
         } else {
@@ -156,10 +197,7 @@ timing run_tcp(const std::string& corpus, std::size_t senders, const std::string
     const auto start = clock_type::now();
     std::thread sender([&] {
         for (std::size_t i = 0; i < senders; ++i) {
-            net::async_write(clients[i], net::buffer(parts[i].data(), parts[i].size()),
-                             [&clients, i](boost::system::error_code, std::size_t) {
-                                 clients[i].shutdown(tcp::socket::shutdown_send);
-                             });
+            send_all(clients[i], parts[i]);
         }
         client_io.run();
     });
@@ -175,12 +213,7 @@ timing run_tcp(const std::string& corpus, std::size_t senders, const std::string
     return t;
 }
 
-template <class Run>
-timing median_of(int reps, Run run) {
-    std::vector<timing> runs;
-    for (int i = 0; i < reps; ++i) {
-        runs.push_back(run());
-    }
+timing median_of(std::vector<timing> runs) {
     std::sort(runs.begin(), runs.end(), [](const timing& a, const timing& b) { return a.wall < b.wall; });
     return runs[runs.size() / 2];
 }
@@ -202,56 +235,68 @@ int main(int argc, char** argv) {
     const double mb = static_cast<double>(corpus.size()) / 1e6;
     bool failed = false;
 
-    const timing sync = median_of(reps, [&] { return run_sync(corpus_path, dir + "/sync.out"); });
-    const std::string expected = read_file(dir + "/sync.out");
-    const auto expected_sorted = sorted_lines(expected);
-
-    auto tcp_one = [&](bool planned) {
-        return median_of(reps, [&] {
-            const timing t = run_tcp(corpus, 1, dir + "/tcp1.out", planned, &failed);
-            if (read_file(dir + "/tcp1.out") != expected) {
+    // Each round runs every configuration once, so that a change in the
+    // machine's load falls on all of them alike; each row is the median of
+    // its `reps` runs.
+    std::vector<timing> sync_runs;
+    std::vector<timing> runs[6]; // tcp1, tcp100, stage1, stage100, floor1, floor100
+    std::string expected;
+    std::vector<std::string_view> expected_sorted;
+    for (int round = 0; round < reps; ++round) {
+        sync_runs.push_back(run_sync(corpus_path, dir + "/sync.out"));
+        if (round == 0) {
+            expected = read_file(dir + "/sync.out");
+            expected_sorted = sorted_lines(expected);
+        }
+        const reader hows[] = {reader::planned, reader::stage, reader::floor};
+        for (int k = 0; k < 3; ++k) {
+            runs[2 * k].push_back(run_tcp(corpus, 1, dir + "/tcp1.out", hows[k], &failed));
+            if (hows[k] != reader::floor && read_file(dir + "/tcp1.out") != expected) {
                 std::fprintf(stderr, "tcp x1: output differs from the synchronous run\n");
                 failed = true;
             }
-            return t;
-        });
-    };
-    auto tcp_hundred = [&](bool planned) {
-        return median_of(reps, [&] {
-            const timing t = run_tcp(corpus, 100, dir + "/tcp100.out", planned, &failed);
-            const std::string got = read_file(dir + "/tcp100.out");
-            if (sorted_lines(got) != expected_sorted) {
+            runs[2 * k + 1].push_back(run_tcp(corpus, 100, dir + "/tcp100.out", hows[k], &failed));
+            if (hows[k] != reader::floor && sorted_lines(read_file(dir + "/tcp100.out")) != expected_sorted) {
                 std::fprintf(stderr, "tcp x100: output lines differ from the synchronous run\n");
                 failed = true;
             }
-            return t;
-        });
-    };
-    const timing tcp1 = tcp_one(true);
-    const timing tcp100 = tcp_hundred(true);
-    const timing tcp1_stage = tcp_one(false);
-    const timing tcp100_stage = tcp_hundred(false);
+        }
+    }
+    const timing sync = median_of(sync_runs);
+    const timing tcp1 = median_of(runs[0]);
+    const timing tcp100 = median_of(runs[1]);
+    const timing tcp1_stage = median_of(runs[2]);
+    const timing tcp100_stage = median_of(runs[3]);
+    const timing floor1 = median_of(runs[4]);
+    const timing floor100 = median_of(runs[5]);
 
     std::printf("corpus: %.0f lines, %.1f MB; output %zu lines; median of %d runs; outputs checked: %s\n\n",
                 line_count, mb, expected_sorted.size(), reps, failed ? "FAILED" : "identical");
-    std::printf("| configuration | wall s | M lines/s | MB/s | pipeline thread CPU s | vs sync library | vs CLI |\n");
-    std::printf("|---|---:|---:|---:|---:|---:|---:|\n");
-    const auto print_row = [&](const char* name, timing t) {
+    std::printf("| configuration | wall s | M lines/s | MB/s | pipeline thread CPU s | vs sync library | vs TCP floor "
+                "| vs CLI |\n");
+    std::printf("|---|---:|---:|---:|---:|---:|---:|---:|\n");
+    const auto print_row = [&](const char* name, timing t, const timing* floor) {
         char cli[32] = "";
         if (cli_seconds > 0) {
             std::snprintf(cli, sizeof cli, "%.2f×", cli_seconds / t.wall);
         }
-        std::printf("| %s | %.3f | %.2f | %.0f | %.3f | %.2f× | %s |\n", name, t.wall, line_count / t.wall / 1e6,
-                    mb / t.wall, t.cpu, sync.wall / t.wall, cli);
+        char vs_floor[32] = "";
+        if (floor != nullptr) {
+            std::snprintf(vs_floor, sizeof vs_floor, "%.2f×", floor->wall / t.wall);
+        }
+        std::printf("| %s | %.3f | %.2f | %.0f | %.3f | %.2f× | %s | %s |\n", name, t.wall,
+                    line_count / t.wall / 1e6, mb / t.wall, t.cpu, sync.wall / t.wall, vs_floor, cli);
     };
     if (cli_seconds > 0) {
-        std::printf("| `coropipe 'grep ERROR' corpus > file` (the CLI) | %.3f | %.2f | %.0f | | %.2f× | 1 |\n",
+        std::printf("| `coropipe 'grep ERROR' corpus > file` (the CLI) | %.3f | %.2f | %.0f | | %.2f× | | 1 |\n",
                     cli_seconds, line_count / cli_seconds / 1e6, mb / cli_seconds, sync.wall / cli_seconds);
     }
-    print_row("`lines(corpus) \\| grep(\"ERROR\") \\| print(fd)` (sync library, ceiling)", sync);
-    print_row("loopback TCP, 1 sender → `text_pipeline(\"grep ERROR\")` → file", tcp1);
-    print_row("loopback TCP, 100 senders → 100 × `text_pipeline(\"grep ERROR\")` → 1 file", tcp100);
-    print_row("loopback TCP, 1 sender → stage `grep(\"ERROR\")` (line by line) → file", tcp1_stage);
-    print_row("loopback TCP, 100 senders → 100 × stage `grep(\"ERROR\")` → 1 file", tcp100_stage);
+    print_row("`lines(corpus) \\| grep(\"ERROR\") \\| print(fd)` (sync library, ceiling)", sync, nullptr);
+    print_row("loopback TCP, 1 sender → read and discarded (TCP floor)", floor1, nullptr);
+    print_row("loopback TCP, 100 senders → read and discarded (TCP floor)", floor100, nullptr);
+    print_row("loopback TCP, 1 sender → `text_pipeline(\"grep ERROR\")` → file", tcp1, &floor1);
+    print_row("loopback TCP, 100 senders → 100 × `text_pipeline(\"grep ERROR\")` → 1 file", tcp100, &floor100);
+    print_row("loopback TCP, 1 sender → stage `grep(\"ERROR\")` (line by line) → file", tcp1_stage, &floor1);
+    print_row("loopback TCP, 100 senders → 100 × stage `grep(\"ERROR\")` → 1 file", tcp100_stage, &floor100);
     return failed ? 1 : 0;
 }

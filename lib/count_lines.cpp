@@ -40,13 +40,43 @@ __attribute__((target("avx2"))) std::uint64_t count_avx2(const char* p, std::siz
     return total;
 }
 
+// 64 bytes at a time where the CPU has AVX-512BW: a compare into a mask and
+// a masked add per 64 bytes, half the AVX2 form's work per byte (the async
+// driver counts every chunk's lines: one more pass over each socket read).
+__attribute__((target("avx512bw"))) std::uint64_t count_avx512(const char* p, std::size_t n) noexcept {
+    std::uint64_t total = 0;
+    const __m512i newline = _mm512_set1_epi8('\n');
+    const __m512i one = _mm512_set1_epi8(1);
+    while (n >= 64) {
+        const std::size_t blocks = n / 64 < 255 ? n / 64 : 255;
+        __m512i counters = _mm512_setzero_si512();
+        for (std::size_t i = 0; i < blocks; ++i) {
+            const __m512i chunk = _mm512_loadu_si512(p + 64 * i);
+            counters = _mm512_mask_add_epi8(counters, _mm512_cmpeq_epi8_mask(chunk, newline), counters, one);
+        }
+        // Eight 64-bit sums (not _mm512_reduce_add_epi64: GCC 12 warns in it).
+        std::uint64_t sums[8];
+        _mm512_storeu_si512(sums, _mm512_sad_epu8(counters, _mm512_setzero_si512()));
+        for (const std::uint64_t sum : sums) {
+            total += sum;
+        }
+        p += 64 * blocks;
+        n -= 64 * blocks;
+    }
+    return total + count_avx2(p, n);
+}
+
 const bool has_avx2 = (__builtin_cpu_init(), __builtin_cpu_supports("avx2") != 0);
+const bool has_avx512 = __builtin_cpu_supports("avx512bw") != 0;
 #endif
 
 } // namespace
 
 std::uint64_t count_newlines(std::string_view bytes) noexcept {
 #if defined(__x86_64__)
+    if (has_avx512) {
+        return count_avx512(bytes.data(), bytes.size());
+    }
     if (has_avx2) {
         return count_avx2(bytes.data(), bytes.size());
     }
