@@ -7,6 +7,7 @@
 #include <coropipe/timestamp.hpp>
 
 #include "group_key.hpp"
+#include "group_windows.hpp"
 #include "group_map.hpp"
 
 #include <algorithm>
@@ -15,6 +16,7 @@
 #include <cstdio>
 #include <cstring>
 #include <optional>
+#include <span>
 #include <utility>
 
 namespace coropipe {
@@ -156,6 +158,11 @@ struct group_table::impl {
     virtual void offer(std::string_view line) = 0;
     virtual void offer_lines(std::string_view block) = 0;
     virtual std::vector<group_result> results() const = 0;
+    /// The groups as `group_table::write` writes them.
+    virtual void write(std::string& out, std::string_view window) const = 0;
+    /// One group's line.
+    void write_row(std::string& out, std::string_view window, std::span<const std::string_view> row_keys,
+                   const number& value, std::string_view text) const;
     virtual std::size_t groups() const noexcept = 0;
     virtual void clear() noexcept = 0;
 
@@ -177,6 +184,12 @@ template <class State>
 struct table final : group_table::impl {
     detail::group_map<State> map;
     std::optional<State> other;
+    struct sorted_row {
+        number value;
+        std::string_view key;
+        const State* state;
+    };
+    mutable std::vector<sorted_row> sorted; // write's, kept for the next window
 
     // The line's FIELD as text and number; false if it does not count.
     bool read_value(std::string_view line, number& value) {
@@ -259,6 +272,37 @@ struct table final : group_table::impl {
         return rows;
     }
 
+    void write(std::string& out, std::string_view window) const override {
+        if (keys->size() != 1) {
+            std::vector<std::string_view> row_keys;
+            for (const group_result& row : results()) {
+                row_keys.assign(row.keys.begin(), row.keys.end());
+                write_row(out, window, row_keys, row.value, row.text);
+            }
+            return;
+        }
+        // One key: sorted as results() sorts, without a group_result (a
+        // vector of key strings) per group — a window is written often.
+        sorted.clear();
+        for (const auto& [key, state] : map.entries()) {
+            sorted.push_back({state.value(), key, &state});
+        }
+        if (other) {
+            sorted.push_back({other->value(), other_key, &*other});
+        }
+        std::sort(sorted.begin(), sorted.end(), [](const sorted_row& a, const sorted_row& b) {
+            const std::partial_ordering by_value = a.value <=> b.value;
+            if (by_value != std::partial_ordering::equivalent && by_value != std::partial_ordering::unordered) {
+                return by_value == std::partial_ordering::greater;
+            }
+            return a.key < b.key;
+        });
+        for (const sorted_row& r : sorted) {
+            const std::string_view key[1] = {r.key};
+            write_row(out, window, key, r.value, r.state->text());
+        }
+    }
+
     std::size_t groups() const noexcept override { return map.size() + (other ? 1 : 0); }
 
     void clear() noexcept override {
@@ -319,45 +363,46 @@ std::vector<group_result> group_table::results() const {
 }
 
 void group_table::write(std::string& out, std::string_view window) const {
-    const std::vector<group_result> rows = results();
-    const group_by_spec& spec = impl_->spec;
-    for (const group_result& row : rows) {
-        if (impl_->options.json) {
-            out += '{';
-            if (!window.empty()) {
-                out += "\"window\":";
-                append_json_string(out, window);
-                out += ',';
-            }
-            for (std::size_t i = 0; i < row.keys.size(); ++i) {
-                append_json_string(out, spec.keys[i]);
-                out += ':';
-                append_json_string(out, row.keys[i]);
-                out += ',';
-            }
-            append_json_string(out, spec.name);
-            out += ':';
-            const double d = row.value.to_double();
-            if (!std::isfinite(d)) {
-                out += "null";
-            } else if (spec.what == group_aggregate::min || spec.what == group_aggregate::max) {
-                out += row.value.to_string(); // `007`, `1e3` as written are no JSON numbers
-            } else {
-                out += row.text;
-            }
-            out += "}\n";
-        } else {
-            if (!window.empty()) {
-                out += window;
-                out += '\t';
-            }
-            for (const std::string& key : row.keys) {
-                append_tsv_key(out, key);
-                out += '\t';
-            }
-            out += row.text;
-            out += '\n';
+    impl_->write(out, window);
+}
+
+void group_table::impl::write_row(std::string& out, std::string_view window, std::span<const std::string_view> row_keys,
+                                  const number& value, std::string_view text) const {
+    if (options.json) {
+        out += '{';
+        if (!window.empty()) {
+            out += "\"window\":";
+            append_json_string(out, window);
+            out += ',';
         }
+        for (std::size_t i = 0; i < row_keys.size(); ++i) {
+            append_json_string(out, spec.keys[i]);
+            out += ':';
+            append_json_string(out, row_keys[i]);
+            out += ',';
+        }
+        append_json_string(out, spec.name);
+        out += ':';
+        const double d = value.to_double();
+        if (!std::isfinite(d)) {
+            out += "null";
+        } else if (spec.what == group_aggregate::min || spec.what == group_aggregate::max) {
+            out += value.to_string(); // `007`, `1e3` as written are no JSON numbers
+        } else {
+            out += text;
+        }
+        out += "}\n";
+    } else {
+        if (!window.empty()) {
+            out += window;
+            out += '\t';
+        }
+        for (std::string_view key : row_keys) {
+            append_tsv_key(out, key);
+            out += '\t';
+        }
+        out += text;
+        out += '\n';
     }
 }
 
@@ -432,8 +477,10 @@ std::int64_t window_of(std::int64_t ms, std::int64_t every) noexcept {
     return (ms % every != 0 && ms < 0) ? q - 1 : q;
 }
 
-struct windowed {
-    explicit windowed(group_table t) : table(std::move(t)) {}
+} // namespace
+
+struct detail::group_windows::state {
+    explicit state(group_table t) : table(std::move(t)) {}
     group_table table;
     line_clock clock;
     std::int64_t every = 0; // 0: one window, the whole input, written without its start
@@ -441,12 +488,9 @@ struct windowed {
     std::optional<std::int64_t> written; // the last window a tick wrote
     std::uint64_t late = 0;
     std::int64_t grace = 0;
-    std::string out;
-    std::string held;
     std::string name;
 
-    void write_current() {
-        out.clear();
+    void write_current(std::string& out) {
         const std::string window = every > 0 ? format_rfc3339(*current * every) : std::string();
         if (every > 0 && table.options().on_window) {
             table.options().on_window(window, table.results());
@@ -455,68 +499,114 @@ struct windowed {
         table.clear();
     }
 
-    /// A tick: true when the current window's end plus the grace has passed
-    /// (it is written into `out`, and has no successor yet).
-    bool close_by_clock() {
-        if (every == 0 || !current || now_ms() < (*current + 1) * every + grace) {
-            return false;
-        }
-        write_current();
-        written = current;
-        current.reset();
-        return true;
-    }
-
     bool is_late(std::int64_t index) const noexcept {
         return current ? index < *current : written && index <= *written;
     }
+
+    void offer(std::string_view line, std::string& out) {
+        const std::int64_t index = every > 0 ? window_of(clock.time_of(line), every) : 0;
+        if (is_late(index)) {
+            ++late;
+            return;
+        }
+        if (current && index != *current) {
+            write_current(out);
+        }
+        current = index;
+        table.offer(line);
+    }
 };
 
+detail::group_windows::group_windows(group_by_spec spec, group_by_options options) {
+    std::optional<field_ref> time_field;
+    if (!options.time_field.empty()) {
+        time_field.emplace(field_ref::parse(options.time_field));
+    }
+    const std::int64_t every = options.every ? std::max<std::int64_t>(1, options.every->count()) : 0;
+    std::string name = spec.name.empty() ? std::string(default_name(spec.what)) : spec.name;
+    s_ = std::make_unique<state>(group_table(std::move(spec), std::move(options)));
+    s_->clock.field = std::move(time_field);
+    s_->every = every;
+    s_->grace = std::max<std::int64_t>(0, s_->table.options().grace.count());
+    s_->name = std::move(name);
+}
+
+detail::group_windows::group_windows(group_windows&&) noexcept = default;
+detail::group_windows& detail::group_windows::operator=(group_windows&&) noexcept = default;
+detail::group_windows::~group_windows() = default;
+
+bool detail::group_windows::windowed() const noexcept {
+    return s_->every > 0;
+}
+
+void detail::group_windows::offer(std::string_view line, std::string& out) {
+    s_->offer(line, out);
+}
+
+void detail::group_windows::offer_lines(std::string_view block, std::string& out) {
+    state& s = *s_;
+    if (s.every == 0) { // one window: no time to read
+        if (!block.empty()) {
+            s.current = 0;
+            s.table.offer_lines(block);
+        }
+        return;
+    }
+    const char* p = block.data();
+    const char* const end = p + block.size();
+    while (p != end) {
+        const void* nl = std::memchr(p, '\n', static_cast<std::size_t>(end - p));
+        const char* stop = nl != nullptr ? static_cast<const char*>(nl) : end;
+        s.offer(std::string_view(p, static_cast<std::size_t>(stop - p)), out);
+        p = stop == end ? end : stop + 1;
+    }
+}
+
+bool detail::group_windows::tick(std::string& out) {
+    state& s = *s_;
+    if (s.every == 0 || !s.current || now_ms() < (*s.current + 1) * s.every + s.grace) {
+        return false;
+    }
+    s.write_current(out);
+    s.written = s.current;
+    s.current.reset();
+    return true;
+}
+
+void detail::group_windows::finish(std::string& out) {
+    state& s = *s_;
+    s.table.report_skipped();
+    if (s.late > 0 && s.table.options().on_warning) {
+        s.table.options().on_warning(s.name + ": " + std::to_string(s.late) + " late line" + (s.late == 1 ? "" : "s") +
+                                     " (of windows already written) not counted");
+    }
+    if (s.current) {
+        s.write_current(out);
+    }
+}
+
+namespace {
+
 // Every line into the current window's groups; a window's lines when a
-// line of a later one comes, and at the end.
-stage<std::string_view> window_lines(std::unique_ptr<windowed> w) {
+// line of a later one (or a tick past its end) comes, and at the end.
+stage<std::string_view> window_lines(std::unique_ptr<detail::group_windows> w) {
+    std::string out;
     for (bool ended = false; !ended;) {
         std::string_view* line = co_await input;
+        out.clear();
         if (line == nullptr) {
             ended = true;
-            w->table.report_skipped();
-            if (w->late > 0 && w->table.options().on_warning) {
-                w->table.options().on_warning(w->name + ": " + std::to_string(w->late) + " late line" +
-                                              (w->late == 1 ? "" : "s") +
-                                              " (of windows already written) not counted");
-            }
-            if (!w->current) {
-                break;
-            }
-            w->write_current();
+            w->finish(out);
         } else if (line->data() == group_by_tick().data()) {
-            if (!w->close_by_clock()) {
-                continue;
-            }
-            w->held.clear();
+            w->tick(out);
         } else {
-            const std::int64_t index = w->every > 0 ? window_of(w->clock.time_of(*line), w->every) : 0;
-            if (w->is_late(index)) {
-                ++w->late;
-                continue;
-            }
-            if (!w->current || index == *w->current) {
-                w->current = index;
-                w->table.offer(*line);
-                continue;
-            }
-            w->write_current();
-            w->held.assign(*line); // offered after the yields: the view may not last
-            w->current = index;
+            w->offer(*line, out);
         }
-        std::string_view rest = w->out;
+        std::string_view rest = out;
         while (!rest.empty()) {
             const std::size_t end = rest.find('\n');
             co_yield rest.substr(0, end);
             rest.remove_prefix(end + 1);
-        }
-        if (!ended && w->current) {
-            w->table.offer(w->held);
         }
     }
 }
@@ -529,18 +619,7 @@ std::string_view group_by_tick() noexcept {
 }
 
 stage<std::string_view> group_by(group_by_spec spec, group_by_options options) {
-    std::optional<field_ref> time_field;
-    if (!options.time_field.empty()) {
-        time_field.emplace(field_ref::parse(options.time_field));
-    }
-    const std::int64_t every = options.every ? std::max<std::int64_t>(1, options.every->count()) : 0;
-    std::string name = spec.name.empty() ? std::string(default_name(spec.what)) : spec.name;
-    auto w = std::make_unique<windowed>(group_table(std::move(spec), std::move(options)));
-    w->clock.field = std::move(time_field);
-    w->every = every;
-    w->grace = std::max<std::int64_t>(0, w->table.options().grace.count());
-    w->name = std::move(name);
-    return window_lines(std::move(w));
+    return window_lines(std::make_unique<detail::group_windows>(std::move(spec), std::move(options)));
 }
 
 } // namespace coropipe

@@ -75,14 +75,9 @@ inline text_stage grouped_stage(const stage_spec& spec, group_aggregate what, do
     return group_by(std::move(g.spec), std::move(g.options));
 }
 
-/// The whole-buffer form, for all but windows (`every`: a window is
-/// written when a later line or a tick comes, which only the per-line
-/// stage sees).
+/// The whole-buffer form (windows too: `text_run::tick` closes them by the clock).
 inline std::optional<group_fold> grouped_fold(const stage_spec& spec, group_aggregate what, double q,
                                               const plan_options& options) {
-    if (spec.find_clause("every") != nullptr) {
-        return std::nullopt;
-    }
     return grouped_parts(spec, what, q, options);
 }
 

@@ -63,11 +63,11 @@ using filter_form = std::optional<buffer_filter> (*)(const stage_spec&);
 /// must write exactly the bytes its per-line stage and `print` write.
 using fold_form = std::optional<detail::field_fold_spec> (*)(const stage_spec&);
 
-/// The whole-buffer form of a grouped aggregate without `every` (`count by
-/// $2`, `p99 ms by @app`, `distinct ip`; as the last stage, or before a
-/// plain `print`): one `group_table` fed whole buffers (`offer_lines`, no
-/// coroutine resumed per line) and written at the end — the same table and
-/// the same bytes as its per-line stage, `group_by`.
+/// The whole-buffer form of a grouped aggregate (`count by $2`, `p99 ms by
+/// @app`, `distinct ip`, `count by $2 every 1m`; as the last stage, or
+/// before a plain `print`): a `detail::group_windows` fed whole blocks (no
+/// coroutine resumed per line), ticked by `text_run::tick` — the same logic
+/// and the same bytes as its per-line stage, `group_by`.
 struct group_fold {
     group_by_spec spec;
     group_by_options options;

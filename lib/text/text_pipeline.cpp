@@ -5,6 +5,7 @@
 #include <coropipe/text_pipeline.hpp>
 
 #include "registry.hpp"
+#include "../group_windows.hpp"
 
 #include <coropipe/detail/field_scan.hpp>
 #include <coropipe/detail/line_filter.hpp>
@@ -176,14 +177,14 @@ struct text_run::state {
     std::optional<detail::line_filter> filter; // the leading whole-buffer filters
     detail::field_fold::line_test test;        // ... and their exact tests, if any
     std::optional<detail::field_fold> fold;
-    std::optional<group_table> groups; // or a grouped aggregate's
+    std::optional<detail::group_windows> groups; // or a grouped aggregate's
     std::optional<sink<std::string_view>> chain; // the per-line stages, then append_lines
     // Split at each windowed aggregate (`count by $2 every 1m`), the per-line
     // stages are `chain` (up to the first one after the first stage), then
     // these segments, each ending in `forward_to` the next (the last in
     // append_lines): a tick goes to the head of each that starts with one.
     std::vector<std::unique_ptr<sink<std::string_view>>> segments;
-    bool chain_ticks = false; // chain's first stage is a windowed aggregate
+    bool chain_ticks = false; // chain's first stage (or the grouped fold) is a windowed aggregate
     bool done = false;                           // no more input wanted
     bool finished = false;
 
@@ -239,16 +240,13 @@ struct text_run::state {
         detail::line_filter::cursor lines(*filter, block);
         while (const std::optional<std::string_view> line = lines.next()) {
             if (!test || test(*line)) {
-                groups->offer(*line);
+                groups->offer(*line, out);
             }
         }
     }
 
-    /// The groups, written at the end of the input, as `group_by` writes them.
-    void write_groups() {
-        groups->report_skipped();
-        const std::size_t before = out.size();
-        groups->write(out);
+    /// What the groups wrote into `out` since it held `before` bytes, counted.
+    void count_from(std::size_t before) {
         lines_out += coropipe::detail::count_newlines(std::string_view(out).substr(before));
     }
 
@@ -331,6 +329,7 @@ text_run text_pipeline::start() const {
     }
     if (p.group_fold) {
         s.groups.emplace(p.group_fold->spec, p.group_fold->options);
+        s.chain_ticks = s.groups->windowed();
     }
     if (p.per_line_begin < p.per_line_end) {
         // Built from the last segment back, each ending in the next's head.
@@ -373,7 +372,9 @@ bool text_run::feed(std::string_view block) {
         if (s.fold) {
             s.lines_out += s.fold->feed(block, *s.filter, s.test, s.out);
         } else if (s.groups) {
-            s.filter ? s.group_passing(block) : s.groups->offer_lines(block);
+            const std::size_t before = s.out.size();
+            s.filter ? s.group_passing(block) : s.groups->offer_lines(block, s.out);
+            s.count_from(before);
         } else if (s.chain) {
             s.filter ? s.send_passing(block) : s.send_lines(block);
         } else if (s.filter) {
@@ -398,7 +399,11 @@ bool text_run::tick() {
         return !s.done && !s.finished;
     }
     try {
-        if (s.chain_ticks) {
+        if (s.groups) {
+            const std::size_t before = s.out.size();
+            s.groups->tick(s.out);
+            s.count_from(before);
+        } else if (s.chain_ticks) {
             s.send(group_by_tick());
         }
         for (const auto& segment : s.segments) {
@@ -423,7 +428,9 @@ void text_run::finish() {
         s.lines_out += s.fold->finish(s.out);
     }
     if (s.groups) {
-        s.write_groups();
+        const std::size_t before = s.out.size();
+        s.groups->finish(s.out);
+        s.count_from(before);
     }
     if (s.chain) {
         s.chain->close(); // totals (count --final) come out here

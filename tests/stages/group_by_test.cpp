@@ -218,6 +218,21 @@ TEST_CASE("RFC 3339 timestamps parse to epoch milliseconds and format back to th
                                  "2026-11-23X10:00:00Z", "Nov 23 10:00:00"}) {
         CHECK_FALSE(coropipe::parse_rfc3339(bad));
     }
+    // The day last parsed is kept: the next day, and a bad date after a good one of its month, are still right.
+    CHECK(coropipe::parse_rfc3339("2026-11-23T10:00:00.12Z") == 1'795'428'000'120);
+    CHECK(coropipe::parse_rfc3339("2026-11-24T10:00:00.1Z") == 1'795'514'400'100);
+    CHECK(coropipe::parse_rfc3339("2024-02-29T00:00:00Z"));
+    CHECK_FALSE(coropipe::parse_rfc3339("2024-02-30T00:00:00Z"));
+    CHECK_FALSE(coropipe::parse_rfc3339("2024-02-99T00:00:00Z"));
+    CHECK_FALSE(coropipe::parse_rfc3339("2024-99-29T00:00:00Z"));
+    // ... and so is its minute: the rest of a line of that minute is still read and checked.
+    CHECK(coropipe::parse_rfc3339("2026-11-23T10:07:00Z") == 1'795'428'420'000);
+    CHECK(coropipe::parse_rfc3339("2026-11-23T10:07:59.999+00:00") == 1'795'428'479'999);
+    CHECK(coropipe::parse_rfc3339("2026-11-23T10:07:30-01:00") == 1'795'428'450'000 + 3'600'000);
+    for (std::string_view bad : {"2026-11-23T10:07", "2026-11-23T10:07:61Z", "2026-11-23T10:07:5Z", "2026-11-23T10:07-00Z",
+                                 "2026-11-23T10:07:00", "2026-11-23T10:07:00.Z"}) {
+        CHECK_FALSE(coropipe::parse_rfc3339(bad));
+    }
     CHECK(coropipe::format_rfc3339(1'795'428'000'999) == "2026-11-23T10:00:00Z");
     CHECK(coropipe::format_rfc3339(-500) == "1969-12-31T23:59:59Z");
 }
