@@ -345,3 +345,68 @@ TEST_CASE("a generator begun and read before it is piped goes on after the eleme
     CHECK(*it == 1);
     CHECK(coropipe::test::collect(std::move(g) | doubled()) == std::vector<int>{4, 6, 8});
 }
+
+TEST_CASE("a head stage that caught its generator's exception finds its input ended when it awaits again",
+          "[core][stage]") {
+    auto failing = []() -> generator<int> {
+        co_yield 1;
+        co_yield 2;
+        throw std::out_of_range("source gave up");
+    };
+    auto retrier = []() -> stage<int> {
+        int seen = 0;
+        try {
+            while (int* x = co_await input) {
+                seen += *x;
+            }
+        } catch (const std::out_of_range&) {
+            seen += 100;
+        }
+        // The generator has finished: no frame of it is resumed again.
+        int* again = co_await input;
+        co_yield again == nullptr ? seen : -1;
+        int* third = co_await input;
+        co_yield third == nullptr ? seen : -1;
+    };
+    CHECK(collect(failing() | retrier()) == std::vector<int>{103, 103});
+}
+
+// A co_return type aligned beyond two pointers moves the element slot of the
+// generator's frame off the place a stage reads it from without the type.
+struct alignas(64) wide_total {
+    int value = 0;
+};
+
+TEST_CASE("a generator returning an over-aligned type feeds a stage, also nested in one that is not", "[core][stage]") {
+    auto wide = [](int from, int to) -> generator<int, wide_total> {
+        int sum = 0;
+        for (int i = from; i <= to; ++i) {
+            sum += i;
+            co_yield i;
+        }
+        co_return wide_total{sum};
+    };
+    SECTION("as the source") {
+        CHECK(collect(wide(1, 4) | doubled()) == std::vector<int>{2, 4, 6, 8});
+    }
+    SECTION("delegated to, between elements of a plain generator") {
+        auto outer = [](generator<int, wide_total> inner) -> generator<int> {
+            co_yield 10;
+            wide_total total = co_yield coropipe::from(std::move(inner));
+            co_yield total.value;
+            co_yield 20;
+        };
+        CHECK(collect(outer(wide(1, 3)) | doubled() | evens()) == std::vector<int>{20, 2, 4, 6, 12, 40});
+    }
+    SECTION("delegating to a plain generator") {
+        auto outer = [](generator<int> inner) -> generator<int, wide_total> {
+            co_yield 1;
+            co_yield coropipe::from(std::move(inner));
+            co_yield 4;
+            co_return wide_total{4};
+        };
+        int pulled = 0;
+        CHECK(collect(outer(numbers(2, &pulled)) | doubled()) == std::vector<int>{2, 2, 4, 8});
+        CHECK(pulled == 2);
+    }
+}

@@ -160,11 +160,7 @@ private:
     // (entering or leaving a nested generator) or finished.
     [[gnu::noinline]] void* pulled_nothing() const {
         if (l.input() == input_mode::from_generator) {
-            // Null while the generator runs here: if it throws, the next
-            // co_await goes through the root, which has finished.
-            l.pull_from = nullptr;
-            if (void* value = generator_access::settle(generator())) {
-                l.pull_from = generator_access::leaf_frame(generator());
+            if (void* value = from_generator(true)) {
                 return value;
             }
         }
@@ -178,14 +174,30 @@ private:
         if (l.input() == input_mode::from_source) {
             // A generator source turns the head to `from_generator` here.
             value = l.core()->source->pull(l);
+            if (value != nullptr && l.input() == input_mode::from_generator) {
+                l.pull_from = generator_access::leaf_frame(generator());
+            }
         } else if (l.input() == input_mode::from_generator) {
-            // An exception from the generator surfaces right here, in the head.
-            value = generator_access::advance(generator());
+            value = from_generator(false);
         }
-        if (value == nullptr) {
-            return l.input_ended();
+        return value != nullptr ? value : l.input_ended();
+    }
+
+    // The head's generator's next element, its leaf just resumed or not;
+    // null at the end. Then `pull_from` is its new leaf, or null to go
+    // through its root. An exception from the generator surfaces right
+    // here, in the head, and ends the input: the generator has finished,
+    // and none of its frames is resumed again.
+    void* from_generator(bool leaf_resumed) const {
+        l.pull_from = nullptr;
+        void* value;
+        try {
+            value = leaf_resumed ? generator_access::settle(generator()) : generator_access::advance(generator());
+        } catch (...) {
+            l.set_input(input_mode::ended);
+            throw;
         }
-        if (l.input() == input_mode::from_generator) {
+        if (value != nullptr) {
             l.pull_from = generator_access::leaf_frame(generator());
         }
         return value;
