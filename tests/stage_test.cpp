@@ -318,24 +318,37 @@ TEST_CASE("a delegating generator feeds a stage element by element", "[core][sta
     CHECK(coropipe::test::collect(nested() | doubled()) == std::vector<int>{2, 4, 6, 8, 10});
 }
 
-TEST_CASE("an exception from a generator source after its first element reaches the head stage", "[core][stage]") {
-    auto failing = []() -> generator<int> {
-        co_yield 1;
-        co_yield 2;
-        throw std::out_of_range("source gave up");
-    };
-    auto catcher = []() -> stage<int> {
-        int seen = 0;
-        try {
-            while (int* x = co_await input) {
-                seen += *x;
-            }
-        } catch (const std::out_of_range&) {
-            seen += 100;
+namespace {
+
+generator<int> gives_up_after_two() {
+    co_yield 1;
+    co_yield 2;
+    throw std::out_of_range("source gave up");
+}
+
+// Sums its input until it fails with std::out_of_range, then yields the sum
+// + 100, and then, `awaits_after` times, the sum again if the input is still
+// ended (-1 if not).
+stage<int> sum_until_out_of_range(int awaits_after) {
+    int seen = 0;
+    try {
+        while (int* x = co_await input) {
+            seen += *x;
         }
-        co_yield seen;
-    };
-    CHECK(coropipe::test::collect(failing() | catcher()) == std::vector<int>{103});
+    } catch (const std::out_of_range&) {
+        seen += 100;
+    }
+    co_yield seen;
+    for (int i = 0; i < awaits_after; ++i) {
+        int* again = co_await input;
+        co_yield again == nullptr ? seen : -1;
+    }
+}
+
+} // namespace
+
+TEST_CASE("an exception from a generator source after its first element reaches the head stage", "[core][stage]") {
+    CHECK(coropipe::test::collect(gives_up_after_two() | sum_until_out_of_range(0)) == std::vector<int>{103});
 }
 
 TEST_CASE("a generator begun and read before it is piped goes on after the element read", "[core][stage]") {
@@ -348,27 +361,8 @@ TEST_CASE("a generator begun and read before it is piped goes on after the eleme
 
 TEST_CASE("a head stage that caught its generator's exception finds its input ended when it awaits again",
           "[core][stage]") {
-    auto failing = []() -> generator<int> {
-        co_yield 1;
-        co_yield 2;
-        throw std::out_of_range("source gave up");
-    };
-    auto retrier = []() -> stage<int> {
-        int seen = 0;
-        try {
-            while (int* x = co_await input) {
-                seen += *x;
-            }
-        } catch (const std::out_of_range&) {
-            seen += 100;
-        }
-        // The generator has finished: no frame of it is resumed again.
-        int* again = co_await input;
-        co_yield again == nullptr ? seen : -1;
-        int* third = co_await input;
-        co_yield third == nullptr ? seen : -1;
-    };
-    CHECK(collect(failing() | retrier()) == std::vector<int>{103, 103});
+    // The generator has finished: none of its frames is resumed again.
+    CHECK(collect(gives_up_after_two() | sum_until_out_of_range(2)) == std::vector<int>{103, 103, 103});
 }
 
 // A co_return type aligned beyond two pointers moves the element slot of the
