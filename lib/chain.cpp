@@ -1,6 +1,8 @@
 #include <coropipe/detail/chain.hpp>
 #include <coropipe/error.hpp>
 
+#include <cassert>
+
 namespace coropipe::detail {
 
 void chain::reset() noexcept {
@@ -29,6 +31,8 @@ void chain::set_pulled(stage_links* from) noexcept {
         l->set_pulled();
         l->set_input(l->up != nullptr ? input_mode::from_stage : input_mode::from_source);
         l->pull_from = l->up != nullptr ? l->up->self.address() : nullptr;
+        // The stage reads up's slot at the start of up's promise.
+        assert(l->up == nullptr || element_slot_at(l->pull_from) == l->up);
         if (l == from) {
             break;
         }

@@ -318,24 +318,37 @@ TEST_CASE("a delegating generator feeds a stage element by element", "[core][sta
     CHECK(coropipe::test::collect(nested() | doubled()) == std::vector<int>{2, 4, 6, 8, 10});
 }
 
-TEST_CASE("an exception from a generator source after its first element reaches the head stage", "[core][stage]") {
-    auto failing = []() -> generator<int> {
-        co_yield 1;
-        co_yield 2;
-        throw std::out_of_range("source gave up");
-    };
-    auto catcher = []() -> stage<int> {
-        int seen = 0;
-        try {
-            while (int* x = co_await input) {
-                seen += *x;
-            }
-        } catch (const std::out_of_range&) {
-            seen += 100;
+namespace {
+
+generator<int> gives_up_after_two() {
+    co_yield 1;
+    co_yield 2;
+    throw std::out_of_range("source gave up");
+}
+
+// Sums its input until it fails with std::out_of_range, then yields the sum
+// + 100, and then, `awaits_after` times, the sum again if the input is still
+// ended (-1 if not).
+stage<int> sum_until_out_of_range(int awaits_after) {
+    int seen = 0;
+    try {
+        while (int* x = co_await input) {
+            seen += *x;
         }
-        co_yield seen;
-    };
-    CHECK(coropipe::test::collect(failing() | catcher()) == std::vector<int>{103});
+    } catch (const std::out_of_range&) {
+        seen += 100;
+    }
+    co_yield seen;
+    for (int i = 0; i < awaits_after; ++i) {
+        int* again = co_await input;
+        co_yield again == nullptr ? seen : -1;
+    }
+}
+
+} // namespace
+
+TEST_CASE("an exception from a generator source after its first element reaches the head stage", "[core][stage]") {
+    CHECK(coropipe::test::collect(gives_up_after_two() | sum_until_out_of_range(0)) == std::vector<int>{103});
 }
 
 TEST_CASE("a generator begun and read before it is piped goes on after the element read", "[core][stage]") {
@@ -344,4 +357,50 @@ TEST_CASE("a generator begun and read before it is piped goes on after the eleme
     auto it = g.begin();
     CHECK(*it == 1);
     CHECK(coropipe::test::collect(std::move(g) | doubled()) == std::vector<int>{4, 6, 8});
+}
+
+TEST_CASE("a head stage that caught its generator's exception finds its input ended when it awaits again",
+          "[core][stage]") {
+    // The generator has finished: none of its frames is resumed again.
+    CHECK(collect(gives_up_after_two() | sum_until_out_of_range(2)) == std::vector<int>{103, 103, 103});
+}
+
+// A co_return type aligned beyond two pointers moves the element slot of the
+// generator's frame off the place a stage reads it from without the type.
+struct alignas(64) wide_total {
+    int value = 0;
+};
+
+TEST_CASE("a generator returning an over-aligned type feeds a stage, also nested in one that is not", "[core][stage]") {
+    auto wide = [](int from, int to) -> generator<int, wide_total> {
+        int sum = 0;
+        for (int i = from; i <= to; ++i) {
+            sum += i;
+            co_yield i;
+        }
+        co_return wide_total{sum};
+    };
+    SECTION("as the source") {
+        CHECK(collect(wide(1, 4) | doubled()) == std::vector<int>{2, 4, 6, 8});
+    }
+    SECTION("delegated to, between elements of a plain generator") {
+        auto outer = [](generator<int, wide_total> inner) -> generator<int> {
+            co_yield 10;
+            wide_total total = co_yield coropipe::from(std::move(inner));
+            co_yield total.value;
+            co_yield 20;
+        };
+        CHECK(collect(outer(wide(1, 3)) | doubled() | evens()) == std::vector<int>{20, 2, 4, 6, 12, 40});
+    }
+    SECTION("delegating to a plain generator") {
+        auto outer = [](generator<int> inner) -> generator<int, wide_total> {
+            co_yield 1;
+            co_yield coropipe::from(std::move(inner));
+            co_yield 4;
+            co_return wide_total{4};
+        };
+        int pulled = 0;
+        CHECK(collect(outer(numbers(2, &pulled)) | doubled()) == std::vector<int>{2, 2, 4, 8});
+        CHECK(pulled == 2);
+    }
 }

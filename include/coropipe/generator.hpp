@@ -1,6 +1,7 @@
 #pragma once
 
 #include <coropipe/detail/delegation_stack.hpp>
+#include <coropipe/detail/element_slot.hpp>
 #include <coropipe/detail/frame_allocator.hpp>
 #include <coropipe/detail/return_slot.hpp>
 #include <coropipe/error.hpp>
@@ -81,6 +82,21 @@ struct generator_access {
     static auto* advance(generator_frame<T>* root) {
         return root->advance();
     }
+    // After a resume of the leaf gave no element: the next element, or null
+    // at the end (as `advance`).
+    template <class T>
+    static auto* settle(generator_frame<T>* root) {
+        return root->settle();
+    }
+    // The leaf's frame, to resume directly and read the element from its
+    // slot (`element_slot_at`); null if its slot is not at the start of its
+    // promise (an over-aligned `co_return` type): then go through `advance`.
+    template <class T>
+    static void* leaf_frame(generator_frame<T>* root) noexcept {
+        void* frame = root->leaf_handle_.address();
+        element_slot* leaf = root->leaf();
+        return element_slot_at(frame) == leaf ? frame : nullptr;
+    }
     // An iterator at the first element not handed out yet: a started
     // generator goes on after its current element, as `co_yield from(g)`
     // does (a second `begin()` alone would give the current one again).
@@ -97,14 +113,15 @@ struct generator_access {
 /// Every frame of a delegation stack points at the outermost one, the
 /// *root*, which holds the innermost active frame, the *leaf*
 /// (`delegation_stack`); the consumer resumes the leaf directly. Every
-/// suspension sets the suspending frame's own `value_`: to the element at a
-/// `co_yield`, to null when the leaf changes (entering or leaving a nested
-/// generator) or the frame finishes.
-/// So after one resume, a non-null `value_` in the frame just resumed is the
+/// suspension sets the suspending frame's own element slot (`slot`, first in
+/// its promise): to the element at a `co_yield`, to null when the leaf
+/// changes (entering or leaving a nested generator) or the frame finishes.
+/// So after one resume, a non-null slot in the frame just resumed is the
 /// whole story (the fast path: one indirect call and one load from a known
 /// address, as in a minimal generator); null sends the consumer to `settle`.
+/// A stage pulling from a generator does the same (`generator_access`).
 template <class T>
-class generator_frame : public delegation_stack<generator_frame<T>> {
+class generator_frame : public element_slot, public delegation_stack<generator_frame<T>> {
 public:
     using value_type = std::remove_cvref_t<T>;
     using reference = std::conditional_t<std::is_reference_v<T>, T, T&>;
@@ -116,7 +133,7 @@ public:
     typename generator_frame::final_awaiter final_suspend() const noexcept { return {}; }
 
     std::suspend_always yield_value(std::remove_reference_t<reference>& value) noexcept {
-        value_ = std::addressof(value);
+        hold(std::addressof(value));
         return {};
     }
 
@@ -125,7 +142,7 @@ public:
     std::suspend_always yield_value(std::remove_reference_t<reference>&& value) noexcept
         requires(!std::is_reference_v<T> || std::is_rvalue_reference_v<T>)
     {
-        value_ = std::addressof(value);
+        hold(std::addressof(value));
         return {};
     }
 
@@ -137,7 +154,7 @@ public:
         bool await_ready() const noexcept { return false; }
         template <class Promise>
         void await_suspend(std::coroutine_handle<Promise> self) noexcept {
-            self.promise().value_ = std::addressof(value);
+            self.promise().hold(std::addressof(value));
         }
         void await_resume() const noexcept {}
     };
@@ -193,13 +210,13 @@ private:
         generator_frame* new_leaf = this->adopt(child);
         child.leaf_handle_ = child.self_;
         this->root()->leaf_handle_ = new_leaf->self_;
-        value_ = nullptr; // not an element: the consumer's loop resumes the new leaf
+        this->slot = nullptr; // not an element: the consumer's loop resumes the new leaf
     }
 
     // At the final suspend: the consumer's loop goes on with the delegating
     // frame, if any.
     void leave() noexcept {
-        value_ = nullptr;
+        this->slot = nullptr;
         if (generator_frame* parent = this->pop()) {
             this->root()->leaf_handle_ = parent->self_;
         }
@@ -209,7 +226,7 @@ private:
     pointer advance() {
         generator_frame* leaf = this->leaf();
         leaf_handle_.resume();
-        pointer value = leaf->value_;
+        pointer value = leaf->value();
         if (value == nullptr) [[unlikely]] {
             value = settle();
         }
@@ -227,8 +244,8 @@ private:
         while (!this->self_.done()) {
             generator_frame* leaf = this->leaf();
             leaf_handle_.resume();
-            if (leaf->value_ != nullptr) {
-                return leaf->value_;
+            if (leaf->slot != nullptr) {
+                return leaf->value();
             }
         }
         if (this->error_) [[unlikely]] {
@@ -239,14 +256,18 @@ private:
 
     // Before the first resume, and only then, a live root has no element and
     // delegates to nothing.
-    bool started() const noexcept { return value_ != nullptr || this->delegating() || this->self_.done(); }
+    bool started() const noexcept { return this->slot != nullptr || this->delegating() || this->self_.done(); }
 
     // On the root: the current element, or null before the start or at the end.
-    pointer current() const noexcept { return this->leaf()->value_; }
+    pointer current() const noexcept { return this->leaf()->value(); }
 
     [[gnu::noinline]] void destroy() noexcept { this->destroy_stack(); }
 
-    pointer value_ = nullptr;              // the element at this frame's co_yield
+    // The element at this frame's co_yield, kept in `slot` (first in the
+    // frame's promise, where a stage pulling from it finds it).
+    pointer value() const noexcept { return static_cast<pointer>(this->slot); }
+    void hold(pointer value) noexcept { this->slot = const_cast<void*>(static_cast<const volatile void*>(value)); }
+
     std::coroutine_handle<> leaf_handle_;  // on the root: the leaf, to resume
 };
 
@@ -335,7 +356,7 @@ public:
             // The leaf, as in a minimal generator: one load to resume it, one
             // from a known address for the element.
             leaf_handle_.resume();
-            value_ = leaf_->value_;
+            value_ = leaf_->value();
             if (value_ == nullptr) [[unlikely]] {
                 settle();
             }

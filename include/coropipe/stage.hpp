@@ -115,12 +115,13 @@ struct stage_final_awaiter {
     void await_resume() const noexcept {}
 };
 
-/// What `co_await coropipe::input` does, for input type `In`. Pulled from a
-/// stage (the common case, inline): resume it and read its slot, as a
-/// minimal generator chain does. The head pulls from the source: straight
-/// from a `generator<In>`, through `source_base` otherwise. Pushed, the
-/// input is in our slot, or we suspend until upstream (or the driver) puts
-/// it there.
+/// What `co_await coropipe::input` does, for input type `In`. Pulled (the
+/// common case, inline): resume the frame upstream, a stage or the head's
+/// generator source's leaf, and read the element slot at the start of its
+/// promise, as a minimal generator chain does. Pushed, the input is in our
+/// slot, or we suspend until upstream (or the driver) puts it there. The
+/// rest (the head asking a range source, the generator's leaf changing, the
+/// end) out of line.
 template <class In>
 struct input_awaiter {
     stage_links& l;
@@ -130,34 +131,76 @@ struct input_awaiter {
     }
     void await_suspend(std::coroutine_handle<>) const noexcept {}
     // Inlined into the stage (GCC 12 at -O3 otherwise calls it once per
-    // element): the three common ways in, a hop's worth of code each; the
-    // rest out of line.
+    // element): the two common ways in, a hop's worth of code each.
     [[gnu::always_inline]] In* await_resume() const {
-        void* value;
-        if (void* up_frame = l.pull_from) [[likely]] { // input_mode::from_stage
+        if (void* up_frame = l.pull_from) [[likely]] { // from_stage, from_generator
             std::coroutine_handle<>::from_address(up_frame).resume();
-            value = l.up->slot;
-        } else if (l.input() == input_mode::from_generator) {
-            // An exception from the source surfaces right here, in the head.
-            value = generator_access::advance(static_cast<generator_frame<In>*>(l.core()->generator));
-        } else if (!l.pulled()) {
-            value = std::exchange(l.slot, nullptr); // pushed: the input, or null at the end
-        } else {
-            return from_source_or_ended();
+            void* value = element_slot_at(up_frame)->slot;
+            if (value == nullptr) [[unlikely]] {
+                return static_cast<In*>(pulled_nothing());
+            }
+            return static_cast<In*>(value);
         }
-        if (value == nullptr) [[unlikely]] {
+        if (!l.pulled()) { // pushed: the input, or null at the end
+            if (void* value = std::exchange(l.slot, nullptr)) [[likely]] {
+                return static_cast<In*>(value);
+            }
             return static_cast<In*>(l.input_ended());
         }
-        return static_cast<In*>(value);
+        return static_cast<In*>(from_source_or_ended());
     }
 
 private:
-    [[gnu::noinline]] In* from_source_or_ended() const {
-        void* value = l.input() == input_mode::from_source ? l.core()->source->pull(l) : nullptr;
-        if (value == nullptr) {
-            return static_cast<In*>(l.input_ended());
+    generator_frame<In>* generator() const noexcept {
+        return static_cast<generator_frame<In>*>(l.core()->generator);
+    }
+
+    // The frame at `pull_from` suspended without an element: a stage
+    // upstream has finished; the head's generator has changed its leaf
+    // (entering or leaving a nested generator) or finished.
+    [[gnu::noinline]] void* pulled_nothing() const {
+        if (l.input() == input_mode::from_generator) {
+            if (void* value = from_generator(true)) {
+                return value;
+            }
         }
-        return static_cast<In*>(value);
+        return l.input_ended();
+    }
+
+    // Pulled without a frame to resume: the head asks the source, or the
+    // generator's root; or the input has ended.
+    [[gnu::noinline]] void* from_source_or_ended() const {
+        void* value = nullptr;
+        if (l.input() == input_mode::from_source) {
+            // A generator source turns the head to `from_generator` here.
+            value = l.core()->source->pull(l);
+            if (value != nullptr && l.input() == input_mode::from_generator) {
+                l.pull_from = generator_access::leaf_frame(generator());
+            }
+        } else if (l.input() == input_mode::from_generator) {
+            value = from_generator(false);
+        }
+        return value != nullptr ? value : l.input_ended();
+    }
+
+    // The head's generator's next element, its leaf just resumed or not;
+    // null at the end. Then `pull_from` is its new leaf, or null to go
+    // through its root. An exception from the generator surfaces right
+    // here, in the head, and ends the input: the generator has finished,
+    // and none of its frames is resumed again.
+    void* from_generator(bool leaf_resumed) const {
+        l.pull_from = nullptr;
+        void* value;
+        try {
+            value = leaf_resumed ? generator_access::settle(generator()) : generator_access::advance(generator());
+        } catch (...) {
+            l.set_input(input_mode::ended);
+            throw;
+        }
+        if (value != nullptr) {
+            l.pull_from = generator_access::leaf_frame(generator());
+        }
+        return value;
     }
 };
 
@@ -266,6 +309,8 @@ private:
 
 template <class In, class Out>
 stage<In, Out> detail::stage_promise<In, Out>::get_return_object() noexcept {
+    // Downstream reads our slot from our frame's address (`element_slot_at`).
+    static_assert(detail::slot_aligned<stage_promise>);
     self = std::coroutine_handle<stage_promise>::from_promise(*this);
     return stage<In, Out>{detail::chain{this}};
 }

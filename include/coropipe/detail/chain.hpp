@@ -1,5 +1,6 @@
 #pragma once
 
+#include <coropipe/detail/element_slot.hpp>
 #include <coropipe/detail/frame_allocator.hpp>
 
 #include <coroutine>
@@ -44,21 +45,27 @@ enum class input_mode : unsigned char {
     pushed,         // push: upstream's co_yield, or the driver, leaves it in `slot` and resumes us
     from_stage,     // pull: resume `up` (its frame is `pull_from`), then read up's `slot`
     from_source,    // pull, the head: `core->source->pull(head)`
-    from_generator, // pull, the head: advance the generator<In> whose root frame is `core->generator`
+    from_generator, // pull, the head: the generator<In> whose root frame is `core->generator`: resume
+                    // its leaf (`pull_from`) and read the leaf's slot, as a stage; through the root
+                    // when the leaf changes or cannot be read so
     ended,          // the input has ended (sticky)
 };
 
-/// The type-erased part of every stage promise: how it is wired into a chain.
-/// 48 bytes, which keeps the frames of the built-in stages within 128.
-struct stage_links {
+/// The type-erased part of every stage promise, first in it: how it is wired
+/// into a chain. 48 bytes, which keeps the frames of the built-in stages
+/// within 128. Its `element_slot::slot`, pulled: this stage's output while
+/// it waits at a co_yield, null once it has finished, for downstream (or the
+/// consumer) to read after resuming it; pushed: the input handed to it,
+/// until it takes it.
+struct stage_links : element_slot {
     std::coroutine_handle<> self;
     stage_links* up = nullptr;   // the stage that feeds this one (null: source or driver)
     stage_links* down = nullptr; // the stage this one feeds (null: the consumer or driver)
-    // Pulled: this stage's output while it waits at a co_yield, null once it
-    // has finished, for downstream (or the consumer) to read after resuming
-    // it. Pushed: the input handed to it, until it takes it.
-    void* slot = nullptr;
-    void* pull_from = nullptr; // pulled from a stage, until its end: `up->self`, one load nearer
+    // Pulled: the frame to resume for the next input, whose promise starts
+    // with the element slot to read then (`element_slot_at`): `up->self`, or
+    // the head's generator's leaf. Null once the input has ended, and when
+    // the head must go through the source.
+    void* pull_from = nullptr;
 
     chain_core* core() const noexcept { return reinterpret_cast<chain_core*>(bits_ & ~mode_mask); }
     input_mode input() const noexcept { return static_cast<input_mode>(bits_ & input_mask); }
@@ -98,9 +105,10 @@ private:
 // How control moves between stages (see docs/stream_protocol.md). A chain
 // is driven one of two ways, never both:
 //  - pull: the consumer resumes the tail and reads its `slot`; a stage that
-//    needs input resumes its upstream directly, which leaves what it yields
-//    in our `slot`, like a chain of minimal generators (the head takes from
-//    the source instead).
+//    needs input resumes its upstream's frame directly and reads the
+//    upstream's `slot`, like a chain of minimal generators (the head does
+//    the same with a generator source's innermost frame; it asks any other
+//    source).
 //  - push: the driver puts a value in the head's `slot` and resumes it; a
 //    stage that yields puts the value in its downstream's `slot` and resumes
 //    it, which runs until it needs more input (and suspends, returning into
