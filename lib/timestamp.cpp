@@ -136,11 +136,29 @@ std::string format_rfc3339(std::int64_t ms) {
     const std::int64_t in_day = ms - days * ms_per_day;
     const year_month_day date{sys_days{std::chrono::days{days}}};
     const std::int64_t secs = in_day / 1000;
-    char buffer[64];
-    std::snprintf(buffer, sizeof buffer, "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(date.year()),
-                  static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
-                  static_cast<int>(secs / 3600), static_cast<int>(secs / 60 % 60), static_cast<int>(secs % 60));
-    return buffer;
+    // "YYYY-MM-DDTHH:MM:SSZ" by hand: snprintf per window showed in `every 1m`.
+    std::string out = "0000-00-00T00:00:00Z";
+    auto put = [&out](std::size_t at, std::size_t width, long long v) {
+        for (std::size_t i = at + width; i-- > at;) {
+            out[i] = static_cast<char>('0' + v % 10);
+            v /= 10;
+        }
+    };
+    const int y = static_cast<int>(date.year());
+    if (y < 0 || y > 9999) {
+        char buffer[64];
+        std::snprintf(buffer, sizeof buffer, "%04d-%02u-%02uT%02d:%02d:%02dZ", y, static_cast<unsigned>(date.month()),
+                      static_cast<unsigned>(date.day()), static_cast<int>(secs / 3600),
+                      static_cast<int>(secs / 60 % 60), static_cast<int>(secs % 60));
+        return buffer;
+    }
+    put(0, 4, y);
+    put(5, 2, static_cast<unsigned>(date.month()));
+    put(8, 2, static_cast<unsigned>(date.day()));
+    put(11, 2, secs / 3600);
+    put(14, 2, secs / 60 % 60);
+    put(17, 2, secs % 60);
+    return out;
 }
 
 } // namespace coropipe

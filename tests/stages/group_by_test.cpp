@@ -191,6 +191,24 @@ TEST_CASE("with every, each window's groups are written when a later window's li
     CHECK(warnings == std::vector<std::string>{"count: 1 late line (of windows already written) not counted"});
 }
 
+TEST_CASE("with every, lines of one minute in other zones, fractions and leap seconds fall in their own windows",
+          "[stage][group_by][window]") {
+    // (The minute a line shares with the one before is read once: a line of
+    // that minute in another zone, or at second 60, is read in full.)
+    std::vector<std::string> warnings;
+    group_by_options options;
+    options.every = std::chrono::minutes(1);
+    options.on_warning = [&](std::string_view w) { warnings.emplace_back(w); };
+    std::vector<std::string_view> input = {
+        "2026-11-23T10:00:01Z a",      "2026-11-23T10:00:59.5z a", "2026-11-23T10:00:07.123456789Z a",
+        "2026-11-23T10:00:30-00:30 a", "2026-11-23T10:30:60Z leap", "2026-11-23T10:30:10.1234Z b",
+        "2026-11-23T10:30:50Z b",      "2026-11-23T10:31:02.5Z b"};
+    CHECK(collect(input | group_by({.what = group_aggregate::count, .keys = {"$2"}}, options)) ==
+          strings({"2026-11-23T10:00:00Z\ta\t3", "2026-11-23T10:30:00Z\ta\t1", "2026-11-23T10:31:00Z\tb\t1",
+                   "2026-11-23T10:31:00Z\tleap\t1"}));
+    CHECK(warnings == std::vector<std::string>{"count: 2 late lines (of windows already written) not counted"});
+}
+
 TEST_CASE("with every and a time field, the window comes from that field, and JSON names it window",
           "[stage][group_by][window]") {
     group_by_options options;
@@ -235,4 +253,9 @@ TEST_CASE("RFC 3339 timestamps parse to epoch milliseconds and format back to th
     }
     CHECK(coropipe::format_rfc3339(1'795'428'000'999) == "2026-11-23T10:00:00Z");
     CHECK(coropipe::format_rfc3339(-500) == "1969-12-31T23:59:59Z");
+    CHECK(coropipe::format_rfc3339(0) == "1970-01-01T00:00:00Z");
+    CHECK(coropipe::format_rfc3339(951'782'400'000) == "2000-02-29T00:00:00Z");
+    CHECK(coropipe::format_rfc3339(253'402'300'799'000) == "9999-12-31T23:59:59Z");
+    CHECK(coropipe::format_rfc3339(253'402'300'800'000) == "10000-01-01T00:00:00Z");
+    CHECK(coropipe::format_rfc3339(-62'135'596'800'000) == "0001-01-01T00:00:00Z");
 }
