@@ -174,12 +174,22 @@ TEST_CASE("a malformed FIELD or KEY throws syntax_error when the stage is made",
     CHECK_THROWS_AS(group_by({.what = group_aggregate::count, .keys = {".a."}}), coropipe::syntax_error);
 }
 
+namespace {
+
+/// Windows of a minute, warnings into `warnings`.
+group_by_options minute_windows(std::vector<std::string>& warnings) {
+    group_by_options options;
+    options.every = std::chrono::minutes(1);
+    options.on_warning = [&warnings](std::string_view w) { warnings.emplace_back(w); };
+    return options;
+}
+
+} // namespace
+
 TEST_CASE("with every, each window's groups are written when a later window's line arrives, late lines counted",
           "[stage][group_by][window]") {
     std::vector<std::string> warnings;
-    group_by_options options;
-    options.every = std::chrono::minutes(1);
-    options.on_warning = [&](std::string_view w) { warnings.emplace_back(w); };
+    const group_by_options options = minute_windows(warnings);
     std::vector<std::string_view> input = {
         "2026-11-23T10:00:01Z web-1",    "2026-11-23T10:00:59.999Z web-2", "2026-11-23T10:00:30Z web-1",
         "2026-11-23T10:02:00Z web-1",    "2026-11-23T10:01:59Z web-9",     "2026-11-23T11:02:30+01:00 web-2",
@@ -196,9 +206,7 @@ TEST_CASE("with every, lines of one minute in other zones, fractions and leap se
     // (The minute a line shares with the one before is read once: a line of
     // that minute in another zone, or at second 60, is read in full.)
     std::vector<std::string> warnings;
-    group_by_options options;
-    options.every = std::chrono::minutes(1);
-    options.on_warning = [&](std::string_view w) { warnings.emplace_back(w); };
+    const group_by_options options = minute_windows(warnings);
     std::vector<std::string_view> input = {
         "2026-11-23T10:00:01Z a",      "2026-11-23T10:00:59.5z a", "2026-11-23T10:00:07.123456789Z a",
         "2026-11-23T10:00:30-00:30 a", "2026-11-23T10:30:60Z leap", "2026-11-23T10:30:10.1234Z b",
