@@ -509,7 +509,11 @@ struct line_clock {
 
     std::int64_t time_of(std::string_view line) {
         std::optional<std::int64_t> t;
-        if (!field) {
+        if (field) {
+            if (std::optional<field_value> v = field->find(line, scratch)) {
+                t = parse_rfc3339(v->text);
+            }
+        } else {
             if (const std::int64_t fast = same_minute(line); fast != -1) {
                 return fast;
             }
@@ -520,12 +524,6 @@ struct line_clock {
                 minute_ms = *t - ((*t % 60'000) + 60'000) % 60'000;
                 has_minute = true;
             }
-        }
-        if (field) {
-            if (std::optional<field_value> v = field->find(line, scratch)) {
-                t = parse_rfc3339(v->text);
-            }
-        } else {
             if (!t) {
                 if (std::optional<field_value> v = syslog_time.find(line, scratch)) {
                     t = parse_rfc3339(v->text);
