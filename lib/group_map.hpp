@@ -120,6 +120,17 @@ public:
     static constexpr std::size_t max_size() noexcept { return 0xffff'ffff; }
     /// In the order the keys came.
     const std::vector<entry>& entries() const noexcept { return entries_; }
+    /// The entries, their states to change (not their keys).
+    std::vector<entry>& entries() noexcept { return entries_; }
+
+    /// Drops the entries whose state `drop` returns true for; the others
+    /// keep their order.
+    template <class Drop>
+    void erase_if(Drop drop) {
+        std::erase_if(entries_, [&drop](const entry& e) { return drop(e.state); });
+        std::fill(slots_.begin(), slots_.end(), 0);
+        place_all();
+    }
 
     void clear() noexcept {
         entries_.clear();
@@ -140,6 +151,11 @@ private:
 
     void grow() {
         slots_.assign(std::max<std::size_t>(16, slots_.size() * 2), 0);
+        place_all();
+    }
+
+    // Every entry into the (empty) slots.
+    void place_all() noexcept {
         std::size_t number = 0;
         for (const entry& e : entries_) {
             place(group_key_hash(e.key), ++number);

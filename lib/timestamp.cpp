@@ -1,5 +1,7 @@
 #include <coropipe/timestamp.hpp>
 
+#include "rfc3339_reader.hpp"
+
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -69,24 +71,23 @@ std::int64_t minute_of(std::string_view text) noexcept {
 } // namespace
 
 std::optional<std::int64_t> parse_rfc3339(std::string_view text, std::size_t* length) noexcept {
-    // Lines of one minute share their first 16 bytes: the last minute read is
-    // kept, and only the seconds on are read again (reading the date and
-    // counting its days was a fifth of `count by $2 every 1m`).
-    constexpr std::size_t minute_length = 16;
-    thread_local char last_text[minute_length] = {};
-    thread_local std::int64_t last_minute = 0;
-    thread_local bool has_last = false;
+    thread_local detail::rfc3339_reader reader;
+    return reader.parse(text, length);
+}
+
+std::optional<std::int64_t> detail::rfc3339_reader::parse_in_full(std::string_view text,
+                                                                  std::size_t* length) noexcept {
     std::int64_t minute = 0;
-    if (has_last && text.size() >= minute_length && std::memcmp(text.data(), last_text, minute_length) == 0) {
-        minute = last_minute;
+    if (has_minute_ && text.size() >= minute_length && std::memcmp(text.data(), minute_text_, minute_length) == 0) {
+        minute = minute_ms_;
     } else {
         minute = minute_of(text);
         if (minute == -1) {
             return std::nullopt;
         }
-        std::memcpy(last_text, text.data(), minute_length);
-        last_minute = minute;
-        has_last = true;
+        std::memcpy(minute_text_, text.data(), minute_length);
+        minute_ms_ = minute;
+        has_minute_ = true;
     }
     const int s = digits(text, 17, 2);
     if (s < 0 || !is(text, 16, ':') || s > 60) {

@@ -5,6 +5,7 @@
 #include <coropipe/text_pipeline.hpp>
 
 #include "registry.hpp"
+#include "../each_line.hpp"
 #include "../group_windows.hpp"
 
 #include <coropipe/detail/field_scan.hpp>
@@ -208,17 +209,7 @@ struct text_run::state {
 
     /// Each line of `block` (whole lines) to the per-line stages.
     bool send_lines(std::string_view block) {
-        const char* p = block.data();
-        const char* const end = p + block.size();
-        while (p != end) {
-            const void* nl = std::memchr(p, '\n', static_cast<std::size_t>(end - p));
-            const char* stop = nl != nullptr ? static_cast<const char*>(nl) : end;
-            if (!send(std::string_view(p, static_cast<std::size_t>(stop - p)))) {
-                return false;
-            }
-            p = stop == end ? end : stop + 1;
-        }
-        return true;
+        return detail::each_line(block, [this](std::string_view line) { return send(line); });
     }
 
     /// The lines of `block` that pass the filter, each to the per-line stages.

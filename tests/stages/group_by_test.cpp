@@ -184,6 +184,11 @@ group_by_options minute_windows(std::vector<std::string>& warnings) {
     return options;
 }
 
+/// `count by $2 every 1m` over `input`: its lines.
+auto minute_counts(std::vector<std::string_view> input, const group_by_options& options) {
+    return collect(input | group_by({.what = group_aggregate::count, .keys = {"$2"}}, options));
+}
+
 } // namespace
 
 TEST_CASE("with every, each window's groups are written when a later window's line arrives, late lines counted",
@@ -194,7 +199,7 @@ TEST_CASE("with every, each window's groups are written when a later window's li
         "2026-11-23T10:00:01Z web-1",    "2026-11-23T10:00:59.999Z web-2", "2026-11-23T10:00:30Z web-1",
         "2026-11-23T10:02:00Z web-1",    "2026-11-23T10:01:59Z web-9",     "2026-11-23T11:02:30+01:00 web-2",
         "2026-11-23T10:05:00-00:30 web-3"};
-    CHECK(collect(input | group_by({.what = group_aggregate::count, .keys = {"$2"}}, options)) ==
+    CHECK(minute_counts(input, options) ==
           strings({"2026-11-23T10:00:00Z\tweb-1\t2", "2026-11-23T10:00:00Z\tweb-2\t1",
                    "2026-11-23T10:02:00Z\tweb-1\t1", "2026-11-23T10:02:00Z\tweb-2\t1",
                    "2026-11-23T10:35:00Z\tweb-3\t1"}));
@@ -211,10 +216,69 @@ TEST_CASE("with every, lines of one minute in other zones, fractions and leap se
         "2026-11-23T10:00:01Z a",      "2026-11-23T10:00:59.5z a", "2026-11-23T10:00:07.123456789Z a",
         "2026-11-23T10:00:30-00:30 a", "2026-11-23T10:30:60Z leap", "2026-11-23T10:30:10.1234Z b",
         "2026-11-23T10:30:50Z b",      "2026-11-23T10:31:02.5Z b"};
-    CHECK(collect(input | group_by({.what = group_aggregate::count, .keys = {"$2"}}, options)) ==
+    CHECK(minute_counts(input, options) ==
           strings({"2026-11-23T10:00:00Z\ta\t3", "2026-11-23T10:30:00Z\ta\t1", "2026-11-23T10:31:00Z\tb\t1",
                    "2026-11-23T10:31:00Z\tleap\t1"}));
     CHECK(warnings == std::vector<std::string>{"count: 2 late lines (of windows already written) not counted"});
+}
+
+TEST_CASE("with every, a line of the last minute with milliseconds in another zone is read in full",
+          "[stage][group_by][window]") {
+    std::vector<std::string> warnings;
+    const group_by_options options = minute_windows(warnings);
+    std::vector<std::string_view> input = {"2026-11-23T10:00:01.000Z a", "2026-11-23T10:00:02.500+00:00 a",
+                                           "2026-11-23T10:00:03.250-01:00 b", "2026-11-23T11:00:04.123Z b"};
+    CHECK(minute_counts(input, options) ==
+          strings({"2026-11-23T10:00:00Z\ta\t2", "2026-11-23T11:00:00Z\tb\t2"}));
+    CHECK(warnings.empty());
+}
+
+TEST_CASE("with every, each aggregate's window holds only its own lines, whatever groups earlier windows had",
+          "[stage][group_by][window]") {
+    // (A window's keys stay in the table for the next one, their states
+    // emptied: a key of an earlier window must not come back, nor its value.)
+    std::vector<std::string> warnings;
+    const group_by_options options = minute_windows(warnings);
+    std::vector<std::string_view> input = {
+        "2026-11-23T10:00:01Z a 5", "2026-11-23T10:00:02Z b 7", "2026-11-23T10:00:03Z c 9",
+        "2026-11-23T10:01:01Z b 2", "2026-11-23T10:02:01Z a 3", "2026-11-23T10:02:02Z d 4",
+        "2026-11-23T10:02:03Z a 3"};
+    auto run = [&](group_aggregate what) {
+        return collect(input | group_by({.what = what, .field = "$3", .q = 0.5, .keys = {"$2"}}, options));
+    };
+    CHECK(run(group_aggregate::count) ==
+          strings({"2026-11-23T10:00:00Z\ta\t1", "2026-11-23T10:00:00Z\tb\t1", "2026-11-23T10:00:00Z\tc\t1",
+                   "2026-11-23T10:01:00Z\tb\t1", "2026-11-23T10:02:00Z\ta\t2", "2026-11-23T10:02:00Z\td\t1"}));
+    CHECK(run(group_aggregate::sum) ==
+          strings({"2026-11-23T10:00:00Z\tc\t9", "2026-11-23T10:00:00Z\tb\t7", "2026-11-23T10:00:00Z\ta\t5",
+                   "2026-11-23T10:01:00Z\tb\t2", "2026-11-23T10:02:00Z\ta\t6", "2026-11-23T10:02:00Z\td\t4"}));
+    CHECK(run(group_aggregate::min) ==
+          strings({"2026-11-23T10:00:00Z\tc\t9", "2026-11-23T10:00:00Z\tb\t7", "2026-11-23T10:00:00Z\ta\t5",
+                   "2026-11-23T10:01:00Z\tb\t2", "2026-11-23T10:02:00Z\td\t4", "2026-11-23T10:02:00Z\ta\t3"}));
+    CHECK(run(group_aggregate::quantile) ==
+          strings({"2026-11-23T10:00:00Z\tc\t9", "2026-11-23T10:00:00Z\tb\t7", "2026-11-23T10:00:00Z\ta\t5",
+                   "2026-11-23T10:01:00Z\tb\t2", "2026-11-23T10:02:00Z\td\t4", "2026-11-23T10:02:00Z\ta\t3"}));
+    CHECK(run(group_aggregate::distinct) ==
+          strings({"2026-11-23T10:00:00Z\ta\t1", "2026-11-23T10:00:00Z\tb\t1", "2026-11-23T10:00:00Z\tc\t1",
+                   "2026-11-23T10:01:00Z\tb\t1", "2026-11-23T10:02:00Z\ta\t1", "2026-11-23T10:02:00Z\td\t1"}));
+    CHECK(warnings.empty());
+}
+
+TEST_CASE("with every and a group limit, each window has the whole limit: earlier windows' groups take no room",
+          "[stage][group_by][window]") {
+    std::vector<std::string> warnings;
+    group_by_options options = minute_windows(warnings);
+    options.group_limit = 2;
+    std::vector<std::string_view> input = {"2026-11-23T10:00:01Z a", "2026-11-23T10:00:02Z b",
+                                           "2026-11-23T10:01:01Z c", "2026-11-23T10:01:02Z d",
+                                           "2026-11-23T10:01:03Z e", "2026-11-23T10:01:04Z c",
+                                           "2026-11-23T10:02:01Z a", "2026-11-23T10:02:02Z f"};
+    CHECK(minute_counts(input, options) ==
+          strings({"2026-11-23T10:00:00Z\ta\t1", "2026-11-23T10:00:00Z\tb\t1", "2026-11-23T10:01:00Z\tc\t2",
+                   "2026-11-23T10:01:00Z\t(other)\t1", "2026-11-23T10:01:00Z\td\t1", "2026-11-23T10:02:00Z\ta\t1",
+                   "2026-11-23T10:02:00Z\tf\t1"}));
+    CHECK(warnings == std::vector<std::string>{
+                          "count: more than 2 groups; lines of further groups are counted in the group (other)"});
 }
 
 TEST_CASE("with every and a time field, the window comes from that field, and JSON names it window",
@@ -257,6 +321,21 @@ TEST_CASE("RFC 3339 timestamps parse to epoch milliseconds and format back to th
     CHECK(coropipe::parse_rfc3339("2026-11-23T10:07:30-01:00") == 1'795'428'450'000 + 3'600'000);
     for (std::string_view bad : {"2026-11-23T10:07", "2026-11-23T10:07:61Z", "2026-11-23T10:07:5Z", "2026-11-23T10:07-00Z",
                                  "2026-11-23T10:07:00", "2026-11-23T10:07:00.Z"}) {
+        CHECK_FALSE(coropipe::parse_rfc3339(bad));
+    }
+    // ... and a line of it in UTC, with milliseconds or none, read inline, reads as any other.
+    CHECK(coropipe::parse_rfc3339("2026-11-23T10:07:01.250Z tail", &length) == 1'795'428'421'250);
+    CHECK(length == 24);
+    CHECK(coropipe::parse_rfc3339("2026-11-23T10:07:02z", &length) == 1'795'428'422'000);
+    CHECK(length == 20);
+    CHECK(coropipe::parse_rfc3339("2026-11-23T10:07:03.25Z", &length) == 1'795'428'423'250);
+    CHECK(length == 23);
+    CHECK(coropipe::parse_rfc3339("2026-11-23T10:07:04.2509Z") == 1'795'428'424'250);
+    CHECK(coropipe::parse_rfc3339("2026-11-23T10:07:59.999Z") == 1'795'428'479'999);
+    CHECK(coropipe::parse_rfc3339("2026-11-23T10:07:60Z") == 1'795'428'480'000);
+    CHECK(coropipe::parse_rfc3339("2026-11-23T10:07:05.250+01:00") == 1'795'428'425'250 - 3'600'000);
+    for (std::string_view bad : {"2026-11-23T10:07:05.2a0Z", "2026-11-23T10:07:0aZ", "2026-11-23T10:07:05.250",
+                                 "2026-11-23T10:07:05.250 Z"}) {
         CHECK_FALSE(coropipe::parse_rfc3339(bad));
     }
     CHECK(coropipe::format_rfc3339(1'795'428'000'999) == "2026-11-23T10:00:00Z");
