@@ -15,7 +15,9 @@
 #   coropiped x1, x2: 1 or 2 daemons (consumers of one group), each
 #     `grep -E "latency_ms=[0-9]{3,}"` (a regex) to a file sink, batch 1000,
 #     timed from their start until the group has delivered every entry and
-#     none is pending (XINFO GROUPS, polled every 50 ms).
+#     none is pending (XINFO GROUPS, polled every 10 ms on one connection by
+#     bench/redis_lines.py group-done; a redis-cli + awk per poll, as before,
+#     cost ~50 ms of CPU each: most of a core at one poll every 50 ms).
 # Prints lines/s, the daemons' peak RSS (VmHWM), and duplicates (output lines
 # beyond the expected `grep -cE` count).
 set -euo pipefail
@@ -62,15 +64,6 @@ echo "corpus: $lines lines in $entries entries; $expected lines match the regex"
 read -r bare_lines bare_entries bare_s < <("$bare" 127.0.0.1 "$port" logs bare 1000)
 [ "$bare_lines" -eq "$lines" ] || { echo "bare reader read $bare_lines lines" >&2; exit 1; }
 
-group_done() { # GROUP: true once every entry is delivered and acknowledged (no python: it starts slowly)
-    redis-cli -p "$port" --raw XINFO GROUPS logs | awk -v g="$1" -v n="$entries" '
-        NR % 2 == 1 { key = $0; next }
-        key == "name" { mine = ($0 == g) }
-        mine && key == "pending" { pending = $0 }
-        mine && key == "entries-read" { read = $0 }
-        END { exit !(read != "" && read + 0 >= n && pending == "0") }'
-}
-
 run_daemons() { # N: prints seconds, peak RSS (KiB, the largest), output lines
     local n=$1 group=g$1 pids=() start end rss=0 out=0
     for i in $(seq 1 "$n"); do
@@ -97,8 +90,7 @@ TOML
         "$coropiped" "$tmp/d$n-$i.toml" 2>"$tmp/d$n-$i.log" &
         pids+=($!)
     done
-    until group_done "$group"; do sleep 0.05; done
-    end=$(date +%s.%N)
+    end=$(python3 "$root/bench/redis_lines.py" group-done "$port" logs "$group" "$entries")
     for p in "${pids[@]}"; do
         r=$(awk '/VmHWM/ {print $2}' "/proc/$p/status")
         [ "$r" -gt "$rss" ] && rss=$r
