@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <system_error>
 #include <utility>
 #include <vector>
@@ -51,6 +52,7 @@ struct queued_sink::impl {
         std::string bytes;
         std::uint64_t lines = 0;
         bool sealed = false; // being written: nothing is appended to it
+        std::chrono::steady_clock::time_point first_at{}; // with a linger: when its first bytes came
         std::vector<spool::record> from_spool; // replayed: these records (without their bytes) are consumed once written
     };
     struct waiter {
@@ -65,6 +67,7 @@ struct queued_sink::impl {
           options(std::move(o)),
           metrics(m),
           timer(executor),
+          linger_timer(executor),
           backoff(options.backoff_min) {}
 
     net::any_io_executor executor;
@@ -72,6 +75,8 @@ struct queued_sink::impl {
     queued_sink_options options;
     counters& metrics;
     net::steady_timer timer; // the retry backoff
+    net::steady_timer linger_timer; // output waiting for more lines (options.linger)
+    bool lingering = false;         // linger_timer is set
 
     mutable std::mutex mutex;
     std::deque<batch> queue;
@@ -109,6 +114,9 @@ struct queued_sink::impl {
     void append(std::string_view bytes, std::uint64_t lines) {
         if (queue.empty() || queue.back().sealed || queue.back().bytes.size() + bytes.size() > batch_bytes) {
             queue.emplace_back();
+            if (options.linger.count() > 0) {
+                queue.back().first_at = std::chrono::steady_clock::now();
+            }
         }
         batch& b = queue.back();
         b.bytes.append(bytes);
@@ -206,6 +214,23 @@ struct queued_sink::impl {
         front_done = 0;
         held_lines = 0;
         return true;
+    }
+
+    // (locked) With a linger: when the one batch held, too few lines yet,
+    // is to be written (a time to come); else nothing (write it now).
+    std::optional<std::chrono::steady_clock::time_point> linger_until() const {
+        if (options.linger.count() <= 0 || finishing || queue.size() != 1) {
+            return std::nullopt;
+        }
+        const batch& b = queue.front();
+        if (b.sealed || b.lines >= options.linger_lines || !b.from_spool.empty()) {
+            return std::nullopt; // (sealed: being written already, or cut by a failed write)
+        }
+        const auto until = b.first_at + options.linger;
+        if (std::chrono::steady_clock::now() >= until) {
+            return std::nullopt;
+        }
+        return until;
     }
 
     // (locked) Waiters whose output now fits, in order; their handlers to complete.
@@ -310,6 +335,19 @@ struct writer {
                 s->disk.reset(); // done with it: the spool file is free for the next sink (a reload)
                 lock.unlock();
                 done(r);
+            }
+            return;
+        }
+        if (const auto until = s->linger_until()) {
+            if (!std::exchange(s->lingering, true)) {
+                s->linger_timer.expires_at(*until);
+                s->linger_timer.async_wait(net::bind_executor(s->executor, [w = *this](boost::system::error_code) {
+                    {
+                        std::lock_guard guard(w.s->mutex);
+                        w.s->lingering = false;
+                    }
+                    w.pump(); // (the batch's time, or a later batch's: pump sets the timer again)
+                }));
             }
             return;
         }
@@ -534,6 +572,7 @@ void queued_sink::finish(std::function<void(sink_report)> done) {
             failing = w.s->failing;
             error = w.s->last_error;
         }
+        w.s->linger_timer.cancel(); // (what lingers is written now: nothing waits for the timer)
         if (failing && w.spool_at_end(error)) {
             return;
         }
@@ -560,6 +599,7 @@ void queued_sink::abandon(std::function<void(sink_report)> done) {
             s.disk.reset(); // the spool file is free for the next sink
         }
         s.timer.cancel();
+        s.linger_timer.cancel();
         if (partial != 0) {
             s.target->discard_partial(partial);
         }

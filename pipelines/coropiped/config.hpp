@@ -120,6 +120,7 @@ struct sink_config {
     std::string broker_address;               ///< `address`: "host:port" or "unix:PATH"
     std::string stream;                       ///< the stream's key
     std::size_t batch_lines = 64;             ///< lines per entry (1: a field `line`, else `lines`)
+    std::uint64_t flush_ms = 0;               ///< how long lines may wait to fill an entry; 0: none
     std::size_t maxlen = 0;                   ///< MAXLEN ~ trimming; 0: none
     // tcp, redis-stream: `[sink.NAME.tls]`; TLS when any of these is given
     std::filesystem::path tls_ca;   ///< the CAs the peer's certificate must chain to; empty: the system's

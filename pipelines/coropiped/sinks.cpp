@@ -76,6 +76,10 @@ std::shared_ptr<queued_sink> open_sink(net::io_context& io, const sink_config& c
     queued_sink_options o;
     o.name = c.name;
     o.buffer_bytes = c.buffer_bytes;
+    if (c.type == sink_config::kind::redis_stream) {
+        o.linger = std::chrono::milliseconds(c.flush_ms);
+        o.linger_lines = c.batch_lines;
+    }
     if (c.backoff_min.count() > 0) {
         o.backoff_min = c.backoff_min;
     }

@@ -1,8 +1,11 @@
 // coropipe/asio/redis_stream.hpp against a real redis-server: XADD, consumer
 // groups with two consumers (XREADGROUP, XACK, XPENDING, XAUTOCLAIM), the
 // re-reading of a consumer's own pending entries, blocking reads, and the
-// errors of a key that is not a stream.
+// errors of a key that is not a stream; and the Redis stream sink target
+// behind a queued_sink with a linger (coropiped's `flush_ms`).
+#include <coropipe/asio/queued_sink.hpp>
 #include <coropipe/asio/redis_stream.hpp>
+#include <coropipe/asio/redis_stream_target.hpp>
 #include <coropipe/error.hpp>
 
 #include <boost/asio/deferred.hpp>
@@ -15,6 +18,8 @@
 
 #include <array>
 #include <chrono>
+#include <memory>
+#include <optional>
 #include <span>
 #include <set>
 #include <string>
@@ -349,4 +354,63 @@ TEST_CASE("reading a group that does not exist fails with no_group", "[asio][red
     auto [ec2, claimed] =
         wait_for(f.io, async_xautoclaim(f.client, {.stream = "s", .group = "nope", .consumer = "c"}, net::deferred));
     CHECK(ec2 == redis_errc::no_group);
+}
+
+// ---- the sink target: lines gathered into entries (queued_sink's linger) ------------------
+
+TEST_CASE("A Redis stream sink with a linger gathers lines written one at a time into full entries, and writes "
+          "a partial one once the linger has passed, or at finish at once",
+          "[asio][redis_stream][linger]") {
+    fixture f;
+    counters metrics;
+    auto sink_to = [&](const std::string& stream, std::chrono::milliseconds linger) {
+        queued_sink_options o;
+        o.name = stream;
+        o.linger = linger;
+        o.linger_lines = 3;
+        redis_stream_target_options r;
+        r.redis.address = f.server.address();
+        r.stream = stream;
+        r.batch_lines = 3;
+        return queued_sink::create(f.io.get_executor(), make_redis_stream_target(f.io.get_executor(), std::move(r)),
+                                   std::move(o), metrics);
+    };
+    auto entries = [&](const std::string& stream) { // each entry's one value
+        auto [ec, reply] = wait_for(f.io, f.client.async_command({"XRANGE", stream, "-", "+"}, net::deferred));
+        REQUIRE(!ec);
+        std::vector<std::string> values;
+        for (const redis_reply& e : reply.elements) {
+            values.push_back(e.elements.at(1).elements.at(1).str);
+        }
+        return values;
+    };
+    auto settled = [](const queued_sink& s) {
+        const sink_progress p = s.progress();
+        return p.settled == p.accepted;
+    };
+
+    SECTION("three lines written one at a time make one entry; a fourth waits, and goes at finish") {
+        std::shared_ptr<queued_sink> sink = sink_to("gathered", std::chrono::hours(1));
+        for (std::string_view line : {"a\n", "b\n", "c\n"}) {
+            REQUIRE(sink->try_write(line, 1));
+            f.io.poll(); // the writer looks at the queue after each line (without a linger, "a" would go alone)
+        }
+        run_until(f.io, [&] { return settled(*sink); }, "three lines written");
+        CHECK(entries("gathered") == std::vector<std::string>{"a\nb\nc\n"});
+        REQUIRE(sink->try_write("d\n", 1));
+        std::optional<sink_report> report;
+        sink->finish([&](sink_report r) { report = r; });
+        run_until(f.io, [&] { return report.has_value(); }, "the finish, without waiting for the hour");
+        CHECK(report->lines_written == 4);
+        CHECK(report->lines_lost == 0);
+        CHECK(entries("gathered") == std::vector<std::string>{"a\nb\nc\n", "d\n"});
+    }
+    SECTION("a line alone goes once the linger has passed") {
+        const auto start = std::chrono::steady_clock::now();
+        std::shared_ptr<queued_sink> sink = sink_to("lingered", 100ms);
+        REQUIRE(sink->try_write("x\n", 1));
+        run_until(f.io, [&] { return settled(*sink); }, "the linger to pass");
+        CHECK(std::chrono::steady_clock::now() - start >= 100ms);
+        CHECK(entries("lingered") == std::vector<std::string>{"x\n"});
+    }
 }

@@ -686,7 +686,16 @@ TEST_CASE("the bundled Redis Streams sample config is valid, with its keys' defa
     REQUIRE(out != c.sinks.end());
     CHECK(out->type == coropiped::sink_config::kind::redis_stream);
     CHECK(out->batch_lines == 64);
+    CHECK(out->flush_ms == 0);
     CHECK(out->maxlen == 0);
+    const std::string redis_sink = "[sink.r]\ntype = \"redis-stream\"\naddress = \"127.0.0.1:6379\"\nstream = \"s\"\n";
+    const daemon_config flushed = parse_config(minimal + redis_sink + "flush_ms = 250\n", "c.toml");
+    const auto r = std::find_if(flushed.sinks.begin(), flushed.sinks.end(), [](const auto& k) { return k.name == "r"; });
+    REQUIRE(r != flushed.sinks.end());
+    CHECK(r->flush_ms == 250);
+    CHECK_THAT(error_of(minimal + redis_sink + "flush_ms = -1\n"), Catch::Contains("sink.r.flush_ms"));
+    CHECK_THAT(error_of(minimal + "[sink.f]\ntype = \"file\"\npath = \"/tmp/x\"\nflush_ms = 5\n"),
+               Catch::Contains("sink.f.flush_ms"));
     CHECK_THROWS_WITH(parse_config("[source.r]\ntype = \"redis-stream\"\naddress = \"127.0.0.1:6379\"\n", "c.toml"),
                       Catch::Contains("source.r.stream") && Catch::Contains("source.r.group"));
 }

@@ -166,6 +166,32 @@ TEST_CASE("lines through a redis-stream sink arrive in the stream, in order, bat
     CHECK(d.child.wait_exit() == 0);
 }
 
+TEST_CASE("with flush_ms, lines that come one at a time wait to fill an entry, and what waits is written at "
+          "SIGTERM",
+          "[daemon][redis]") {
+    temp_dir dir;
+    redis_server server;
+    daemon_process d(dir.write("d.toml", sink_config(server.address(), "batch_lines = 4\nflush_ms = 600000\n")));
+    const std::uint16_t port = d.port_after("metrics on http://127.0.0.1:");
+    sender s(tcp_port(d));
+    const std::string out = "coropiped_lines_out_total{kind=\"pipeline\",name=\"keep\"}";
+    for (int i = 0; i < 5; ++i) { // each line through the pipeline before the next is sent
+        REQUIRE(s.send_all("keep " + std::to_string(i) + "\n"));
+        poll_until([&] { return metric(port, out) == static_cast<std::uint64_t>(i + 1); }, "the line through the pipeline",
+                   [&] { return d.child.err; });
+    }
+    stream_reader reader(server.address());
+    poll_until([&] { return reader.read_more() && reader.entries >= 1; }, "the first four lines' entry",
+               [&] { return d.child.err; });
+    CHECK(reader.entries == 1);
+    CHECK(reader.lines == std::vector<std::string>{"keep 0", "keep 1", "keep 2", "keep 3"});
+    d.child.signal(SIGTERM); // the fifth waits for three more lines, or ten minutes: not at shutdown
+    CHECK(d.child.wait_exit() == 0);
+    REQUIRE(reader.read_more());
+    CHECK(reader.entries == 2);
+    CHECK(reader.lines.back() == "keep 4");
+}
+
 TEST_CASE("Redis down: backpressure reaches the TCP sender, memory stays bounded, every line arrives once Redis "
           "is back",
           "[daemon][redis]") {

@@ -81,6 +81,12 @@ struct queued_sink_options {
     std::chrono::milliseconds backoff_min{100};   ///< first retry delay after a failed write
     std::chrono::milliseconds backoff_max{10'000}; ///< doubled up to this
     std::chrono::milliseconds reminder{60'000};    ///< while failing, a reminder in the log this often
+    /// How long output may wait to gather `linger_lines` lines before it is
+    /// written (a Redis sink's fuller entries at a low rate); 0: written as
+    /// soon as the previous write is done. Not while finishing, nor once
+    /// more than one batch (256 KiB) is held.
+    std::chrono::milliseconds linger{0};
+    std::uint64_t linger_lines = 1; ///< with `linger`: this many lines are written at once
     /// A spool file (`coropipe/asio/spool.hpp`): output that does not fit in
     /// `buffer_bytes`, and at the end what could not be written, is kept
     /// there and replayed in order. Empty: none.
@@ -140,7 +146,8 @@ struct sink_report {
 /// - **Finishing**: `finish(done)` once no producer will write again: what
 ///   is held is written, then `done(report)` runs; with a spool, while the
 ///   target fails, what is held goes to the spool at once instead (the
-///   next process replays it). `abandon(done)` gives up at once (a shutdown
+///   next process replays it). Lines waiting for `linger` are written at
+///   once. `abandon(done)` gives up at once (a shutdown
 ///   deadline): `done(report)` says how many accepted lines were not
 ///   written (with a spool, they are kept there), and a file target is
 ///   truncated back to its last whole line.

@@ -524,6 +524,14 @@ constexpr key sink_keys[] = {
      .doc = "lines per stream entry: 1 writes each line as a field `line`, more write up to that many as a field "
             "`lines`, newline-separated"},
     {.table = table_kind::sink,
+     .name = "flush_ms",
+     .types = to_redis,
+     .value = integer(0, 3'600'000),
+     .target = member<&sink_config::flush_ms>,
+     .doc = "milliseconds lines may wait to make a full entry of `batch_lines` before they are written (fewer, "
+            "fuller entries when lines come slowly; their sources' acknowledgements wait as long); 0: written as "
+            "soon as the previous XADDs are confirmed. At shutdown nothing waits"},
+    {.table = table_kind::sink,
      .name = "maxlen",
      .types = to_redis,
      .value = integer(0, std::numeric_limits<std::uint64_t>::max()),
