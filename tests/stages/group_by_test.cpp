@@ -176,75 +176,76 @@ TEST_CASE("a malformed FIELD or KEY throws syntax_error when the stage is made",
 
 namespace {
 
-/// Windows of a minute, warnings into `warnings`.
-group_by_options minute_windows(std::vector<std::string>& warnings) {
+/// Windows of a minute, their warnings kept.
+struct minute_windows {
+    std::vector<std::string> warnings;
     group_by_options options;
-    options.every = std::chrono::minutes(1);
-    options.on_warning = [&warnings](std::string_view w) { warnings.emplace_back(w); };
-    return options;
-}
 
-/// `count by $2 every 1m` over `input`: its lines.
-auto minute_counts(std::vector<std::string_view> input, const group_by_options& options) {
-    return collect(input | group_by({.what = group_aggregate::count, .keys = {"$2"}}, options));
-}
+    minute_windows() {
+        options.every = std::chrono::minutes(1);
+        options.on_warning = [this](std::string_view w) { warnings.emplace_back(w); };
+    }
+    minute_windows(const minute_windows&) = delete; // (on_warning points here)
+    minute_windows& operator=(const minute_windows&) = delete;
+
+    /// `count by $2 every 1m` over `input`: its lines.
+    auto counts(std::vector<std::string_view> input) const {
+        return collect(input | group_by({.what = group_aggregate::count, .keys = {"$2"}}, options));
+    }
+};
 
 } // namespace
 
 TEST_CASE("with every, each window's groups are written when a later window's line arrives, late lines counted",
           "[stage][group_by][window]") {
-    std::vector<std::string> warnings;
-    const group_by_options options = minute_windows(warnings);
+    minute_windows windows;
     std::vector<std::string_view> input = {
         "2026-11-23T10:00:01Z web-1",    "2026-11-23T10:00:59.999Z web-2", "2026-11-23T10:00:30Z web-1",
         "2026-11-23T10:02:00Z web-1",    "2026-11-23T10:01:59Z web-9",     "2026-11-23T11:02:30+01:00 web-2",
         "2026-11-23T10:05:00-00:30 web-3"};
-    CHECK(minute_counts(input, options) ==
+    CHECK(windows.counts(input) ==
           strings({"2026-11-23T10:00:00Z\tweb-1\t2", "2026-11-23T10:00:00Z\tweb-2\t1",
                    "2026-11-23T10:02:00Z\tweb-1\t1", "2026-11-23T10:02:00Z\tweb-2\t1",
                    "2026-11-23T10:35:00Z\tweb-3\t1"}));
-    CHECK(warnings == std::vector<std::string>{"count: 1 late line (of windows already written) not counted"});
+    CHECK(windows.warnings == std::vector<std::string>{"count: 1 late line (of windows already written) not counted"});
 }
 
 TEST_CASE("with every, lines of one minute in other zones, fractions and leap seconds fall in their own windows",
           "[stage][group_by][window]") {
     // (The minute a line shares with the one before is read once: a line of
     // that minute in another zone, or at second 60, is read in full.)
-    std::vector<std::string> warnings;
-    const group_by_options options = minute_windows(warnings);
+    minute_windows windows;
     std::vector<std::string_view> input = {
         "2026-11-23T10:00:01Z a",      "2026-11-23T10:00:59.5z a", "2026-11-23T10:00:07.123456789Z a",
         "2026-11-23T10:00:30-00:30 a", "2026-11-23T10:30:60Z leap", "2026-11-23T10:30:10.1234Z b",
         "2026-11-23T10:30:50Z b",      "2026-11-23T10:31:02.5Z b"};
-    CHECK(minute_counts(input, options) ==
+    CHECK(windows.counts(input) ==
           strings({"2026-11-23T10:00:00Z\ta\t3", "2026-11-23T10:30:00Z\ta\t1", "2026-11-23T10:31:00Z\tb\t1",
                    "2026-11-23T10:31:00Z\tleap\t1"}));
-    CHECK(warnings == std::vector<std::string>{"count: 2 late lines (of windows already written) not counted"});
+    CHECK(windows.warnings == std::vector<std::string>{"count: 2 late lines (of windows already written) not counted"});
 }
 
 TEST_CASE("with every, a line of the last minute with milliseconds in another zone is read in full",
           "[stage][group_by][window]") {
-    std::vector<std::string> warnings;
-    const group_by_options options = minute_windows(warnings);
+    minute_windows windows;
     std::vector<std::string_view> input = {"2026-11-23T10:00:01.000Z a", "2026-11-23T10:00:02.500+00:00 a",
                                            "2026-11-23T10:00:03.250-01:00 b", "2026-11-23T11:00:04.123Z b"};
-    CHECK(minute_counts(input, options) ==
+    CHECK(windows.counts(input) ==
           strings({"2026-11-23T10:00:00Z\ta\t2", "2026-11-23T11:00:00Z\tb\t2"}));
-    CHECK(warnings.empty());
+    CHECK(windows.warnings.empty());
 }
 
 TEST_CASE("with every, each aggregate's window holds only its own lines, whatever groups earlier windows had",
           "[stage][group_by][window]") {
     // (A window's keys stay in the table for the next one, their states
     // emptied: a key of an earlier window must not come back, nor its value.)
-    std::vector<std::string> warnings;
-    const group_by_options options = minute_windows(warnings);
+    minute_windows windows;
     std::vector<std::string_view> input = {
         "2026-11-23T10:00:01Z a 5", "2026-11-23T10:00:02Z b 7", "2026-11-23T10:00:03Z c 9",
         "2026-11-23T10:01:01Z b 2", "2026-11-23T10:02:01Z a 3", "2026-11-23T10:02:02Z d 4",
         "2026-11-23T10:02:03Z a 3"};
     auto run = [&](group_aggregate what) {
-        return collect(input | group_by({.what = what, .field = "$3", .q = 0.5, .keys = {"$2"}}, options));
+        return collect(input | group_by({.what = what, .field = "$3", .q = 0.5, .keys = {"$2"}}, windows.options));
     };
     CHECK(run(group_aggregate::count) ==
           strings({"2026-11-23T10:00:00Z\ta\t1", "2026-11-23T10:00:00Z\tb\t1", "2026-11-23T10:00:00Z\tc\t1",
@@ -261,23 +262,22 @@ TEST_CASE("with every, each aggregate's window holds only its own lines, whateve
     CHECK(run(group_aggregate::distinct) ==
           strings({"2026-11-23T10:00:00Z\ta\t1", "2026-11-23T10:00:00Z\tb\t1", "2026-11-23T10:00:00Z\tc\t1",
                    "2026-11-23T10:01:00Z\tb\t1", "2026-11-23T10:02:00Z\ta\t1", "2026-11-23T10:02:00Z\td\t1"}));
-    CHECK(warnings.empty());
+    CHECK(windows.warnings.empty());
 }
 
 TEST_CASE("with every and a group limit, each window has the whole limit: earlier windows' groups take no room",
           "[stage][group_by][window]") {
-    std::vector<std::string> warnings;
-    group_by_options options = minute_windows(warnings);
-    options.group_limit = 2;
+    minute_windows windows;
+    windows.options.group_limit = 2;
     std::vector<std::string_view> input = {"2026-11-23T10:00:01Z a", "2026-11-23T10:00:02Z b",
                                            "2026-11-23T10:01:01Z c", "2026-11-23T10:01:02Z d",
                                            "2026-11-23T10:01:03Z e", "2026-11-23T10:01:04Z c",
                                            "2026-11-23T10:02:01Z a", "2026-11-23T10:02:02Z f"};
-    CHECK(minute_counts(input, options) ==
+    CHECK(windows.counts(input) ==
           strings({"2026-11-23T10:00:00Z\ta\t1", "2026-11-23T10:00:00Z\tb\t1", "2026-11-23T10:01:00Z\tc\t2",
                    "2026-11-23T10:01:00Z\t(other)\t1", "2026-11-23T10:01:00Z\td\t1", "2026-11-23T10:02:00Z\ta\t1",
                    "2026-11-23T10:02:00Z\tf\t1"}));
-    CHECK(warnings == std::vector<std::string>{
+    CHECK(windows.warnings == std::vector<std::string>{
                           "count: more than 2 groups; lines of further groups are counted in the group (other)"});
 }
 
