@@ -11,7 +11,8 @@
 # `lines`), with `redis-cli --pipe`. Then, each on a consumer group of its
 # own created from the stream's start:
 #   bare: bench_bare_stream_reader (bench/bare_stream_reader.cpp): XREADGROUP
-#     COUNT 1000 + XACK, counts the lines, nothing else: the ceiling;
+#     COUNT 1000 + XACK, counts the lines, nothing else: the ceiling; timed
+#     as the daemons are (launch to the group's end, the same poller);
 #   coropiped x1, x2: 1 or 2 daemons (consumers of one group), each
 #     `grep -E "latency_ms=[0-9]{3,}"` (a regex) to a file sink, batch 1000,
 #     timed from their start until the group has delivered every entry and
@@ -61,8 +62,18 @@ PY
 entries=$(redis-cli -p "$port" XLEN logs)
 echo "corpus: $lines lines in $entries entries; $expected lines match the regex"
 
-read -r bare_lines bare_entries bare_s < <("$bare" 127.0.0.1 "$port" logs bare 1000)
+# Timed as the daemons are: from its launch until the group has every entry
+# acknowledged, seen by the same poller (its own clock, from its connection
+# on, is printed too).
+start=$(date +%s.%N)
+"$bare" 127.0.0.1 "$port" logs bare 1000 > "$tmp/bare.out" &
+bare_pid=$!
+end=$(python3 "$root/bench/redis_lines.py" group-done "$port" logs bare "$entries")
+wait "$bare_pid"
+read -r bare_lines bare_entries bare_own_s < "$tmp/bare.out"
 [ "$bare_lines" -eq "$lines" ] || { echo "bare reader read $bare_lines lines" >&2; exit 1; }
+bare_s=$(python3 -c "print($end - $start)")
+echo "bare reader: $bare_s s from its launch, $bare_own_s s by its own clock"
 
 run_daemons() { # N: prints seconds, peak RSS (KiB, the largest), output lines
     local n=$1 group=g$1 pids=() start end rss=0 out=0
