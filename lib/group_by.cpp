@@ -575,7 +575,6 @@ struct detail::group_windows::state {
     line_clock clock;
     std::int64_t every = 0; // 0: one window, the whole input, written without its start
     std::optional<std::int64_t> current;
-    std::int64_t start = 0; // the current window's first millisecond
     std::optional<std::int64_t> written; // the last window a tick wrote
     std::uint64_t late = 0;
     std::int64_t grace = 0;
@@ -597,7 +596,8 @@ struct detail::group_windows::state {
     void offer(std::string_view line, std::string& out) {
         if (every > 0) {
             const std::int64_t t = clock.time_of(line);
-            if (!current || t < start || t - start >= every) { // (most lines: of the current window, no division)
+            // (most lines: of the current window, its start a product, no division)
+            if (!current || t < *current * every || t - *current * every >= every) {
                 const std::int64_t index = window_of(t, every);
                 if (is_late(index)) {
                     ++late;
@@ -607,7 +607,6 @@ struct detail::group_windows::state {
                     write_current(out);
                 }
                 current = index;
-                start = index * every;
             }
         } else {
             current = 0;

@@ -19,8 +19,7 @@ class rfc3339_reader {
 public:
     /// As `parse_rfc3339` (coropipe/timestamp.hpp).
     std::optional<std::int64_t> parse(std::string_view text, std::size_t* length = nullptr) noexcept {
-        if (has_minute_ && text.size() >= 20 && std::memcmp(text.data(), minute_text_, minute_length) == 0 &&
-            text[16] == ':') {
+        if (text.size() >= 20 && of_kept_minute(text) && text[16] == ':') {
             const unsigned s1 = static_cast<unsigned char>(text[17]) - '0';
             const unsigned s2 = static_cast<unsigned char>(text[18]) - '0';
             if (s1 <= 5 && s2 <= 9) { // (a leap second: the full read)
@@ -45,6 +44,10 @@ private:
     static constexpr std::size_t minute_length = 16;
 
     static bool is_z(char c) noexcept { return c == 'Z' || c == 'z'; }
+    /// Whether `text` (at least 16 bytes) starts with the minute kept.
+    bool of_kept_minute(std::string_view text) const noexcept {
+        return has_minute_ && std::memcmp(text.data(), minute_text_, minute_length) == 0;
+    }
     static std::int64_t done(std::int64_t ms, std::size_t read, std::size_t* length) noexcept {
         if (length != nullptr) {
             *length = read;

@@ -78,7 +78,7 @@ std::optional<std::int64_t> parse_rfc3339(std::string_view text, std::size_t* le
 std::optional<std::int64_t> detail::rfc3339_reader::parse_in_full(std::string_view text,
                                                                   std::size_t* length) noexcept {
     std::int64_t minute = 0;
-    if (has_minute_ && text.size() >= minute_length && std::memcmp(text.data(), minute_text_, minute_length) == 0) {
+    if (text.size() >= minute_length && of_kept_minute(text)) {
         minute = minute_ms_;
     } else {
         minute = minute_of(text);
